@@ -1,0 +1,100 @@
+"""Plotly figure builders shared by every page: pure functions from arrays to figures."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_white"
+COLORS = {"SimpleRNN": "#d62728", "LSTM": "#1f77b4", "GRU": "#2ca02c", "train": "#1f77b4",
+          "val": "#ff7f0e", "truth": "#444444", "pred": "#d62728"}
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template=TEMPLATE, height=height,
+                      margin=dict(l=50, r=20, t=50, b=40), legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
+                metric: str = "loss", log_y: bool = False) -> go.Figure:
+    """Training and validation curves of one metric per epoch (epochs start at 1)."""
+    fig = go.Figure()
+    for key, name, color in ((metric, "train", COLORS["train"]), (f"val_{metric}", "validation", COLORS["val"])):
+        values = list(history.get(key, []))
+        if values:
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
+                                     name=name, line=dict(color=color)))
+    if log_y:
+        fig.update_yaxes(type="log")
+    return _layout(fig, title, "epoch", metric)
+
+
+def overlay_curves(curves: Mapping[str, Sequence[float]], title: str, y: str = "loss",
+                   x: str = "epoch", log_y: bool = False) -> go.Figure:
+    """Several named curves on one axis, e.g. the validation loss of each run or architecture."""
+    fig = go.Figure()
+    for name, values in curves.items():
+        fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines",
+                                 name=name, line=dict(color=COLORS.get(name))))
+    if log_y:
+        fig.update_yaxes(type="log")
+    return _layout(fig, title, x, y)
+
+
+def series_lines(series: Mapping[str, tuple[Sequence, Sequence]], title: str, x: str = "t",
+                 y: str = "value", shade: Sequence[tuple[float, float, str]] = ()) -> go.Figure:
+    """Named (x, y) lines, with optional shaded spans (x0, x1, label), e.g. the data split."""
+    fig = go.Figure()
+    for name, (xs, ys) in series.items():
+        fig.add_trace(go.Scatter(x=list(xs), y=list(ys), mode="lines", name=name,
+                                 line=dict(color=COLORS.get(name))))
+    palette = ["rgba(31,119,180,0.06)", "rgba(255,127,14,0.10)", "rgba(44,160,44,0.10)"]
+    for i, (x0, x1, label) in enumerate(shade):
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=palette[i % len(palette)], line_width=0,
+                      annotation_text=label, annotation_position="top left")
+    return _layout(fig, title, x, y)
+
+
+def heatmap(z: np.ndarray, title: str, x: str, y: str, log: bool = False,
+            x_labels: Sequence | None = None, y_labels: Sequence | None = None,
+            colorscale: str = "Viridis", zmid: float | None = None, colorbar: str = "") -> go.Figure:
+    """A heatmap of z[y, x]; `log` colours by log10 so values spanning decades stay visible."""
+    z = np.asarray(z, dtype=np.float64)
+    shown, hover = z, "%{z:.3g}"
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shown = np.where(z > 0, np.log10(np.where(z > 0, z, 1.0)), np.nan)
+        colorbar = colorbar or "log10"
+        hover = "10^%{z:.2f}"
+    fig = go.Figure(go.Heatmap(z=shown, x=list(x_labels) if x_labels is not None else None,
+                               y=list(y_labels) if y_labels is not None else None,
+                               colorscale=colorscale, zmid=zmid, hovertemplate=f"{x} %{{x}}<br>{y} %{{y}}<br>{hover}<extra></extra>",
+                               colorbar=dict(title=colorbar)))
+    return _layout(fig, title, x, y, height=360)
+
+
+def step_norms(norms: Mapping[str, Sequence[float]], title: str = "Weight-gradient norm per step",
+               log_y: bool = True) -> go.Figure:
+    """Per-training-step gradient norm of each layer: spikes show exploding gradients."""
+    fig = go.Figure()
+    for name, values in norms.items():
+        fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines", name=name))
+    if log_y:
+        fig.update_yaxes(type="log")
+    return _layout(fig, title, "training step", "‖∂L/∂W‖")
+
+
+def grad_vs_distance(norms: Mapping[str, Sequence[float]], title: str = "‖∂L/∂h_t‖ by distance from the loss",
+                     floor: float | None = None) -> go.Figure:
+    """Gradient norm against steps back from the end of the sequence, log scale."""
+    fig = go.Figure()
+    for name, values in norms.items():
+        values = np.asarray(values, dtype=np.float64)
+        fig.add_trace(go.Scatter(x=np.arange(len(values)), y=values[::-1], mode="lines", name=name,
+                                 line=dict(color=COLORS.get(name))))
+    if floor is not None:
+        fig.add_hline(y=floor, line_dash="dot", annotation_text="10⁻³ of the maximum")
+    fig.update_yaxes(type="log")
+    return _layout(fig, title, "steps back from the last timestep (T − t)", "‖∂L/∂h_t‖")

@@ -1,0 +1,157 @@
+"""Run configuration as plain dataclasses that round-trip through dicts, JSON and URLs.
+
+A config fully describes a run (data, model, training), so saving it or putting it
+in a link reproduces the set-up. Unknown or malformed keys are ignored rather than
+raising, because URLs are typed and edited by people.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Mapping, TypeVar
+
+T = TypeVar("T")
+
+CELLS = ("SimpleRNN", "LSTM", "GRU")
+ACTIVATIONS = ("tanh", "relu")
+RECURRENT_INITS = ("orthogonal", "normal", "identity", "glorot_uniform")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+HEADS = ("regression", "binary")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a recurrent network; the builder in `explorer.models` reads it."""
+
+    cell: str = "SimpleRNN"
+    units: int = 50
+    layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    activation: str = "tanh"
+    recurrent_init: str = "orthogonal"
+    recurrent_scale: float = 1.0
+    head: str = "regression"
+    outputs: int = 1
+    # Text models only: an Embedding front end (vocab_size > 0 turns it on).
+    vocab_size: int = 0
+    embedding_dim: int = 32
+    mask_zero: bool = False
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to fit: optimizer, step size, batching, length, clipping and seed."""
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 20
+    clipnorm: float = 0.0  # 0 turns clipping off
+    seed: int = 0
+    batch_every: int = 10  # stream a live point every N batches (0: per epoch only)
+
+
+@dataclass(frozen=True)
+class SeriesConfig:
+    """A time-series task: which series, how it is windowed and split."""
+
+    source: str = "sine"  # sine | stock | csv
+    length: int = 500
+    frequency: float = 0.02  # cycles per step (sine)
+    amplitude: float = 1.0
+    noise: float = 0.0
+    drift: float = 0.05  # stock: yearly drift
+    volatility: float = 0.2  # stock: yearly volatility
+    seasonality: float = 0.0  # stock: amplitude of a yearly cycle, fraction of price
+    jumps: float = 0.0  # stock: expected jumps per year
+    seed: int = 0
+    window: int = 10
+    horizon: int = 1
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a config dataclass (nested dataclasses become dicts)."""
+    return dataclasses.asdict(cfg)
+
+
+def _coerce(value: Any, typ: Any) -> Any:
+    """Convert `value` (maybe a string from a URL) to the field type, or raise ValueError."""
+    if typ is bool or typ == "bool":
+        if isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        return bool(value)
+    if typ is int or typ == "int":
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(float(value))
+    if typ is float or typ == "float":
+        out = float(value)
+        if out != out or out in (float("inf"), float("-inf")):
+            raise ValueError(value)
+        return out
+    if typ is str or typ == "str":
+        return str(value)
+    return value
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
+    """Build `cls` from a mapping, keeping defaults for missing, unknown or malformed keys."""
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not data or f.name not in data:
+            continue
+        try:
+            kwargs[f.name] = _coerce(data[f.name], hints.get(f.name, f.type))
+        except (TypeError, ValueError):
+            continue
+    return cls(**kwargs)
+
+
+def to_json(cfg: Any) -> str:
+    return json.dumps(to_dict(cfg), indent=2, sort_keys=True)
+
+
+def from_json(cls: type[T], text: str) -> T:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("a config must be a JSON object")
+    return from_dict(cls, data)
+
+
+def to_query(cfg: Any, prefix: str = "") -> dict[str, str]:
+    """Flat string params for a URL; only fields that differ from the defaults."""
+    default = type(cfg)()
+    out: dict[str, str] = {}
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if value != getattr(default, f.name):
+            out[prefix + f.name] = str(value)
+    return out
+
+
+def from_query(cls: type[T], params: Mapping[str, Any], prefix: str = "") -> T:
+    """Inverse of `to_query`: read `prefix`-ed keys of a URL's params."""
+    data = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+    return from_dict(cls, data)
+
+
+@dataclass
+class RunRecord:
+    """A finished or stopped run as kept in a session's run history."""
+
+    name: str
+    configs: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    status: str = "finished"

@@ -1,0 +1,174 @@
+"""Build a compiled recurrent network from a `ModelConfig` and a `TrainConfig`.
+
+Models are plain functional Keras models of class `InstrumentedModel`, whose training
+step also reports the gradient norm of every layer (before clipping), so the
+training loop can show exploding and vanishing weight gradients at no extra cost.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, RECURRENT_INITS, ModelConfig, TrainConfig
+
+import keras  # noqa: E402  (after the cheap imports, on purpose)
+import tensorflow as tf  # noqa: E402
+
+GRAD_PREFIX = "gradnorm/"
+
+
+def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> list[str]:
+    """Plain-language reasons a config cannot be built or trained; empty when it can."""
+    out = []
+    if model.cell not in CELLS:
+        out.append(f"Unknown cell {model.cell!r}: choose one of {', '.join(CELLS)}.")
+    if model.units < 1:
+        out.append("A recurrent layer needs at least 1 unit.")
+    if model.units > 1024:
+        out.append("More than 1024 units is too large to train live on a CPU.")
+    if not 1 <= model.layers <= 8:
+        out.append("Use between 1 and 8 stacked layers.")
+    for name in ("dropout", "recurrent_dropout"):
+        if not 0 <= getattr(model, name) < 1:
+            out.append(f"{name.replace('_', ' ').capitalize()} must be in [0, 1).")
+    if model.activation not in ACTIVATIONS:
+        out.append(f"Unknown activation {model.activation!r}.")
+    if model.recurrent_init not in RECURRENT_INITS:
+        out.append(f"Unknown recurrent initialiser {model.recurrent_init!r}.")
+    if not (model.recurrent_scale > 0 and math.isfinite(model.recurrent_scale)):
+        out.append("The recurrent weight scale must be a positive number.")
+    if model.head not in HEADS:
+        out.append(f"Unknown head {model.head!r}.")
+    if model.outputs < 1:
+        out.append("The model must predict at least one value.")
+    if model.vocab_size < 0 or (model.vocab_size and model.embedding_dim < 1):
+        out.append("A text model needs a positive vocabulary and embedding size.")
+    if train is not None:
+        if train.optimizer not in OPTIMIZERS:
+            out.append(f"Unknown optimizer {train.optimizer!r}.")
+        if not (train.learning_rate > 0 and math.isfinite(train.learning_rate)):
+            out.append("The learning rate must be a positive number.")
+        if train.batch_size < 1:
+            out.append("The batch size must be at least 1.")
+        if train.epochs < 1:
+            out.append("Train for at least one epoch.")
+        if train.clipnorm < 0:
+            out.append("The clipping threshold must be 0 (off) or positive.")
+    return out
+
+
+@keras.saving.register_keras_serializable(package="explorer")
+class InstrumentedModel(keras.Model):
+    """A functional model whose `train_step` also returns per-layer gradient norms."""
+
+    def train_step(self, data):
+        x, y = data[0], data[1]
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["batch_loss"] = loss
+        by_layer: dict[str, list] = {}
+        for var, grad in zip(self.trainable_variables, grads):
+            if grad is None:
+                continue
+            if isinstance(grad, tf.IndexedSlices):
+                grad = tf.convert_to_tensor(grad)
+            layer = var.path.split("/")[0]
+            by_layer.setdefault(layer, []).append(grad)
+        for layer, gs in by_layer.items():
+            logs[GRAD_PREFIX + layer] = tf.linalg.global_norm(gs)
+        return logs
+
+
+def recurrent_initializer(cfg: ModelConfig, seed: int | None = None):
+    """W_hh initialiser; `recurrent_scale` sets its spectral radius (≈ for 'normal', exactly otherwise)."""
+    s = cfg.recurrent_scale
+    if cfg.recurrent_init == "orthogonal":
+        return keras.initializers.Orthogonal(gain=s, seed=seed)
+    if cfg.recurrent_init == "identity":
+        return keras.initializers.Identity(gain=s)
+    if cfg.recurrent_init == "normal":
+        # Circular law: an n×n matrix of N(0, s²/n) entries has spectral radius ≈ s.
+        return keras.initializers.RandomNormal(stddev=s / math.sqrt(cfg.units), seed=seed)
+    return keras.initializers.VarianceScaling(scale=s * s, mode="fan_avg", distribution="uniform", seed=seed)
+
+
+def _recurrent_layer(cfg: ModelConfig, return_sequences: bool, name: str, seed: int):
+    cls = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[cfg.cell]
+    kwargs = dict(units=cfg.units, activation=cfg.activation, dropout=cfg.dropout,
+                  recurrent_dropout=cfg.recurrent_dropout, return_sequences=return_sequences,
+                  recurrent_initializer=recurrent_initializer(cfg, seed),
+                  kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1))
+    if cfg.recurrent_init == "identity" and cfg.cell != "SimpleRNN":
+        # Identity needs a square matrix; gated cells stack 3–4 blocks, so use orthogonal there.
+        kwargs["recurrent_initializer"] = keras.initializers.Orthogonal(gain=cfg.recurrent_scale, seed=seed)
+    layer = cls(**kwargs, name=name)
+    if cfg.bidirectional:
+        layer = keras.layers.Bidirectional(layer, name=f"bi_{name}")
+    return layer
+
+
+def make_optimizer(train: TrainConfig):
+    kwargs = {"learning_rate": train.learning_rate}
+    if train.clipnorm > 0:
+        kwargs["clipnorm"] = train.clipnorm
+    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+            "sgd": keras.optimizers.SGD}[train.optimizer](**kwargs)
+
+
+def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
+                features: int = 1) -> InstrumentedModel:
+    """A compiled model: [Embedding] → recurrent layers → Dense head; seeded by `train.seed`."""
+    problems = config_problems(cfg, train)
+    if problems:
+        raise ValueError(" ".join(problems))
+    keras.utils.set_random_seed(train.seed)
+    if cfg.vocab_size:
+        inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
+        x = keras.layers.Embedding(cfg.vocab_size, cfg.embedding_dim, mask_zero=cfg.mask_zero,
+                                   name="embedding")(inputs)
+    else:
+        inputs = keras.Input(shape=(timesteps, features), name="series")
+        x = inputs
+    for i in range(cfg.layers):
+        last = i == cfg.layers - 1
+        x = _recurrent_layer(cfg, return_sequences=not last, name=f"rnn_{i}", seed=train.seed + 10 * i)(x)
+    if cfg.head == "binary":
+        outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(x)
+        loss, metrics = "binary_crossentropy", ["accuracy"]
+    else:
+        outputs = keras.layers.Dense(cfg.outputs, name="head")(x)
+        loss, metrics = "mse", ["mae"]
+    model = InstrumentedModel(inputs, outputs, name=f"{cfg.cell.lower()}_explorer")
+    model.compile(optimizer=make_optimizer(train), loss=loss, metrics=metrics)
+    return model
+
+
+def recurrent_layers(model: keras.Model) -> list:
+    """The model's recurrent layers in order (a Bidirectional wrapper counts as one)."""
+    return [l for l in model.layers if isinstance(l, (keras.layers.RNN, keras.layers.Bidirectional))]
+
+
+def recurrent_matrix(layer) -> np.ndarray:
+    """W_hh of a recurrent layer (forward direction), shape (units, gates·units)."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        layer = layer.forward_layer
+    return np.asarray(layer.cell.recurrent_kernel.numpy())
+
+
+def spectral_summary(layer) -> dict[str, float]:
+    """Largest singular value and spectral radius of a SimpleRNN's W_hh (Pascanu et al., 2013)."""
+    w = recurrent_matrix(layer)
+    if w.shape[0] != w.shape[1]:  # gated cell: report the singular value of the whole block
+        return {"max_singular": float(np.linalg.norm(w, 2)), "spectral_radius": float("nan")}
+    return {"max_singular": float(np.linalg.norm(w, 2)),
+            "spectral_radius": float(np.max(np.abs(np.linalg.eigvals(w))))}

@@ -1,0 +1,135 @@
+"""Live training: a real `model.fit` whose progress streams to a caller's sink.
+
+The caller gets `TrainEvent`s per epoch (and every N batches), can ask the run to
+stop at any batch (the partial history is kept), and gets a `RunResult` whose
+status says plainly whether the run finished, was stopped or diverged.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from explorer.config import TrainConfig
+from explorer.models import GRAD_PREFIX
+
+import keras  # noqa: E402
+
+FINISHED, STOPPED, DIVERGED = "finished", "stopped", "diverged"
+
+DIVERGED_MESSAGE = (
+    "Training diverged: the loss became {value} at epoch {epoch}, batch {batch}. "
+    "The updates grew without bound (exploding gradients). Try a smaller learning rate, "
+    "gradient clipping (clipnorm), tanh instead of relu, or a smaller recurrent scale."
+)
+
+
+@dataclass
+class TrainEvent:
+    """One live update: `kind` is 'batch' or 'epoch'; `logs` holds the metrics at that point."""
+
+    kind: str
+    epoch: int
+    batch: int
+    logs: dict[str, float]
+    elapsed: float
+
+
+@dataclass
+class RunResult:
+    """What a run produced, even when it stopped early."""
+
+    status: str = FINISHED
+    message: str = ""
+    epochs_done: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)  # per step, per layer
+    step_loss: list[float] = field(default_factory=list)  # per step
+    probes: list[np.ndarray] = field(default_factory=list)  # per epoch, from the probe callable
+    seconds: float = 0.0
+
+
+class LiveCallback(keras.callbacks.Callback):
+    """Records per-step gradient norms and per-epoch metrics; streams, stops, detects divergence."""
+
+    def __init__(self, result: RunResult, sink: Optional[Callable[[TrainEvent], None]],
+                 should_stop: Optional[Callable[[], bool]], batch_every: int,
+                 probe: Optional[Callable[[keras.Model], np.ndarray]] = None):
+        super().__init__()
+        self.result, self.sink, self.should_stop = result, sink, should_stop
+        self.batch_every, self.probe = batch_every, probe
+        self.t0 = time.perf_counter()
+        self.epoch = 0
+
+    def _emit(self, kind: str, batch: int, logs: dict) -> None:
+        if self.sink is not None:
+            self.sink(TrainEvent(kind, self.epoch, batch, dict(logs), time.perf_counter() - self.t0))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        step_loss = float(logs.get("batch_loss", logs.get("loss", float("nan"))))
+        self.result.step_loss.append(step_loss)
+        for key, value in logs.items():
+            if key.startswith(GRAD_PREFIX):
+                self.result.grad_norms.setdefault(key[len(GRAD_PREFIX):], []).append(float(value))
+        if not math.isfinite(step_loss):
+            self.result.status = DIVERGED
+            self.result.message = DIVERGED_MESSAGE.format(value=step_loss, epoch=self.epoch + 1, batch=batch + 1)
+            self.model.stop_training = True
+            return
+        if self.batch_every and (batch + 1) % self.batch_every == 0:
+            self._emit("batch", batch, {k: v for k, v in logs.items() if not k.startswith(GRAD_PREFIX)})
+        if self.should_stop is not None and self.should_stop():
+            self.result.status = STOPPED
+            self.result.message = f"Stopped by request during epoch {self.epoch + 1}."
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.result.status == DIVERGED:
+            return
+        logs = {k: float(v) for k, v in (logs or {}).items()
+                if not k.startswith(GRAD_PREFIX) and k != "batch_loss"}
+        # A stop in mid-epoch still counts the epoch's partial metrics: they are what was learned.
+        for key, value in logs.items():
+            self.result.history.setdefault(key, []).append(value)
+        self.result.epochs_done = epoch + 1
+        if self.probe is not None:
+            self.result.probes.append(self.probe(self.model))
+        self._emit("epoch", -1, logs)
+
+
+def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
+          sink: Optional[Callable[[TrainEvent], None]] = None,
+          should_stop: Optional[Callable[[], bool]] = None,
+          probe: Optional[Callable[[keras.Model], np.ndarray]] = None,
+          extra_callbacks: tuple = (), result: Optional[RunResult] = None) -> RunResult:
+    """Fit `model` live; never raises for a diverging run, returns its status instead.
+
+    `probe(model)` runs after every epoch (e.g. the BPTT gradient probe) and its
+    results are kept in `RunResult.probes`, so heatmaps over epochs come for free.
+    Pass your own `result` to hold a live reference that survives an interrupted call.
+    """
+    result = RunResult() if result is None else result
+    keras.utils.set_random_seed(cfg.seed)
+    callback = LiveCallback(result, sink, should_stop, cfg.batch_every, probe)
+    t0 = time.perf_counter()
+    if probe is not None:
+        result.probes.append(probe(model))  # epoch 0: the untrained model
+    model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, validation_data=validation_data,
+              shuffle=True, verbose=0, callbacks=[callback, *extra_callbacks])
+    result.seconds = time.perf_counter() - t0
+    if result.status == FINISHED and result.epochs_done < cfg.epochs:
+        result.status = STOPPED
+        result.message = result.message or f"Stopped after {result.epochs_done} epochs."
+    if result.status == FINISHED:
+        last = result.history.get("loss", [float("nan")])[-1]
+        if not math.isfinite(last):
+            result.status = DIVERGED
+            result.message = DIVERGED_MESSAGE.format(value=last, epoch=result.epochs_done, batch="last")
+    return result

@@ -1,0 +1,67 @@
+"""Train a model inside the page run with live curves, progress and a Stop button.
+
+Training runs in the script thread. Any click (Stop included) makes Streamlit
+interrupt the run at the next chart update; the run's record lives in
+session_state and the model is trained in place, so the next run finds what was
+learned so far and marks it stopped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import streamlit as st
+
+from explorer import charts
+from explorer.training import RunResult, STOPPED, TrainEvent
+
+
+RUNNING = "running"
+
+
+@dataclass
+class LiveRun:
+    """A run as the session keeps it: the model, its live result, and what produced it."""
+
+    model: Any
+    result: RunResult = field(default_factory=RunResult)
+    status: str = RUNNING
+    extra: dict = field(default_factory=dict)
+
+
+def recover(key: str) -> Optional[LiveRun]:
+    """The session's run under `key`; one left 'running' by an interrupted script is marked stopped."""
+    run = st.session_state.get(key)
+    if run is not None and run.status == RUNNING:
+        run.status = run.result.status = STOPPED
+        run.result.message = (f"Stopped after {run.result.epochs_done} epoch(s); "
+                              "the model keeps what it learned so far.")
+    return run
+
+
+def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metric: str = "loss",
+               extra: Optional[dict] = None, title: str = "Live training") -> LiveRun:
+    """Call `fit(sink=..., result=...)` while drawing its curves; the run is kept under `key`.
+
+    `fit` is a closure over `explorer.training.train` with the data and config bound.
+    """
+    run = LiveRun(model=model, extra=dict(extra or {}))
+    st.session_state[key] = run
+    st.button("⏹ Stop", key=f"{key}__stop", help="Stop after the current batch and keep the model")
+    progress = st.progress(0.0, text="Starting…")
+    chart = st.empty()
+
+    def sink(event: TrainEvent) -> None:
+        done = event.epoch + (1 if event.kind == "epoch" else 0)
+        frac = min(1.0, done / max(1, epochs))
+        loss = event.logs.get("loss", float("nan"))
+        progress.progress(frac, text=f"Epoch {event.epoch + 1}/{epochs} · {metric} {event.logs.get(metric, loss):.4g}")
+        if event.kind == "epoch":
+            chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric),
+                               width="stretch")
+
+    fit(sink=sink, result=run.result)
+    run.status = run.result.status
+    progress.progress(1.0 if run.status != STOPPED else min(1.0, run.result.epochs_done / max(1, epochs)),
+                      text=f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s")
+    return run
