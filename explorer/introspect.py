@@ -117,10 +117,19 @@ class GradientProbe:
     _fns: dict = field(default_factory=dict, repr=False)
 
     def __call__(self, model: keras.Model) -> np.ndarray:
+        g_f, g_b = self._fn(model)(tf.constant(self.x), tf.constant(self.y))
+        return tf.sqrt(tf.reduce_sum(g_f**2 + g_b**2, axis=[0, 2])).numpy()
+
+    def gradients(self, model: keras.Model) -> tuple[np.ndarray, np.ndarray]:
+        """The full ∂L/∂h_t, shape (batch, T, units), forward and backward direction (zeros if none)."""
+        g_f, g_b = self._fn(model)(tf.constant(self.x), tf.constant(self.y))
+        return g_f.numpy(), g_b.numpy()
+
+    def _fn(self, model: keras.Model):
         key = id(model)
         if key not in self._fns:
             self._fns = {key: self._build(model)}
-        return self._fns[key](tf.constant(self.x), tf.constant(self.y)).numpy()
+        return self._fns[key]
 
     def _build(self, model: keras.Model):
         layer = recurrent_layers(model)[self.layer_index]
@@ -142,8 +151,7 @@ class GradientProbe:
 
                 y_pred = _run(model, x, on_rnn)
                 loss = tf.reduce_mean(loss_fn(tf.cast(y, y_pred.dtype), y_pred))
-            g_f, g_b = tape.gradient(loss, [eps_f, eps_b], unconnected_gradients="zero")
-            return tf.sqrt(tf.reduce_sum(g_f**2 + g_b**2, axis=[0, 2]))
+            return tape.gradient(loss, [eps_f, eps_b], unconnected_gradients="zero")
 
         return probe
 

@@ -1,0 +1,31 @@
+"""Figure builders: right traces, axes and a log colour scale that keeps decades visible."""
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer import charts
+
+
+def test_loss_curves_draw_train_and_validation_per_epoch():
+    fig = charts.loss_curves({"loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 2.0]})
+    assert [t.name for t in fig.data] == ["train", "validation"]
+    assert list(fig.data[0].x) == [1, 2, 3] and list(fig.data[1].y) == [3.5, 2.5, 2.0]
+
+
+def test_log_heatmap_spans_decades_and_hides_zeros():
+    z = np.array([[1e-6, 1e-3, 1.0], [0.0, 1e-2, 10.0]])
+    fig = charts.heatmap(z, "grad", "t", "epoch", log=True)
+    shown = np.array(fig.data[0].z, dtype=float)
+    np.testing.assert_allclose(shown[0], [-6, -3, 0])
+    assert np.isnan(shown[1, 0]) and shown[1, 2] == 1.0
+
+
+def test_distance_plot_reverses_time_and_uses_log_axis():
+    fig = charts.grad_vs_distance({"SimpleRNN": [1e-4, 1e-2, 1.0]}, floor=1e-3)
+    assert list(fig.data[0].y) == [1.0, 1e-2, 1e-4]
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_every_builder_returns_a_figure():
+    figs = [charts.overlay_curves({"LSTM": [1, 2]}, "t"), charts.step_norms({"rnn_0": [1.0, 2.0]}),
+            charts.series_lines({"truth": ([0, 1], [1, 2])}, "s", shade=[(0, 1, "train")])]
+    assert all(isinstance(f, go.Figure) and f.data for f in figs)

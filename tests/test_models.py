@@ -1,0 +1,68 @@
+"""The model builder: every architecture builds, initialisers do what their knobs say."""
+import numpy as np
+import pytest
+
+from explorer.config import ModelConfig, TrainConfig
+from explorer.models import build_model, config_problems, recurrent_layers, recurrent_matrix, spectral_summary
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_every_architecture_builds_stacked_and_predicts(cell, bidirectional):
+    cfg = ModelConfig(cell=cell, units=4, layers=2, bidirectional=bidirectional, outputs=3)
+    model = build_model(cfg, TrainConfig(), timesteps=6)
+    assert len(recurrent_layers(model)) == 2
+    out = model.predict(np.zeros((2, 6, 1), np.float32), verbose=0)
+    assert out.shape == (2, 3)
+
+
+def test_simple_rnn_has_the_textbook_parameter_count():
+    model = build_model(ModelConfig(units=50), TrainConfig(), timesteps=10)
+    # W_hx (1×50) + W_hh (50×50) + b (50), then Dense 50→1.
+    assert model.count_params() == (50 + 2500 + 50) + (50 + 1)
+
+
+def test_text_model_has_an_embedding_and_a_sigmoid_head():
+    cfg = ModelConfig(cell="LSTM", units=8, vocab_size=100, embedding_dim=5, head="binary", mask_zero=True)
+    model = build_model(cfg, TrainConfig(), timesteps=12)
+    p = model.predict(np.random.default_rng(0).integers(0, 100, (3, 12)), verbose=0)
+    assert p.shape == (3, 1) and np.all((p > 0) & (p < 1))
+    assert model.get_layer("embedding").mask_zero
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 2.5])
+def test_orthogonal_scale_sets_every_singular_value(scale):
+    model = build_model(ModelConfig(units=16, recurrent_scale=scale), TrainConfig(), timesteps=5)
+    s = np.linalg.svd(recurrent_matrix(recurrent_layers(model)[0]), compute_uv=False)
+    assert np.allclose(s, scale, rtol=1e-4)
+    assert spectral_summary(recurrent_layers(model)[0])["spectral_radius"] == pytest.approx(scale, rel=1e-3)
+
+
+def test_normal_init_scale_sets_the_spectral_radius_approximately():
+    model = build_model(ModelConfig(units=128, recurrent_init="normal", recurrent_scale=1.5), TrainConfig(), 5)
+    radius = spectral_summary(recurrent_layers(model)[0])["spectral_radius"]
+    assert 1.2 < radius < 1.8
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    a = build_model(ModelConfig(cell="GRU", units=6), TrainConfig(seed=1), 5).get_weights()
+    b = build_model(ModelConfig(cell="GRU", units=6), TrainConfig(seed=1), 5).get_weights()
+    c = build_model(ModelConfig(cell="GRU", units=6), TrainConfig(seed=2), 5).get_weights()
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_bad_configs_are_explained_not_crashed():
+    problems = config_problems(ModelConfig(units=0, dropout=1.5, cell="Transformer"),
+                               TrainConfig(learning_rate=-1, epochs=0))
+    text = " ".join(problems)
+    for phrase in ("at least 1 unit", "Dropout", "Unknown cell", "learning rate", "one epoch"):
+        assert phrase in text
+    with pytest.raises(ValueError, match="at least 1 unit"):
+        build_model(ModelConfig(units=0), TrainConfig(), 5)
+
+
+def test_clipnorm_reaches_the_optimizer():
+    model = build_model(ModelConfig(units=4), TrainConfig(clipnorm=0.5, optimizer="sgd"), 5)
+    assert model.optimizer.clipnorm == 0.5
+    assert build_model(ModelConfig(units=4), TrainConfig(), 5).optimizer.clipnorm is None

@@ -1,0 +1,89 @@
+"""Live training: streams, learns, stops on request keeping its history, reports divergence."""
+import math
+
+import numpy as np
+import pytest
+
+from explorer.config import ModelConfig, TrainConfig
+from explorer.data.synthetic import sine_wave
+from explorer.data.windows import prepare_series
+from explorer.introspect import GradientProbe
+from explorer.models import build_model
+from explorer.training import DIVERGED, FINISHED, STOPPED, train
+
+
+@pytest.fixture(scope="module")
+def sine():
+    return prepare_series(sine_wave(300, frequency=0.05), window=8)
+
+
+def _fit(ds, model_cfg=ModelConfig(units=8), **train_kw):
+    cfg = TrainConfig(**{"epochs": 3, "batch_size": 32, "batch_every": 2, **train_kw})
+    model = build_model(model_cfg, cfg, timesteps=ds.window)
+    return model, cfg
+
+
+def test_training_learns_and_streams_every_epoch_and_batch_point(sine):
+    model, cfg = _fit(sine, epochs=6, learning_rate=0.01)
+    events = []
+    result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val), sink=events.append)
+    assert result.status == FINISHED and result.epochs_done == 6
+    assert len(result.history["loss"]) == len(result.history["val_loss"]) == 6
+    assert result.history["loss"][-1] < 0.5 * result.history["loss"][0]
+    epochs = [e for e in events if e.kind == "epoch"]
+    batches = [e for e in events if e.kind == "batch"]
+    steps_per_epoch = math.ceil(len(sine.x_train) / 32)
+    assert [e.epoch for e in epochs] == list(range(6))
+    assert len(batches) == 6 * (steps_per_epoch // 2)
+    assert all(e.elapsed >= 0 for e in events)
+    # Per-step weight-gradient norms for every trainable layer, one per step.
+    assert set(result.grad_norms) == {"rnn_0", "head"}
+    assert all(len(v) == 6 * steps_per_epoch for v in result.grad_norms.values())
+    assert all(np.isfinite(v).all() and min(v) > 0 for v in result.grad_norms.values())
+
+
+def test_stop_keeps_the_partial_history_and_what_was_learned(sine):
+    model, cfg = _fit(sine, epochs=50)
+    before = [w.copy() for w in model.get_weights()]
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] >= 10  # mid-way through the second epoch
+
+    result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val), should_stop=should_stop)
+    assert result.status == STOPPED and "Stopped" in result.message
+    assert result.epochs_done == 2 and len(result.history["loss"]) == 2
+    assert len(result.step_loss) == 10
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_divergent_config_is_reported_not_crashed(sine):
+    model, cfg = _fit(sine, ModelConfig(units=16, activation="relu", recurrent_scale=3.0), learning_rate=10.0, epochs=5)
+    result = train(model, sine.x_train, sine.y_train, cfg)
+    assert result.status == DIVERGED
+    assert "diverged" in result.message and "learning rate" in result.message
+    assert result.epochs_done < 5
+    assert all(math.isfinite(v) for v in result.history.get("loss", []))
+
+
+def test_clipping_and_a_sane_learning_rate_keep_the_same_model_finite(sine):
+    model, cfg = _fit(sine, ModelConfig(units=16, activation="relu", recurrent_scale=3.0),
+                      learning_rate=1e-3, clipnorm=1.0, epochs=2)
+    assert train(model, sine.x_train, sine.y_train, cfg).status == FINISHED
+
+
+def test_same_seed_reproduces_the_run(sine):
+    runs = []
+    for _ in range(2):
+        model, cfg = _fit(sine, ModelConfig(cell="GRU", units=6), seed=7, epochs=2)
+        runs.append(train(model, sine.x_train, sine.y_train, cfg).history["loss"])
+    assert np.allclose(runs[0], runs[1], rtol=1e-5)
+
+
+def test_probe_runs_before_training_and_after_every_epoch(sine):
+    model, cfg = _fit(sine, epochs=3)
+    probe = GradientProbe(sine.x_val[:8], sine.y_val[:8])
+    result = train(model, sine.x_train, sine.y_train, cfg, probe=probe)
+    assert len(result.probes) == 4 and all(p.shape == (sine.window,) for p in result.probes)
+    assert not np.allclose(result.probes[0], result.probes[-1])
