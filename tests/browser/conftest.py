@@ -1,0 +1,86 @@
+"""Real-browser fixtures: one app server for the whole session, a headless Chromium, a page per test.
+
+Without Chromium the browser tests skip with a reason; in CI (CI=true) they fail instead,
+because CI must prove the app in a real browser. Screenshots go to test-artifacts/ and,
+when RNN_EXPLORER_SCREENSHOTS names a folder (e.g. docs/screenshots), also there.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from .harness import ARTIFACTS, AppServer, find_chromium, launch_chromium
+
+VIEWPORT = {"width": 1280, "height": 860}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        reason = ("Debian's chromium is not installed (python3 dev.py test installs it when run as "
+                  "root; or: sudo apt-get install chromium)")
+        if _in_ci():
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path):
+    """The app started with the README's command on a free loopback port, stopped at the end."""
+    server = AppServer()
+    try:
+        server.wait_healthy(timeout=180)
+    except RuntimeError as err:
+        server.stop()
+        pytest.fail(str(err), pytrace=False)
+    yield server
+    server.stop()
+    (ARTIFACTS / "app-peak-rss.txt").write_text(f"{server.rss.peak / 2**20:.0f} MiB\n")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium_path)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """A factory of pages, each in its own context (= its own Streamlit session)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(60_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page, request):
+    """One page in a fresh session; a screenshot of where it ended is saved as an artefact."""
+    pg = new_page()
+    yield pg
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{name}-end.png"), full_page=True)
+    except Exception:  # noqa: BLE001 - a failed artefact must not hide the test's own result
+        pass
+

@@ -1,0 +1,213 @@
+"""Start the real app and a headless Chromium, the way a user would; measure its memory.
+
+Shared by the browser tests (tests/browser/) and the app benchmark (bench/bench_app.py),
+so both start the app with the README's command and drive the same browser.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Flags that work for headless Chromium as root in a container, with nothing phoning home.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+
+def find_chromium() -> Optional[str]:
+    """The Chromium that `dev.py test` exported, else one on PATH; None when there is none."""
+    path = os.environ.get("RNN_EXPLORER_CHROMIUM")
+    if path and Path(path).exists():
+        return path
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children() -> dict[int, list[int]]:
+    """ppid -> pids for every process visible in /proc."""
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+        except OSError:
+            continue
+        # Fields after the ")" that closes the command name: state ppid ...
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory in bytes of `pid` and all its descendants (0 where /proc is missing)."""
+    if not Path("/proc").is_dir():
+        return 0
+    kids = _children()
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            pass
+        stack.extend(kids.get(p, []))
+    return total
+
+
+class RssSampler:
+    """Samples a process tree's RSS in a background thread; keeps the peak."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        self.pid, self.every = pid, every
+        self.peak = 0
+        self.last = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
+
+    def sample(self) -> int:
+        self.last = tree_rss(self.pid)
+        self.peak = max(self.peak, self.last)
+        return self.last
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+class AppServer:
+    """`PORT=<free> python3 dev.py app --server.address 127.0.0.1 --server.headless true` in its own process group."""
+
+    def __init__(self, port: Optional[int] = None, log_path: Optional[Path] = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log_path = log_path or ARTIFACTS / "app-server.log"
+        python = shutil.which("python3") or sys.executable
+        env = dict(os.environ, PORT=str(self.port), PYTHONUNBUFFERED="1")
+        self._log = open(self.log_path, "wb")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [python, str(ROOT / "dev.py"), "app", "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.rss = RssSampler(self.proc.pid)
+        self.health_seconds: Optional[float] = None
+
+    def wait_healthy(self, timeout: float = 120.0) -> float:
+        """Poll /_stcore/health until it answers 'ok'; seconds since start. Raises with the log tail."""
+        deadline = self.started + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200 and resp.read().strip() == b"ok":
+                        self.health_seconds = time.perf_counter() - self.started
+                        return self.health_seconds
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the app did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Stop the whole process group (dev.py and the streamlit it started)."""
+        self.rss.stop()
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+def launch_chromium(playwright, executable: str):
+    """A headless Chromium from the system package (Playwright's own download needs the internet)."""
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+
+
+# --- Driving Streamlit pages -------------------------------------------------------------
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def wait_idle(page, timeout: float = 120_000) -> None:
+    """Wait until the page's script run is over (Streamlit marks its root with the run state)."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def exceptions_on(page) -> list[str]:
+    """Texts of any exception boxes Streamlit drew (a traceback reaching the user)."""
+    return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def plotly_points(page) -> list[int]:
+    """Number of points in the first trace of every Plotly chart on the page."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+               gd => (gd.data && gd.data.length && gd.data[0].x) ? gd.data[0].x.length : 0)""")
+
+
+def plotly_traces(page) -> list[list[dict]]:
+    """Per chart, per trace: name, point count and the y values (as plain lists)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+               gd => (gd.data || []).map(t => ({name: t.name || '', n: t.y ? t.y.length : 0,
+                                                y: t.y ? Array.from(t.y) : []})))""")
+
+
+def shoot(page, name: str, full_page: bool = False) -> Path:
+    """Save a screenshot to test-artifacts/<name>.png and, if asked, to $RNN_EXPLORER_SCREENSHOTS."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    target = os.environ.get("RNN_EXPLORER_SCREENSHOTS")
+    if target:
+        folder = Path(target) if Path(target).is_absolute() else ROOT / target
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / path.name)
+    return path
