@@ -1,0 +1,99 @@
+"""The app as a user meets it: start-up, first paint of the home page in headless Chromium, memory.
+
+Starts the app with the README's command (`python3 dev.py app`) on a free loopback port,
+times the health endpoint and the home page's title becoming visible, opens every page
+(TensorFlow gets imported there) and reports the process tree's peak resident memory.
+Targets are the project's own goals for a responsive app on a 2-core laptop.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from harness import AppServer, find_chromium, launch_chromium, wait_idle  # noqa: E402
+
+PAGES = ("time_series", "sentiment", "gradient_lab")
+MIB = 2**20
+
+
+def row(name, value, unit, target=None, met=None, note=""):
+    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
+
+
+def _paint(browser, url: str) -> float:
+    """Seconds from navigation start until the home page's title is visible, in a fresh session."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.get_by_role("heading", name="RNN Explorer").wait_for(state="visible", timeout=120_000)
+    seconds = time.perf_counter() - t0
+    context.close()
+    return seconds
+
+
+def run(quick: bool = False) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = find_chromium()
+    if chromium is None:
+        raise RuntimeError("chromium not found: run `python3 dev.py test` once as root, or apt-get install chromium")
+    repeats = 2 if quick else 5
+    server = AppServer()
+    try:
+        health = server.wait_healthy(timeout=180)
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw, chromium)
+            cold = _paint(browser, server.url)
+            cold_total = time.perf_counter() - server.started
+            rss_home = server.rss.sample()
+            warm = [_paint(browser, server.url) for _ in range(repeats)]
+            # Every page once, in one session: the pages import TensorFlow, so this is the working size.
+            context = browser.new_context()
+            page = context.new_page()
+            page_seconds = {}
+            for path in PAGES:
+                t0 = time.perf_counter()
+                page.goto(f"{server.url}/{path}")
+                page.locator("h1").first.wait_for(state="visible", timeout=180_000)
+                wait_idle(page, timeout=180_000)
+                page_seconds[path] = time.perf_counter() - t0
+            context.close()
+            browser.close()
+        time.sleep(1.0)
+        rss_pages = server.rss.sample()
+        peak = server.rss.peak
+    finally:
+        server.stop()
+    median_warm = statistics.median(warm)
+    rows = [
+        row("server start → health endpoint answers", round(health, 2), "s", "≤ 10 s", health <= 10,
+            "`python3 dev.py app` with an up-to-date .venv"),
+        row("server start → home title visible (cold)", round(cold_total, 2), "s", "≤ 15 s", cold_total <= 15,
+            "includes the first page load of the JS bundle"),
+        row("first paint, first browser session", round(cold, 2), "s", "≤ 5 s", cold <= 5,
+            "navigation start → title visible"),
+        row(f"first paint, warm server (median of {repeats})", round(median_warm, 2), "s", "≤ 3 s",
+            median_warm <= 3, f"min {min(warm):.2f} s, max {max(warm):.2f} s; fresh session each"),
+    ]
+    for path, seconds in page_seconds.items():
+        rows.append(row(f"open {path} page (deep link, until idle)", round(seconds, 2), "s", None, None,
+                        "first visit imports TensorFlow" if path == PAGES[0] else ""))
+    rows += [
+        row("RSS after home page", round(rss_home / MIB), "MiB", None, None,
+            "streamlit process tree (dev.py + streamlit); TensorFlow is warming in a background thread"),
+        row("RSS after opening every page", round(rss_pages / MIB), "MiB", None, None, ""),
+        row("peak RSS of the app", round(peak / MIB), "MiB", "≤ 1500 MiB", peak <= 1500 * MIB,
+            "sampled every 0.25 s from /proc over the whole run"),
+    ]
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run(quick="--quick" in sys.argv):
+        print(r)
