@@ -1,5 +1,432 @@
-"""time series page (placeholder until its issue lands)."""
+"""Time series: train a real Keras RNN live on a sine, a stock-like series or your CSV, and look inside.
+
+Thin page: widgets in, engine calls (explorer/), figures out. Heavy work (training,
+evaluation) happens only on Train; its results live in session_state so other
+reruns only redraw. The set-up lives in the URL (d_ data, m_ model, t_ training).
+TensorFlow is imported only when a model is trained or inspected.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("time series".capitalize())
-st.info("This page is being built.")
+from explorer import charts, charts_series
+from explorer import config as C
+from explorer.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
+from explorer.data import synthetic
+from explorer.data.csv_series import CsvError, extract_series, minimum_length, read_table
+from explorer.data.windows import chronological_split
+from ui.guard import UserError, friendly
+from ui.live import RUNNING, recover, train_live
+
+RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
+PREFIXES = {"series": "d_", "model": "m_", "train": "t_"}
+CLASSES = {"series": SeriesConfig, "model": ModelConfig, "train": TrainConfig}
+# The seed tutorial's set-up: 500-point sine, window 10, SimpleRNN(50), batch 32, 100 epochs.
+DEFAULTS = {"series": SeriesConfig(), "model": ModelConfig(), "train": TrainConfig(epochs=100)}
+SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
+FORECAST_MAX = 200
+ss = st.session_state
+
+
+# ---------------------------------------------------------------- config ⇄ URL ⇄ widgets
+def _from_url(part: str, params: dict) -> object:
+    """The page default for `part`, overridden by the URL's prefixed keys (bad values ignored)."""
+    prefix = PREFIXES[part]
+    data = {**C.to_dict(DEFAULTS[part]),
+            **{k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}}
+    return C.from_dict(CLASSES[part], data)
+
+
+def _to_url(part: str, cfg) -> dict[str, str]:
+    """URL params for the fields that differ from the page default."""
+    default, prefix = DEFAULTS[part], PREFIXES[part]
+    return {prefix + f.name: str(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)
+            if getattr(cfg, f.name) != getattr(default, f.name)}
+
+
+# Widget ranges and choices: URL values outside them fall back to the page default or are clamped.
+RANGES = {"d_length": (20, 20000), "d_frequency": (0.001, 0.5), "d_amplitude": (0.01, 1000.0),
+          "d_noise": (0.0, 1000.0), "d_drift": (-1.0, 1.0), "d_volatility": (0.0, 2.0),
+          "d_seasonality": (0.0, 0.9), "d_jumps": (0.0, 50.0), "d_seed": (0, 10**6), "t_seed": (0, 10**6),
+          "d_window": (1, 500), "d_horizon": (1, 50), "d_val_fraction": (0.05, 0.4), "d_test_fraction": (0.05, 0.4),
+          "m_units": (1, 512), "m_layers": (1, 4), "m_dropout": (0.0, 0.9), "t_learning_rate": (1e-6, 1.0),
+          "t_batch_size": (1, 4096), "t_epochs": (1, 1000), "t_clipnorm": (0.0, 100.0)}
+CHOICES = {"d_source": tuple(SOURCES), "m_cell": C.CELLS, "m_activation": C.ACTIVATIONS,
+           "t_optimizer": C.OPTIMIZERS}
+
+
+def _valid(key: str, value, default):
+    if key in CHOICES and value not in CHOICES[key]:
+        return default
+    if key in RANGES:
+        lo, hi = RANGES[key]
+        return type(lo)(min(max(value, lo), hi))
+    return value
+
+
+def _init_from_url() -> None:
+    """Once per session: seed every widget's state from the URL (or the page defaults)."""
+    if ss.get("ts_base") is None:
+        params = {k: st.query_params.get(k) for k in st.query_params}
+        base = {}
+        for p in CLASSES:
+            default = C.to_dict(DEFAULTS[p])
+            for k, v in C.to_dict(_from_url(p, params)).items():
+                base[PREFIXES[p] + k] = _valid(PREFIXES[p] + k, v, default[k])
+        ss["ts_base"] = base
+
+
+def _key(name: str) -> str:
+    """A widget key; restores its value from the URL-seeded base when Streamlit dropped it."""
+    if name not in ss:
+        ss[name] = ss["ts_base"][name]
+    return name
+
+
+def _current(part: str):
+    prefix = PREFIXES[part]
+    data = {k[len(prefix):]: v for k, v in ss["ts_base"].items() if k.startswith(prefix)}
+    data.update({k[len(prefix):]: ss[k] for k in list(ss.keys()) if isinstance(k, str) and k.startswith(prefix)})
+    return C.from_dict(CLASSES[part], data)
+
+
+def _sync_url(cfgs: dict) -> str:
+    """Write the set-up into the page URL (only our keys) and return it as a query string."""
+    wanted = {k: v for p, cfg in cfgs.items() for k, v in _to_url(p, cfg).items()}
+    ours = {k: st.query_params.get(k) for k in st.query_params if k[:2] in PREFIXES.values()}
+    if ours != wanted:
+        for k in ours:
+            if k not in wanted:
+                del st.query_params[k]
+        st.query_params.update(wanted)
+    return "?" + urlencode(wanted) if wanted else "(the defaults: no parameters)"
+
+
+# ---------------------------------------------------------------- data
+@st.cache_data(max_entries=32, show_spinner=False)
+def _synthetic(source: str, length: int, frequency: float, amplitude: float, noise: float, drift: float,
+               volatility: float, seasonality: float, jumps: float, seed: int) -> np.ndarray:
+    if source == "stock":
+        return synthetic.stock_series(length, drift, volatility, seasonality, jumps, seed=seed)
+    return synthetic.sine_wave(length, frequency, amplitude, noise, seed)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the CSV…")
+def _read_csv(file_id: str, _data: bytes):
+    return read_table(_data)
+
+
+def _data_section(s: SeriesConfig):
+    """Step 1: the series. Returns (values, dates, label, report) or None when there is none yet."""
+    st.radio("Data", list(SOURCES), format_func=SOURCES.get, horizontal=True, key=_key("d_source"))
+    src = ss["d_source"]
+    if src in ("sine", "stock"):
+        cols = st.columns(5)
+        cols[0].number_input("Length (points)", 20, 20000, step=50, key=_key("d_length"))
+        if src == "sine":
+            cols[1].number_input("Frequency (cycles/step)", 0.001, 0.5, step=0.005, format="%.3f", key=_key("d_frequency"))
+            cols[2].number_input("Amplitude", 0.01, 1000.0, step=0.5, key=_key("d_amplitude"))
+            cols[3].number_input("Noise (std)", 0.0, 1000.0, step=0.05, key=_key("d_noise"))
+        else:
+            cols[1].number_input("Yearly drift", -1.0, 1.0, step=0.05, key=_key("d_drift"))
+            cols[2].number_input("Yearly volatility", 0.0, 2.0, step=0.05, key=_key("d_volatility"))
+            c3a, c3b = cols[3].columns(2)
+            c3a.number_input("Seasonality", 0.0, 0.9, step=0.05, key=_key("d_seasonality"),
+                             help="Amplitude of a yearly cycle, as a fraction of the price")
+            c3b.number_input("Jumps / year", 0.0, 50.0, step=1.0, key=_key("d_jumps"))
+        cols[4].number_input("Seed", 0, 10**6, step=1, key=_key("d_seed"))
+        s = _current("series")
+        values = _synthetic(src, s.length, s.frequency, s.amplitude, s.noise, s.drift, s.volatility,
+                            s.seasonality, s.jumps, s.seed)
+        label = "sine wave" if src == "sine" else "stock-like series"
+        return values, None, label, []
+    upload = st.file_uploader("CSV file (one value per row; a date column, several columns or long format are fine)",
+                              type=["csv", "txt", "tsv"], key="ts_csv")
+    if upload is None:
+        st.info("Upload a CSV to continue. The file stays in this session; the link cannot carry it.")
+        return None
+    try:
+        table = _read_csv(upload.file_id, upload.getvalue())
+    except CsvError as err:
+        st.error(f"This CSV cannot be used: {err}", icon="⚠️")
+        return None
+    fid = upload.file_id
+    nums, dates, keys = table.numeric_columns, table.date_columns, table.key_columns
+    prefer = [c for c in nums if any(w in c.lower() for w in ("close", "price", "value"))]
+    c1, c2, c3, c4 = st.columns(4)
+    value_col = c1.selectbox("Value column", nums, index=nums.index((prefer or nums)[0]), key=f"csv_value_{fid}")
+    date_col = c2.selectbox("Date column", ["(none)", *dates], index=1 if dates else 0, key=f"csv_date_{fid}")
+    key_default = 0
+    if keys and dates and table.dates[dates[0]].duplicated().any():
+        key_default = 1  # dates repeat: long format, one series per key
+    key_col = c3.selectbox("Key column (long format)", ["(none)", *keys], index=key_default, key=f"csv_key_{fid}")
+    key_val = None
+    if key_col != "(none)":
+        key_val = c4.selectbox("Series", table.key_values(key_col), key=f"csv_keyval_{fid}")
+    need = minimum_length(s.window, s.horizon, s.val_fraction, s.test_fraction)
+    try:
+        series = extract_series(table, value_col, None if date_col == "(none)" else date_col,
+                                None if key_col == "(none)" else key_col, key_val, min_length=need)
+    except CsvError as err:
+        st.error(f"This CSV cannot be used: {err}", icon="⚠️")
+        return None
+    with st.expander("What was read from the file", expanded=False):
+        st.text("\n".join(series.report))
+        st.dataframe(table.frame.head(8), hide_index=True)
+    return series.values, series.dates, series.name, series.report
+
+
+def _sidebar() -> None:
+    """Step 2: architecture, window and training knobs (all in the URL)."""
+    sb = st.sidebar
+    sb.header("Model")
+    sb.selectbox("Cell", C.CELLS, key=_key("m_cell"))
+    sb.number_input("Units per layer", 1, 512, step=1, key=_key("m_units"))
+    sb.number_input("Stacked layers", 1, 4, step=1, key=_key("m_layers"))
+    sb.checkbox("Bidirectional", key=_key("m_bidirectional"))
+    sb.slider("Dropout", 0.0, 0.9, step=0.05, key=_key("m_dropout"))
+    sb.selectbox("Activation", C.ACTIVATIONS, key=_key("m_activation"))
+    sb.header("Window")
+    sb.number_input("Window (past steps the RNN reads)", 1, 500, step=1, key=_key("d_window"))
+    sb.number_input("Forecast horizon h (values each window predicts)", 1, 50, step=1, key=_key("d_horizon"),
+                    help="1 predicts the next value (the tutorial). With h > 1 the network outputs the next h "
+                         "values at once; test metrics score the first one and the forecast past the end "
+                         "feeds h values back at a time.")
+    c1, c2 = sb.columns(2)
+    c1.slider("Validation part", 0.05, 0.4, step=0.05, key=_key("d_val_fraction"))
+    c2.slider("Test part", 0.05, 0.4, step=0.05, key=_key("d_test_fraction"))
+    sb.header("Training")
+    sb.selectbox("Optimizer", C.OPTIMIZERS, key=_key("t_optimizer"))
+    sb.number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%g", key=_key("t_learning_rate"))
+    c1, c2 = sb.columns(2)
+    c1.number_input("Batch size", 1, 4096, step=8, key=_key("t_batch_size"))
+    c2.number_input("Epochs", 1, 1000, step=10, key=_key("t_epochs"))
+    c1, c2 = sb.columns(2)
+    c1.number_input("Clip norm (0 = off)", 0.0, 100.0, step=0.5, key=_key("t_clipnorm"))
+    c2.number_input("Seed", 0, 10**6, step=1, key=_key("t_seed"))
+
+
+# ---------------------------------------------------------------- training and results
+def _model_name(m: ModelConfig) -> str:
+    name = f"{m.cell}({m.units})" + (f"×{m.layers}" if m.layers > 1 else "")
+    return ("Bi-" + name) if m.bidirectional else name
+
+
+def _train(values: np.ndarray, dates, label: str, cfgs: dict) -> None:
+    """Step 3: build, train live (with the BPTT probe each epoch), then evaluate once."""
+    from explorer.data.windows import prepare_series
+    from explorer.introspect import GradientProbe
+    from explorer.models import build_model, config_problems
+    from explorer.training import train
+
+    s, m, t = cfgs["series"], cfgs["model"], cfgs["train"]
+    problems = config_problems(m, t)
+    if problems:
+        raise UserError(" ".join(problems))
+    ds = prepare_series(values, s.window, s.horizon, s.val_fraction, s.test_fraction)
+    model = build_model(m, t, s.window)
+    xv, yv = (ds.x_val, ds.y_val) if len(ds.x_val) else (ds.x_train, ds.y_train)
+    probe = GradientProbe(xv[:32], yv[:32], layer_index=0)  # a fixed small validation batch
+    val = (ds.x_val, ds.y_val) if len(ds.x_val) else None
+    n = len(ss.get(HISTORY_KEY, [])) + 1
+    extra = {"ds": ds, "dates": dates, "label": label, "name": f"#{n} {_model_name(m)}",
+             "configs": {p: C.to_dict(c) for p, c in cfgs.items()}, "model_name": _model_name(m)}
+    train_live(RUN_KEY, model,
+               lambda sink, result: train(model, ds.x_train, ds.y_train, t, val, sink=sink,
+                                          result=result, probe=probe),
+               epochs=t.epochs, extra=extra, title="Loss while training (scaled units)")
+
+
+def _finalize(run) -> None:
+    """Once per run: evaluate on the test part, forecast, and add the run to the history."""
+    if run is None or run.status == RUNNING or "done" in run.extra:
+        return
+    run.extra["done"] = True
+    ev = None
+    if run.result.status != "diverged":
+        from explorer.forecast import evaluate
+
+        with friendly("Evaluating the model"):
+            ev = evaluate(run.model, run.extra["ds"], run.extra["model_name"], FORECAST_MAX)
+    run.extra["evaluation"] = ev
+    metrics = {"epochs": float(run.result.epochs_done), "seconds": float(run.result.seconds)}
+    if ev is not None:
+        by = {r["name"]: r for r in ev.rows}
+        me = by[run.extra["model_name"]]
+        metrics.update({"test MSE": me["mse"], "test MAE": me["mae"],
+                        "best baseline MSE": ev.verdict.baseline_mse, "beats baseline": float(ev.verdict.beats)})
+    ss.setdefault(HISTORY_KEY, []).append(RunRecord(
+        name=run.extra["name"], configs=run.extra["configs"], metrics=metrics,
+        history={k: list(v) for k, v in run.result.history.items()}, status=run.result.status))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}" if np.isfinite(x) else "—"
+
+
+def _results(run, just_trained: bool = False) -> None:
+    """Steps 4–5 and 7: predictions, forecast, metrics vs baselines, inside the RNN, downloads."""
+    res, ds, dates = run.result, run.extra["ds"], run.extra["dates"]
+    name = run.extra["model_name"]
+    if res.status == "diverged":
+        st.error(res.message, icon="💥")
+    elif res.status == "stopped":
+        st.warning(res.message or "Stopped early; the model keeps what it learned.", icon="⏹")
+    else:
+        st.success(f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s.", icon="✅")
+    if res.history and not just_trained:
+        st.plotly_chart(charts.loss_curves(res.history, title=f"{run.extra['name']}: loss (scaled units)",
+                                           log_y=True), width="stretch", key="ts_loss")
+    ev = run.extra.get("evaluation")
+    if ev is not None:
+        st.subheader("4 · Predictions, forecast and baselines")
+        p = ev.predictions
+        st.plotly_chart(charts_series.predictions_chart(p.t, p.truth, p.pred, name, ev.baselines, dates),
+                        width="stretch", key="ts_pred")
+        steps = st.slider("Forecast steps past the end", 1, FORECAST_MAX, min(50, FORECAST_MAX), key="ts_steps")
+        fb = {k: v[:steps] for k, v in ev.forecast_baselines.items()}
+        st.plotly_chart(charts_series.forecast_chart(ds.values, ev.forecast[:steps], name, fb, dates),
+                        width="stretch", key="ts_forecast")
+        table = pd.DataFrame([{"forecast": r["name"], "test MSE": r["mse"], "test MAE": r["mae"]} for r in ev.rows])
+        st.dataframe(table, hide_index=True, key="ts_metrics")
+        period = f"seasonal period {ev.period} steps (autocorrelation of the training part)" if ev.period else \
+            "no clear seasonal period in the training part, so no seasonal-naive baseline"
+        st.caption(f"One step ahead on the {len(p.t)} test targets, in the series' own units; {period}.")
+        (st.success if ev.verdict.beats else st.warning)(ev.verdict.text)
+    st.subheader("5 · Inside the network")
+    c1, c2 = st.columns(2)
+    with c1:
+        _hidden_states(run)
+    with c2:
+        if res.probes:
+            st.plotly_chart(charts_series.probe_heatmap(res.probes), width="stretch", key="ts_probe")
+            st.caption("How strongly the loss depends on each hidden state h_t of the first recurrent layer, "
+                       "measured exactly through time after each epoch. Fading toward early timesteps is "
+                       "the vanishing gradient.")
+    if res.grad_norms:
+        st.plotly_chart(charts.step_norms(res.grad_norms), width="stretch", key="ts_gradnorms")
+    _downloads(run, ev)
+
+
+def _hidden_states(run) -> None:
+    ds = run.extra["ds"]
+    xs, part = (ds.x_test, "test") if len(ds.x_test) else (ds.x_train, "training")
+    if not len(xs):
+        return
+    i = st.slider(f"Window of the {part} part", 1, len(xs), len(xs), key="ts_window_pick") - 1
+    cache = run.extra.setdefault("hidden", {})
+    if i not in cache:
+        from explorer.introspect import hidden_states
+
+        with friendly("Reading the hidden states"):
+            cache[i] = hidden_states(run.model, xs[i])
+    layers = cache.get(i) or []
+    if not layers:
+        return
+    labels = [f"{ls.layer} ({ls.direction})" for ls in layers]
+    pick = st.selectbox("Layer", labels, key="ts_layer_pick") if len(labels) > 1 else labels[0]
+    st.plotly_chart(charts_series.hidden_state_heatmap(layers[labels.index(pick)].h),
+                    width="stretch", key="ts_hidden")
+
+
+def _model_bytes(model) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rnn_explorer_model.keras")
+        model.save(path)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+def _downloads(run, ev) -> None:
+    st.subheader("7 · Take it away")
+    c1, c2, c3 = st.columns(3)
+    if run.result.status != "diverged":
+        c1.download_button("Model (.keras)", data=lambda: _model_bytes(run.model), file_name="rnn_explorer_model.keras",
+                           mime="application/octet-stream", on_click="ignore", key="ts_dl_model")
+    if ev is not None:
+        p, dates = ev.predictions, run.extra["dates"]
+        frame = pd.DataFrame({"t": p.t, "truth": p.truth, run.extra["model_name"]: p.pred, **ev.baselines})
+        if dates is not None:
+            frame.insert(1, "date", dates[p.t])
+        c2.download_button("Predictions (.csv)", frame.to_csv(index=False), file_name="predictions.csv",
+                           mime="text/csv", on_click="ignore", key="ts_dl_pred")
+    c3.download_button("Config (.json)", json.dumps(run.extra["configs"], indent=2), file_name="config.json",
+                       mime="application/json", on_click="ignore", key="ts_dl_cfg")
+
+
+def _history() -> None:
+    """Step 6: every run of this session, overlaid and tabulated."""
+    runs = ss.get(HISTORY_KEY) or []
+    if not runs:
+        return
+    st.subheader("6 · Compare runs")
+    st.plotly_chart(charts_series.runs_overlay({r.name: r.history for r in runs}), width="stretch", key="ts_overlay")
+    rows = []
+    for r in runs:
+        s, m, t = r.configs["series"], r.configs["model"], r.configs["train"]
+        rows.append({"run": r.name, "status": r.status, "data": s["source"], "cell": m["cell"], "units": m["units"],
+                     "layers": m["layers"], "bidirectional": m["bidirectional"], "window": s["window"],
+                     "horizon": s["horizon"], "optimizer": t["optimizer"], "lr": t["learning_rate"],
+                     "epochs": int(r.metrics.get("epochs", 0)), "test MSE": r.metrics.get("test MSE"),
+                     "test MAE": r.metrics.get("test MAE"), "best baseline MSE": r.metrics.get("best baseline MSE"),
+                     "beats baseline": bool(r.metrics.get("beats baseline", 0.0)),
+                     "seconds": round(r.metrics.get("seconds", 0.0), 1)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="ts_history_table")
+    if st.button("Clear history", key="ts_clear"):
+        ss[HISTORY_KEY] = []
+        st.rerun()
+
+
+# ---------------------------------------------------------------- the page
+st.title("📈 Time series")
+st.caption("Train a recurrent network to forecast a series, live, then check it against rules that learn nothing.")
+_init_from_url()
+_sidebar()
+st.subheader("1 · Data")
+data = None
+with friendly("Preparing the data"):
+    data = _data_section(_current("series"))
+cfgs = {p: _current(p) for p in CLASSES}
+cfgs["model"] = dataclasses.replace(cfgs["model"], head="regression", vocab_size=0, outputs=cfgs["series"].horizon)
+link = _sync_url(cfgs)
+with st.expander("Share this set-up"):
+    st.code(link, language=None)
+    st.caption("Add this to the page address: the link reproduces the data, model and training settings "
+               "(an uploaded CSV must be uploaded again).")
+
+ready = False
+if data is not None:
+    values, dates, label, report = data
+    s = cfgs["series"]
+    with friendly("Splitting the series"):
+        split = chronological_split(len(values), s.val_fraction, s.test_fraction)
+        st.plotly_chart(charts_series.split_preview(values, split, dates, f"The {label} and its split"),
+                        width="stretch", key="ts_preview")
+        need = minimum_length(s.window, s.horizon, s.val_fraction, s.test_fraction)
+        if len(values) < need:
+            raise UserError(f"the series has {len(values)} points; a window of {s.window} and a horizon of "
+                            f"{s.horizon} with this split need at least {need}. Shorten the window or use more data.")
+        st.caption(f"{len(values)} points · train {split.val_start} · validation {split.test_start - split.val_start}"
+                   f" · test {split.n - split.test_start}. Scaling is fitted on the training part only.")
+        ready = True
+
+st.subheader("3 · Train")
+clicked = st.button("▶ Train", type="primary", key="ts_train", disabled=not ready,
+                    help="Trains a fresh model with the settings on the left; Stop keeps what it learned.")
+if clicked and ready:
+    with friendly("Training"):
+        _train(values, dates, label, cfgs)
+run = recover(RUN_KEY)
+with friendly("Showing the results"):
+    _finalize(run)
+    if run is not None and run.status != RUNNING:
+        _results(run, just_trained=clicked)
+_history()

@@ -1,0 +1,368 @@
+"""Turn an uploaded CSV (bytes) into one clean univariate series, saying what was done.
+
+Real exports are messy: unknown separator, decimal commas or thousands separators,
+no header, a date column in some format, several numeric columns, or long format
+(one row per symbol and date). `read_table` parses the bytes and lists the choices
+(date, numeric and key columns); `extract_series` applies the person's choices and
+returns float values plus a plain-language report. Every unusable file raises
+`CsvError` with one sentence that can be shown as is (it never quotes raw cell text).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+MAX_BYTES = 50 * 1024 * 1024  # same as server.maxUploadSize in .streamlit/config.toml
+SEPARATORS = (",", ";", "\t", "|")
+NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "missing", ".", "inf", "-inf"}
+_SAMPLE_LINES = 200
+
+# A number with optional thousands groups: US style 1,234.5 / European style 1.234,5.
+_US = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?([eE][+-]?\d+)?$")
+_EU = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$")
+_STRIP = re.compile(r"[\s\u00a0\u202f'$€£¥%]")
+
+
+class CsvError(ValueError):
+    """A CSV file that cannot become a series; the message is one sentence for the person."""
+
+
+def safe_name(name: object, limit: int = 40) -> str:
+    """A column name or key reduced to harmless characters, for messages shown as markdown."""
+    text = re.sub(r"[^\w .:/()-]", "", str(name), flags=re.UNICODE).strip()
+    text = text.replace("_", " ")
+    return (text[:limit] + "…") if len(text) > limit else (text or "?")
+
+
+@dataclass
+class CsvTable:
+    """A parsed file: raw text cells plus the columns that can serve as dates, values or keys."""
+
+    frame: pd.DataFrame  # every cell as text, columns named
+    numbers: dict[str, pd.Series]  # parsed numeric columns (NaN where a cell is not a number)
+    dates: dict[str, pd.Series]  # parsed date columns (NaT where a cell is not a date)
+    key_columns: list[str]  # text columns with repeated values: long format keys
+    separator: str
+    encoding: str
+    has_header: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def numeric_columns(self) -> list[str]:
+        return list(self.numbers)
+
+    @property
+    def date_columns(self) -> list[str]:
+        return list(self.dates)
+
+    def key_values(self, column: str) -> list[str]:
+        """Distinct values of a key column, most frequent first."""
+        return [str(v) for v in self.frame[column].value_counts().index if str(v).strip()]
+
+
+@dataclass
+class CsvSeries:
+    """The chosen series, cleaned: finite floats in time order, with what was done to get them."""
+
+    values: np.ndarray
+    dates: Optional[np.ndarray]  # datetime64 per value, or None without a date column
+    name: str
+    report: list[str]
+    rows_read: int
+    missing: int
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Bytes → text: UTF-16 by its BOM, else UTF-8 (with or without BOM), else Latin-1."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise CsvError("This file does not look like text (it may be binary or in an unreadable "
+                       "encoding): save it as a CSV in UTF-8 and upload it again.")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls > 0.01 * min(len(text), 65536):
+        raise CsvError("This file does not look like text (it may be binary or in an unreadable "
+                       "encoding): save it as a CSV in UTF-8 and upload it again.")
+    return text, "latin-1"
+
+
+def _sniff(lines: list[str]) -> str:
+    """The separator whose field count is most consistent over the first lines (header included)."""
+    best, best_score = ",", (0.0, 0.0, 0)
+    for sep in SEPARATORS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (float(counts[0] == mode), counts.count(mode) / len(counts), mode)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str).str.strip()
+
+
+def _is_missing(s: pd.Series) -> pd.Series:
+    return _clean_text(s).str.lower().isin(NA_TOKENS)
+
+
+def parse_numbers(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
+    """Text → float: handles 1,234.5 and 1.234,5, spaces, currency and % signs; NaN otherwise."""
+    text = _clean_text(s).str.replace(_STRIP, "", regex=True)
+    plain = pd.to_numeric(text.where(~text.str.contains(",", regex=False)), errors="coerce")
+    if not text.str.contains(",", regex=False).any():
+        out = plain
+    else:
+        us = pd.to_numeric(text.where(text.str.match(_US)).str.replace(",", "", regex=False), errors="coerce")
+        eu = pd.to_numeric(text.where(text.str.match(_EU)).str.replace(".", "", regex=False)
+                           .str.replace(",", ".", regex=False), errors="coerce")
+        n_us, n_eu = int(us.notna().sum()), int(eu.notna().sum())
+        out = eu if (n_eu > n_us or (n_eu == n_us and decimal_comma)) else us
+        if out is us:
+            out = out.fillna(plain)
+    out = out.astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Text → datetime: tries the inferred format, day-first, ISO 8601, then mixed formats."""
+    text = _clean_text(s)
+    best = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if not text.str.contains(r"\d", regex=True).any():
+        return best
+    best_n = 0
+    attempts = ({}, {"dayfirst": True}, {"format": "ISO8601"}, {"format": "mixed"})
+    for kwargs in attempts:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = pd.to_datetime(text.where(text != ""), errors="coerce", **kwargs)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert(None)
+        n = int(parsed.notna().sum())
+        if n > best_n:
+            best, best_n = parsed, n
+        if n >= 0.98 * max(1, int((text != "").sum())):
+            break
+    return best
+
+
+def _typed(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """Per cell: parses as a number; parses as a date (only tried for non-numeric text)."""
+    is_num = parse_numbers(s, decimal_comma).notna()
+    looks_date = _clean_text(s).str.contains(r"\d", regex=True) & _clean_text(s).str.contains(r"[-/.: ]|[A-Za-z]", regex=True)
+    is_date = pd.Series(False, index=s.index)
+    if (looks_date & ~is_num).any():
+        is_date = parse_dates(s.where(looks_date & ~is_num, "")).notna()
+    return is_num, is_date
+
+
+def _detect_header(raw: pd.DataFrame, decimal_comma: bool) -> bool:
+    """A first row is a header when it is text over columns whose other cells are numbers or dates."""
+    first = raw.iloc[0]
+    if len(raw) == 1:
+        return not parse_numbers(first, decimal_comma).notna().any()
+    rest = raw.iloc[1:min(len(raw), _SAMPLE_LINES + 1)]
+    any_typed_column = False
+    for col in raw.columns:
+        num, date = _typed(rest[col], decimal_comma)
+        filled = ~_is_missing(rest[col])
+        typed_frac = float((num | date)[filled].mean()) if filled.any() else 0.0
+        head_num, head_date = _typed(first[[col]], decimal_comma)
+        head_typed = bool(head_num.iloc[0] or head_date.iloc[0])
+        if typed_frac >= 0.8:
+            any_typed_column = True
+            if not head_typed and str(first[col]).strip():
+                return True
+    if not any_typed_column:
+        # Text only: a header if the first row's cells never occur again below.
+        return all(str(v).strip() and not (rest[c] == v).any() for c, v in first.items())
+    return False
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = str(name).strip() or f"column {i + 1}"
+        base, k = name, 2
+        while name in out:
+            name, k = f"{base} ({k})", k + 1
+        out.append(name)
+    return out
+
+
+def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
+    """Parse uploaded CSV bytes; raise `CsvError` with one sentence when it cannot be used."""
+    if len(data) > max_bytes:
+        raise CsvError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB. "
+                       "Upload a shorter extract of the series.")
+    if not data.strip():
+        raise CsvError("The file is empty.")
+    text, encoding = _decode(data)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise CsvError("The file is empty.")
+    sep = _sniff(lines[:_SAMPLE_LINES])
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+                              skip_blank_lines=True, on_bad_lines="warn", engine="python" if len(sep) > 1 else "c",
+                              skipinitialspace=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
+            raise CsvError("The file could not be read as a table: check that it is a CSV with one "
+                           "row per line and the same separator throughout.") from None
+    skipped = sum(str(w.message).count("Skipping line") for w in caught)
+    if skipped:
+        notes.append(f"{skipped} malformed line(s) with the wrong number of fields were skipped.")
+    raw = raw.fillna("")
+    raw = raw.loc[~(raw.apply(lambda c: c.str.strip()) == "").all(axis=1)]
+    if raw.empty:
+        raise CsvError("The file is empty.")
+    decimal_comma = sep != ","
+    has_header = _detect_header(raw, decimal_comma)
+    if has_header:
+        names = _unique_names(list(raw.iloc[0]))
+        raw = raw.iloc[1:]
+    else:
+        names = [f"column {i + 1}" for i in range(raw.shape[1])]
+        notes.append("No header row was found; the columns were named column 1, column 2, …")
+    raw.columns = names
+    raw = raw.reset_index(drop=True)
+    if raw.empty:
+        raise CsvError("The file has a header row but no data rows.")
+    numbers: dict[str, pd.Series] = {}
+    dates: dict[str, pd.Series] = {}
+    keys: list[str] = []
+    for col in names:
+        cells = raw[col]
+        filled = ~_is_missing(cells)
+        if not filled.any():
+            continue
+        parsed = parse_numbers(cells, decimal_comma)
+        if parsed[filled].notna().mean() >= 0.8:
+            numbers[col] = parsed
+            continue
+        when = parse_dates(cells)
+        if when[filled].notna().mean() >= 0.8:
+            dates[col] = when
+            continue
+        distinct = cells[filled].nunique()
+        if 1 <= distinct <= max(1, min(5000, len(cells) // 2)):
+            keys.append(col)
+    if not numbers:
+        if any(_is_missing(raw[c]).all() for c in names):
+            raise CsvError("The file has no numbers to forecast: its value columns are empty or missing.")
+        raise CsvError("The file has no column of numbers to forecast.")
+    if sep != ",":
+        notes.append({";": "Separator: semicolon.", "\t": "Separator: tab.", "|": "Separator: vertical bar."}[sep])
+    if encoding != "utf-8":
+        notes.append(f"Text encoding: {encoding}.")
+    return CsvTable(frame=raw, numbers=numbers, dates=dates, key_columns=keys, separator=sep,
+                    encoding=encoding, has_header=has_header, notes=notes)
+
+
+def minimum_length(window: int, horizon: int = 1, val_fraction: float = 0.15,
+                   test_fraction: float = 0.15) -> int:
+    """The fewest points that give every split at least one window (as `prepare_series` needs)."""
+    from explorer.data.windows import chronological_split
+
+    n = window + horizon
+    while n < 10_000_000:
+        split = chronological_split(n, val_fraction, test_fraction)
+        parts_ok = all(hi - lo >= horizon or hi == lo for lo, hi in
+                       ((split.val_start, split.test_start), (split.test_start, split.n)))
+        if split.val_start >= window + horizon and parts_ok:
+            return n
+        n += 1
+    return n
+
+
+def extract_series(table: CsvTable, value_column: str, date_column: Optional[str] = None,
+                   key_column: Optional[str] = None, key_value: Optional[str] = None,
+                   min_length: int = 2) -> CsvSeries:
+    """One clean series from `table`: filter by key, order by date, merge duplicates, fill gaps.
+
+    Missing values inside the series are filled by linear interpolation; those at the
+    start or end are dropped (there is nothing to interpolate from). Raises `CsvError`
+    when nothing usable is left or fewer than `min_length` points remain.
+    """
+    if value_column not in table.numbers:
+        raise CsvError("Choose a column of numbers for the series.")
+    report: list[str] = list(table.notes)
+    frame = pd.DataFrame({"value": table.numbers[value_column]})
+    rows_read = len(frame)
+    report.insert(0, f"{rows_read} data row(s) read.")
+    if date_column:
+        frame["date"] = table.dates[date_column] if date_column in table.dates else parse_dates(table.frame[date_column])
+    if key_column:
+        keys = table.frame[key_column].astype(str).str.strip()
+        if key_value is None:
+            key_value = table.key_values(key_column)[0]
+        frame = frame.loc[keys == str(key_value).strip()]
+        report.append(f"Kept the {len(frame)} row(s) where {safe_name(key_column)} is {safe_name(key_value)}.")
+        if frame.empty:
+            raise CsvError("No rows have the chosen key value.")
+    missing = int(frame["value"].isna().sum())
+    if date_column:
+        bad = int(frame["date"].isna().sum())
+        if bad:
+            frame = frame.loc[frame["date"].notna()]
+            report.append(f"{bad} row(s) without a readable date were dropped.")
+        if not frame["date"].is_monotonic_increasing:
+            frame = frame.sort_values("date", kind="stable")
+            report.append("The rows were not in date order; they were sorted by date.")
+        dup = int(frame["date"].duplicated().sum())
+        if dup:
+            frame = frame.groupby("date", sort=True, as_index=False)["value"].mean()
+            report.append(f"{dup} row(s) repeated an earlier date; the values of each date were averaged.")
+    values = frame["value"].to_numpy(dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise CsvError("The chosen column has no numbers in it (every value is missing).")
+    first, last = int(np.argmax(finite)), len(values) - int(np.argmax(finite[::-1]))
+    trimmed = first + (len(values) - last)
+    inner = int((~finite[first:last]).sum())
+    if trimmed or inner:
+        done = []
+        if trimmed:
+            done.append(f"{trimmed} at the start or end were dropped")
+        if inner:
+            done.append(f"{inner} inside the series were filled by linear interpolation")
+        report.append(f"{trimmed + inner} missing or non-numeric value(s): " + " and ".join(done) + ".")
+    values = values[first:last]
+    dates = frame["date"].to_numpy()[first:last] if date_column else None
+    if inner:
+        idx = np.arange(len(values))
+        ok = np.isfinite(values)
+        values = values.copy()
+        values[~ok] = np.interp(idx[~ok], idx[ok], values[ok])
+    if len(values) < min_length:
+        raise CsvError(f"The series has {len(values)} usable value(s); this window and split need at "
+                       f"least {min_length}. Use a longer series or a shorter window.")
+    report.append(f"Series: {len(values)} values of {safe_name(value_column)}"
+                  + (f" from {pd.Timestamp(dates[0]).date()} to {pd.Timestamp(dates[-1]).date()}." if dates is not None else "."))
+    return CsvSeries(values=values, dates=dates, name=safe_name(value_column), report=report,
+                     rows_read=rows_read, missing=missing)
