@@ -1,0 +1,397 @@
+"""The gradient lab: SimpleRNN, LSTM and GRU trained side by side on a long-memory task.
+
+Every architecture gets the same data, seed, units, optimizer and learning rate.
+After every epoch the BPTT probe measures ‖∂L/∂h_t‖ at each timestep on a fixed
+batch, so the lab can show how fast the gradient fades (or grows) with distance
+from the loss, and the spectrum of W_hh, which bounds the per-step factor
+(Pascanu et al., 2013: ‖∂h_t/∂h_{t−1}‖ ≤ γ·σ_max(W_hh), γ = max |φ'|).
+A sweep over the recall lag shows where each architecture stops learning.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from explorer.config import ACTIVATIONS, CELLS, OPTIMIZERS, RECURRENT_INITS, ModelConfig, TrainConfig
+from explorer.data.memory_tasks import TASKS, MemoryTask, lag_recall, make_task
+
+ARCHS = CELLS
+PROBE_BATCH = 32
+MAX_T = 1000
+DEFAULT_LAGS = (10, 25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """One lab set-up; every architecture is trained with it. Lives in the URL (prefix 'gl_')."""
+
+    task: str = "lag_recall"
+    T: int = 100
+    units: int = 32
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 8
+    batch: int = 32
+    activation: str = "tanh"
+    recurrent_init: str = "orthogonal"
+    recurrent_scale: float = 1.0
+    clipnorm: float = 0.0
+    seed: int = 0
+    samples: int = 512
+
+
+def lab_problems(cfg: LabConfig) -> list[str]:
+    """Plain-language reasons the set-up cannot run; empty when it can."""
+    from explorer.models import config_problems
+
+    out = []
+    if cfg.task not in TASKS:
+        out.append(f"Unknown task {cfg.task!r}: choose one of {', '.join(TASKS)}.")
+    if not 2 <= cfg.T <= MAX_T:
+        out.append(f"The sequence length must be between 2 and {MAX_T} steps.")
+    if cfg.task == "lag_recall" and cfg.T < 6:
+        out.append("Recall needs sequences of at least 6 steps.")
+    if not 2 <= cfg.samples <= 20000:
+        out.append("Use between 2 and 20,000 training sequences.")
+    out += config_problems(model_config(cfg, "SimpleRNN", "binary"), train_config(cfg))
+    return out
+
+
+def model_config(cfg: LabConfig, arch: str, head: str) -> ModelConfig:
+    return ModelConfig(cell=arch, units=cfg.units, activation=cfg.activation, recurrent_init=cfg.recurrent_init,
+                       recurrent_scale=cfg.recurrent_scale, head=head)
+
+
+def train_config(cfg: LabConfig, epochs: int | None = None) -> TrainConfig:
+    return TrainConfig(optimizer=cfg.optimizer, learning_rate=cfg.lr, batch_size=cfg.batch,
+                       epochs=cfg.epochs if epochs is None else epochs, clipnorm=cfg.clipnorm,
+                       seed=cfg.seed, batch_every=5)
+
+
+def lab_task(cfg: LabConfig) -> MemoryTask:
+    """The training data of a set-up (lag_recall asks for the value 5 steps after the start)."""
+    return make_task(cfg.task, cfg.samples, cfg.T, seed=cfg.seed)
+
+
+def gamma(activation: str) -> float:
+    """γ = max |φ'(z)|, the most one step of the activation can stretch a gradient."""
+    return {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}[activation]
+
+
+def bound_note(activation: str) -> str:
+    """What the 1/γ line means for this activation, in one sentence."""
+    if activation == "relu":
+        return ("ReLU: φ' is 0 or 1, so γ = 1 too, but nothing saturates: above the line the "
+                "hidden state itself can grow without bound, not only the gradient.")
+    return ("tanh: φ' = 1 − tanh² ≤ 1, so γ = 1; below σ_max = 1 the gradient must vanish, "
+            "above it it can explode (saturation usually damps it).")
+
+
+def _spectrum(w: np.ndarray) -> dict[str, float]:
+    """Largest singular value and (for a square W_hh) spectral radius; NaN for a broken matrix."""
+    w = np.asarray(w, dtype=np.float64)
+    if not np.all(np.isfinite(w)):
+        return {"max_singular": float("nan"), "spectral_radius": float("nan")}
+    out = {"max_singular": float(np.linalg.norm(w, 2)), "spectral_radius": float("nan")}
+    if w.shape[0] == w.shape[1]:
+        out["spectral_radius"] = float(np.max(np.abs(np.linalg.eigvals(w))))
+    return out
+
+
+def initial_spectrum(cfg: LabConfig, arch: str = "SimpleRNN") -> dict[str, float]:
+    """σ_max and spectral radius of W_hh exactly as `build_model` will initialise it (no model built)."""
+    from explorer.models import recurrent_initializer
+
+    mc = model_config(cfg, arch, "binary")
+    gates = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[arch]
+    init = recurrent_initializer(mc, cfg.seed)  # layer 0 is seeded with train.seed + 0
+    if cfg.recurrent_init == "identity" and arch != "SimpleRNN":
+        import keras
+
+        init = keras.initializers.Orthogonal(gain=cfg.recurrent_scale, seed=cfg.seed)
+    return _spectrum(np.asarray(init((cfg.units, gates * cfg.units))))
+
+
+class TimedProbe:
+    """`GradientProbe` on a fixed batch that also records how long each call took."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        from explorer.introspect import GradientProbe
+
+        self.probe = GradientProbe(x, y)
+        self.seconds: list[float] = []
+
+    def __call__(self, model) -> np.ndarray:
+        t0 = time.perf_counter()
+        out = self.probe(model)
+        self.seconds.append(time.perf_counter() - t0)
+        return out
+
+
+def _spectral_callback(store: list):
+    """A Keras callback appending W_hh's spectrum after every epoch (a 32×32 SVD: microseconds)."""
+    import keras
+
+    from explorer.models import recurrent_layers, recurrent_matrix
+
+    class SpectralTracker(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            store.append(_spectrum(recurrent_matrix(recurrent_layers(self.model)[0])))
+
+    return SpectralTracker()
+
+
+@dataclass
+class ArchRun:
+    """A live run of one architecture: the model, its growing result, and its instruments."""
+
+    arch: str
+    model: object
+    probe: TimedProbe
+    result: object  # explorer.training.RunResult
+    spectra: list = field(default_factory=list)  # per epoch, first entry = before training
+    started: float = 0.0
+    carry0: float = float("nan")  # carry_per_step before training
+
+
+@dataclass
+class ArchResult:
+    """Everything the lab shows about one trained architecture (plain arrays and numbers)."""
+
+    arch: str
+    status: str
+    message: str
+    epochs_done: int
+    history: dict[str, list[float]]
+    step_grad_norms: list[float]  # per training step: ‖∂L/∂W‖ of the recurrent layer (before clipping)
+    probes: np.ndarray  # (epochs_done + 1, T): ‖∂L/∂h_t‖, row 0 before training
+    horizons: list[int]  # memory horizon per probe row
+    horizon: int  # at the last probe
+    decay: float  # geometric factor per step back in time at the last probe (<1 fades)
+    ratio: float  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at the last probe
+    max_singular: list[float]  # σ_max(W_hh) per probe row
+    spectral_radius: list[float]  # ρ(W_hh) per probe row (NaN for gated cells)
+    gamma: float
+    metric: str
+    final_metric: float
+    chance: float
+    learned: bool
+    carry: list[float]  # carry_per_step before and after training (φ' / forget gate / update gate)
+    train_seconds: float  # wall time of the fit, probes included
+    probe_seconds: float  # wall time of all probe calls (first one includes tracing)
+    probe_calls: int
+
+    @property
+    def probe_overhead(self) -> float:
+        """Probe time as a fraction of training time without it."""
+        rest = self.train_seconds - self.probe_seconds
+        return self.probe_seconds / rest if rest > 0 else float("nan")
+
+
+def start_arch(cfg: LabConfig, arch: str, task: MemoryTask) -> ArchRun:
+    """Build `arch` for `task` (seeded by cfg.seed) with its probe on the first 32 sequences."""
+    from explorer.models import build_model, recurrent_layers, recurrent_matrix
+    from explorer.training import RunResult
+
+    model = build_model(model_config(cfg, arch, task.head), train_config(cfg), task.timesteps, task.features)
+    n = min(PROBE_BATCH, len(task.x))
+    run = ArchRun(arch, model, TimedProbe(task.x[:n], task.y[:n]), RunResult())
+    run.spectra.append(_spectrum(recurrent_matrix(recurrent_layers(model)[0])))
+    run.carry0 = carry_per_step(model, run.probe.probe.x, cfg.activation)
+    return run
+
+
+def fit_arch(run: ArchRun, cfg: LabConfig, task: MemoryTask, sink: Optional[Callable] = None,
+             should_stop: Optional[Callable[[], bool]] = None):
+    """Train in place (`run.result` fills as it goes, so an interrupted call keeps its epochs)."""
+    from explorer.training import train
+
+    run.started = time.perf_counter()
+    return train(run.model, task.x, task.y, train_config(cfg), sink=sink, should_stop=should_stop,
+                 probe=run.probe, extra_callbacks=(_spectral_callback(run.spectra),), result=run.result)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def carry_per_step(model, x: np.ndarray, activation: str = "tanh") -> float:
+    """How much of the state each step carries to the next, averaged over `x` (see `numpy_unroll`)."""
+    return numpy_unroll(model, x, activation)[1]
+
+
+def numpy_unroll(model, x: np.ndarray, activation: str = "tanh") -> tuple[np.ndarray, float]:
+    """The first recurrent layer re-run in numpy: (last hidden state, mean carry per step).
+
+    How much of the state each step carries to the next, averaged over `x` (recomputed in numpy).
+
+    SimpleRNN: the mean slope φ'(z_t) (the factor diag(φ') in ∂h_t/∂h_{t−1} = diag(φ')·W_hhᵀ);
+    LSTM: the mean forget gate f_t (∂c_t/∂c_{t−1} = diag(f_t)); GRU: the mean update gate z_t
+    (the share of h_{t−1} kept). NaN for anything else or a broken model.
+    """
+    from explorer.models import recurrent_layers
+
+    cell = getattr(recurrent_layers(model)[0], "cell", None)
+    kind = type(cell).__name__
+    if kind not in ("SimpleRNNCell", "LSTMCell", "GRUCell"):
+        return np.full((len(x), 0), np.nan), float("nan")
+    x = np.asarray(x, dtype=np.float64)
+    w_x = cell.kernel.numpy().astype(np.float64)
+    w_h = cell.recurrent_kernel.numpy().astype(np.float64)
+    b = cell.bias.numpy().astype(np.float64) if cell.use_bias else np.zeros(w_x.shape[1])
+    units = w_h.shape[0]
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros_like(h)
+    act = (lambda z: np.maximum(z, 0.0)) if activation == "relu" else np.tanh
+    carried = []
+    with np.errstate(all="ignore"):
+        for t in range(x.shape[1]):
+            if kind == "SimpleRNNCell":
+                z = x[:, t] @ w_x + h @ w_h + b
+                h = act(z)
+                carried.append(((z > 0) if activation == "relu" else 1.0 - h * h).mean())
+            elif kind == "LSTMCell":
+                z = x[:, t] @ w_x + h @ w_h + b
+                zi, zf, zc, zo = np.split(z, 4, axis=-1)
+                f = _sigmoid(zf)
+                c = f * c + _sigmoid(zi) * act(zc)
+                h = _sigmoid(zo) * act(c)
+                carried.append(f.mean())
+            else:  # Keras GRU, reset_after=True: bias rows are (input, recurrent)
+                bx, bh = (b[0], b[1]) if b.ndim == 2 else (b, np.zeros_like(b))
+                xz, xr, xh = np.split(x[:, t] @ w_x + bx, 3, axis=-1)
+                hz, hr, hh = np.split(h @ w_h + bh, 3, axis=-1)
+                zg = _sigmoid(xz + hz)
+                cand = act(xh + _sigmoid(xr + hr) * hh)
+                h = zg * h + (1.0 - zg) * cand
+                carried.append(zg.mean())
+    value = float(np.mean(carried))
+    return h, (value if math.isfinite(value) else float("nan"))
+
+
+def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
+    """Derive the lab's numbers from a (finished, stopped or diverged) run."""
+    from explorer.introspect import decay_per_step, memory_horizon
+
+    r = run.result
+    if not r.seconds and run.started:  # interrupted mid-fit: `train` never set it
+        r.seconds = time.perf_counter() - run.started
+    T = task.timesteps
+    probes = np.stack(r.probes) if r.probes else np.zeros((0, T))
+    last = probes[-1] if len(probes) else np.full(T, np.nan)
+    finite = len(probes) and np.all(np.isfinite(last)) and last[-1] > 0
+    metric_key = "accuracy" if task.metric == "accuracy" else "loss"
+    values = r.history.get(metric_key, [])
+    final = float(values[-1]) if values else float("nan")
+    if r.status == "diverged":
+        final = float("nan")
+    grads = r.grad_norms.get("rnn_0", [])
+    message = r.message
+    if r.status == "diverged":
+        peak = max((g for g in grads if math.isfinite(g)), default=float("nan"))
+        message = (f"{r.message} Before it broke, the recurrent layer's weight gradient peaked at "
+                   f"‖∂L/∂W‖ = {peak:.3g}.")
+    spectra = run.spectra[: len(probes)] if len(probes) else run.spectra[:1]
+    return ArchResult(
+        arch=run.arch, status=r.status, message=message, epochs_done=r.epochs_done,
+        history={k: list(v) for k, v in r.history.items()},
+        step_grad_norms=[float(g) for g in grads],
+        probes=probes,
+        horizons=[memory_horizon(p) for p in probes],
+        horizon=memory_horizon(last) if finite else 0,
+        decay=decay_per_step(last) if finite else float("nan"),
+        ratio=float(last[0] / last[-1]) if finite else float("nan"),
+        max_singular=[s["max_singular"] for s in spectra],
+        spectral_radius=[s["spectral_radius"] for s in spectra],
+        gamma=gamma(cfg.activation),
+        metric=task.metric, final_metric=final, chance=task.chance,
+        learned=task.learned(final) if r.status != "diverged" else False,
+        carry=[run.carry0, carry_per_step(run.model, run.probe.probe.x, cfg.activation)
+               if r.status != "diverged" else float("nan")],
+        train_seconds=float(r.seconds), probe_seconds=float(sum(run.probe.seconds)),
+        probe_calls=len(run.probe.seconds),
+    )
+
+
+def train_arch(cfg: LabConfig, arch: str, task: MemoryTask | None = None, sink: Optional[Callable] = None,
+               should_stop: Optional[Callable[[], bool]] = None) -> ArchResult:
+    """Build, train with the probe every epoch, and summarise one architecture."""
+    task = lab_task(cfg) if task is None else task
+    run = start_arch(cfg, arch, task)
+    fit_arch(run, cfg, task, sink=sink, should_stop=should_stop)
+    return summarize(run, cfg, task)
+
+
+def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS) -> dict[str, ArchResult]:
+    """Train every architecture on the same data and seed; one `ArchResult` each, in order."""
+    problems = lab_problems(cfg)
+    if problems:
+        raise ValueError(" ".join(problems))
+    task = lab_task(cfg)
+    return {arch: train_arch(cfg, arch, task) for arch in archs}
+
+
+@dataclass
+class SweepResult:
+    """Held-out accuracy after brief training, per architecture and recall lag."""
+
+    lags: list[int]
+    archs: list[str]
+    values: dict[str, list[float]]  # arch -> one value per lag (NaN: diverged or not run)
+    chance: float
+    epochs: int
+    samples: int
+    seconds: float = 0.0
+    complete: bool = True
+
+    def longest_learned(self, arch: str, margin: float = 0.5) -> int:
+        """The longest lag at which `arch` closed `margin` of the gap from chance to perfect (0: none)."""
+        good = [lag for lag, v in zip(self.lags, self.values[arch])
+                if math.isfinite(v) and v >= self.chance + margin * (1 - self.chance)]
+        return max(good, default=0)
+
+
+def sweep(cfg: LabConfig, lags: Sequence[int] = DEFAULT_LAGS, archs: Sequence[str] = ARCHS,
+          epochs: int = 4, samples: int | None = None, val_samples: int = 256,
+          on_result: Optional[Callable[[str, int, float], None]] = None,
+          should_stop: Optional[Callable[[], bool]] = None) -> SweepResult:
+    """Train each architecture briefly on lag-k recall (T = k + 5) for each k; held-out accuracy.
+
+    Uses the set-up's units, optimizer, learning rate, clipping and seed; `on_result(arch, lag,
+    value)` reports each cell as it lands, and `should_stop()` ends the sweep between runs.
+    """
+    from explorer.models import build_model
+    from explorer.training import train
+
+    lags = sorted({int(k) for k in lags})
+    if not lags or lags[0] < 1 or lags[-1] > MAX_T - 5:
+        raise ValueError(f"Lags must be between 1 and {MAX_T - 5} steps.")
+    samples = cfg.samples if samples is None else samples
+    tc = train_config(cfg, epochs)
+    values = {a: [float("nan")] * len(lags) for a in archs}
+    out = SweepResult(lags, list(archs), values, 0.5, epochs, samples, complete=False)
+    t0 = time.perf_counter()
+    for i, lag in enumerate(lags):
+        task = lag_recall(samples, lag, seed=cfg.seed)
+        held = lag_recall(val_samples, lag, seed=cfg.seed + 7919)
+        out.chance = held.chance
+        for arch in archs:
+            if should_stop is not None and should_stop():
+                out.seconds = time.perf_counter() - t0
+                return out
+            model = build_model(model_config(cfg, arch, task.head), tc, task.timesteps, task.features)
+            result = train(model, task.x, task.y, tc)
+            value = float("nan")
+            if result.status != "diverged":
+                p = np.asarray(model.predict_on_batch(held.x)).reshape(-1)
+                value = float(np.mean((p > 0.5) == (held.y.reshape(-1) > 0.5))) if np.all(np.isfinite(p)) else value
+            values[arch][i] = value
+            if on_result is not None:
+                on_result(arch, lag, value)
+    out.seconds = time.perf_counter() - t0
+    out.complete = True
+    return out
