@@ -1,0 +1,78 @@
+"""The gradient lab page driven by Streamlit's AppTest with tiny, real training runs."""
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGE = str(ROOT / "pages/gradient_lab.py")
+TINY = {"gl_task": "first_value", "gl_T": "12", "gl_units": "4", "gl_samples": "64", "gl_epochs": "2"}
+
+
+def _page(params: dict) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.query_params.update(params)
+    return at.run()
+
+
+def _chart_types(at: AppTest) -> list[str]:
+    types = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        types += [trace.get("type", "scatter") for trace in spec.get("data", [])]
+    return types
+
+
+def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
+    at = _page(TINY)
+    assert not at.exception
+    assert [m.label for m in at.metric][:1] == ["Spectral radius ρ(W_hh)"]
+    assert at.selectbox(key="gl_w_task").value == "first_value"  # the URL filled the knobs
+    at.button(key="gl_train").click().run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in at.metric]
+    assert labels.count("Memory horizon") == 3
+    assert all(m.value.endswith("/ 12 steps") for m in at.metric if m.label == "Memory horizon")
+    assert _chart_types(at).count("heatmap") == 3
+    assert at.latex and "varphi" in at.latex[0].value
+    assert any("‖∂L/∂h₁‖" in i.value for i in at.info)
+    text = " ".join(m.value for m in at.markdown)
+    assert "This run, plain RNN" in text and "This run, LSTM" in text
+    assert at.query_params["gl_T"] == ["12"] or at.query_params["gl_T"] == "12"
+
+
+def test_divergent_setup_shows_the_plain_message_then_clipping_keeps_it_finite():
+    explode = {"gl_task": "adding", "gl_T": "100", "gl_units": "16", "gl_samples": "256", "gl_epochs": "1",
+               "gl_optimizer": "sgd", "gl_lr": "0.1", "gl_activation": "relu",
+               "gl_recurrent_init": "identity", "gl_recurrent_scale": "1.05"}
+    at = _page(explode)
+    at.multiselect(key="gl_archs").set_value(["SimpleRNN"]).run()
+    radius = next(m for m in at.metric if m.label == "Spectral radius ρ(W_hh)")
+    assert float(radius.value) > 1.0  # shown before training
+    at.button(key="gl_train").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "diverged" in errors and "exploding gradients" in errors and "Traceback" not in errors
+    at.select_slider(key="gl_w_clipnorm").set_value(1.0).run()
+    at.button(key="gl_train").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["gl_lab"].results["SimpleRNN"].status == "finished"
+    assert any(m.label == "Final MSE" and m.value != "—" for m in at.metric)
+
+
+def test_sweep_runs_on_a_tiny_grid_and_bad_links_fall_back():
+    at = _page({"gl_units": "4", "gl_T": "99999"})
+    assert not at.exception
+    assert any("defaults" in w.value for w in at.warning)
+    at.multiselect(key="gl_lags").set_value([5])
+    at.slider(key="gl_sweep_epochs").set_value(1)
+    at.select_slider(key="gl_sweep_samples").set_value(32)
+    at.button(key="gl_sweep_go").click().run()
+    assert not at.exception and not at.error
+    sweep = [c for c in at.get("plotly_chart") if "Where each architecture" in c.proto.spec]
+    assert len(sweep) == 1
+    spec = json.loads(sweep[0].proto.spec)
+    assert {t["name"] for t in spec["data"]} == {"SimpleRNN", "LSTM", "GRU"}
+    assert all(t["y"][0] is not None for t in spec["data"])
