@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Time-series page speed: first live point, default run length, cost of the instrumentation.
+
+    .venv/bin/python bench/bench_timeseries.py [--quick]
+
+Rows {name, value, unit, target, met, note} (see bench/run_all.py). Engine-level
+timings of exactly what the page does on Train (prepare → build → probe → train →
+evaluate); the Streamlit drawing per epoch is not included. TensorFlow is imported
+before the clock starts, as the app warms it in the background at start-up.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The page's default set-up (pages/time_series.py DEFAULTS): the seed tutorial's sine,
+# window 10, SimpleRNN(50), batch 32, 100 epochs, probe on 32 validation windows.
+DEFAULT_EPOCHS = 100
+FORECAST_STEPS = 200
+
+
+def _row(name, value, unit, target=None, met=None, note=""):
+    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
+
+
+def _default_run(epochs: int) -> dict:
+    """One Train click of the page's default set-up, timed from the click."""
+    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.data.synthetic import sine_wave
+    from explorer.data.windows import prepare_series
+    from explorer.forecast import evaluate
+    from explorer.introspect import GradientProbe
+    from explorer.models import build_model
+    from explorer.training import train
+
+    s, m, t = SeriesConfig(), ModelConfig(), TrainConfig(epochs=epochs)
+    marks: dict[str, float] = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    values = sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed)
+    ds = prepare_series(values, s.window, s.horizon, s.val_fraction, s.test_fraction)
+    model = build_model(m, t, s.window)
+    probe = GradientProbe(ds.x_val[:32], ds.y_val[:32])
+
+    def sink(event):
+        now = time.perf_counter() - t0
+        marks.setdefault("first_event", now)
+        if event.kind == "epoch":
+            marks.setdefault("first_epoch", now)
+            marks.setdefault("first_epoch_cpu", time.process_time() - c0)
+
+    result = train(model, ds.x_train, ds.y_train, t, (ds.x_val, ds.y_val), sink=sink, probe=probe)
+    marks["trained"] = time.perf_counter() - t0
+    marks["trained_cpu"] = time.process_time() - c0
+    ev = evaluate(model, ds, "SimpleRNN(50)", FORECAST_STEPS)
+    marks["evaluated"] = time.perf_counter() - t0
+    marks["test_mse"] = ev.rows[0]["mse"]
+    marks["beats"] = ev.verdict.beats
+    marks["status"] = result.status
+    return marks
+
+
+def _overhead(epochs: int, repeats: int) -> dict:
+    """Median seconds of `train()` (InstrumentedModel + LiveCallback) vs a bare `fit`, same model and data."""
+    import keras
+
+    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.data.synthetic import sine_wave
+    from explorer.data.windows import prepare_series
+    from explorer.introspect import GradientProbe
+    from explorer.models import build_model
+    from explorer.training import train
+
+    s, m, t = SeriesConfig(), ModelConfig(), TrainConfig(epochs=epochs)
+    ds = prepare_series(sine_wave(s.length), s.window)
+    val = (ds.x_val, ds.y_val)
+    inst = build_model(m, t, s.window)
+    twin = build_model(m, t, s.window)  # same seed: same initial weights
+    bare = keras.Model(twin.inputs, twin.outputs, name="bare")  # a plain keras Model of the same layers
+    bare.compile(optimizer=keras.optimizers.Adam(t.learning_rate), loss="mse", metrics=["mae"])
+    probed = build_model(m, t, s.window)
+    probe = GradientProbe(ds.x_val[:32], ds.y_val[:32])
+
+    def fit_bare(n):
+        bare.fit(ds.x_train, ds.y_train, batch_size=t.batch_size, epochs=n, validation_data=val,
+                 shuffle=True, verbose=0)
+
+    def fit_inst(n, model=inst, p=None):
+        cfg = TrainConfig(epochs=n)
+        train(model, ds.x_train, ds.y_train, cfg, val, sink=lambda e: None, probe=p)
+
+    # Warm-up (tracing of train/test functions and of the probe) is excluded.
+    fit_bare(1)
+    fit_inst(1)
+    fit_inst(1, probed, probe)
+    times = {"bare": [], "inst": [], "probe": []}
+    for _ in range(repeats):  # interleaved, so a load change on the machine hits all three alike
+        for name, fn in (("bare", lambda: fit_bare(epochs)), ("inst", lambda: fit_inst(epochs)),
+                         ("probe", lambda: fit_inst(epochs, probed, probe))):
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run(quick: bool = False) -> list[dict]:
+    t0 = time.perf_counter()
+    import keras  # noqa: F401  (the app imports it in the background before the first click)
+
+    import_s = time.perf_counter() - t0
+    epochs = 10 if quick else DEFAULT_EPOCHS
+    rows = [_row("import keras + tensorflow", round(import_s, 2), "s", note="paid at app start, in the background")]
+    cold = _default_run(epochs)
+    warm = _default_run(epochs)
+    scale = "" if not quick else f" (quick: {epochs} epochs, not the default {DEFAULT_EPOCHS})"
+    rows += [
+        _row("first live loss point, default sine (first Train in the process)", round(cold["first_epoch"], 2), "s",
+             "<= 2", cold["first_epoch"] <= 2, f"Train → end of epoch 1 with its probe: the first curve point; {cold['first_epoch_cpu']:.2f} CPU-s "
+             "(tracing train/test functions and the probe dominates)"),
+        _row("first live progress update (batch 10)", round(cold["first_event"], 2), "s", None, None,
+             "progress text with the running loss"),
+        _row("first live loss point, later Train clicks", round(warm["first_epoch"], 2), "s", "<= 2",
+             warm["first_epoch"] <= 2, f"fresh model, process warm; {warm['first_epoch_cpu']:.2f} CPU-s"),
+        _row("default run total: training" + scale, round(cold["trained"], 2), "s",
+             "<= 15" if not quick else None, (cold["trained"] <= 15) if not quick else None,
+             f"status {cold['status']}; {cold['trained_cpu']:.1f} CPU-s; ~{1000 * cold['trained'] / epochs:.0f} ms/epoch "
+             "incl. the BPTT probe"),
+        _row("default run total: training + evaluation + 200-step forecast" + scale, round(cold["evaluated"], 2), "s",
+             "<= 15" if not quick else None, (cold["evaluated"] <= 15) if not quick else None,
+             f"test MSE {cold['test_mse']:.3g}; beats best baseline: {cold['beats']}"),
+        _row("default run total, later Train clicks" + scale, round(warm["evaluated"], 2), "s", None, None, ""),
+    ]
+    o_epochs, repeats = (5, 2) if quick else (20, 5)
+    o = _overhead(o_epochs, repeats)
+    ratio = o["inst"] / o["bare"]
+    rows += [
+        _row("bare model.fit (plain keras.Model)", round(o["bare"], 3), "s", None, None,
+             f"SimpleRNN(50), sine 500, window 10, batch 32, {o_epochs} epochs with validation; median of {repeats}"),
+        _row("explorer.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
+             "same data, epochs, batch; per-layer gradient norms, per-step loss, live sink"),
+        _row("instrumented / bare", round(ratio, 3), "×", "<= 1.15", ratio <= 1.15, "warm-up excluded"),
+        _row("instrumented + BPTT probe each epoch / bare", round(o["probe"] / o["bare"], 3), "×", None, None,
+             "what the page runs: ‖∂L/∂h_t‖ on 32 validation windows after every epoch"),
+    ]
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run(quick="--quick" in sys.argv):
+        met = {True: "met", False: "NOT MET", None: ""}[r["met"]]
+        target = f"(target {r['target']})" if r["target"] else ""
+        print(f"{r['name']:<72} {r['value']:>8} {r['unit']:<2} {target:<16} {met:<8} {r['note']}")
