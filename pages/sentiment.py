@@ -1,5 +1,335 @@
-"""sentiment page (placeholder until its issue lands)."""
+"""Sentiment page: train a real Keras RNN on IMDB reviews live, then type a review and look inside.
+
+Thin glue: widgets in, `explorer` calls, figures out. Useful at once through a quick
+default run (LSTM(64), 10k words, 200 words per review, front padding, 2 epochs on all
+25k training reviews): ≥ 0.84 test accuracy in about a minute on 2 CPU cores.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, replace
+
+import numpy as np
 import streamlit as st
 
-st.title("sentiment".capitalize())
-st.info("This page is being built.")
+from explorer import charts, charts_text, config
+from explorer.config import CELLS, OPTIMIZERS, ModelConfig, TrainConfig
+from explorer.data import imdb
+from explorer.sentiment import EXAMPLES, DataConfig
+from explorer.text import PADDINGS, TextConfig
+from ui.guard import UserError, friendly
+from ui.live import recover, train_live
+
+RUN_KEY = "sentiment_run"
+REVIEW_KEY = "sentiment_review"
+DEFAULT_MODEL = ModelConfig(cell="LSTM", units=64, head="binary", vocab_size=10_000, embedding_dim=32)
+DEFAULT_TRAIN = TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=2, batch_every=20)
+MAX_REVIEW_CHARS = 100_000
+
+st.title("💬 Sentiment: IMDB movie reviews")
+st.caption("Train a real recurrent network on the Large Movie Review Dataset (Maas et al., 2011), "
+           "then type a review and watch the prediction move word by word. The default run "
+           "(LSTM, 2 epochs on all 25,000 training reviews) reaches about 0.85 test accuracy in "
+           "about a minute on a 2-core CPU: press **Train** and it is ready.")
+
+# ---------------------------------------------------------------- settings from the URL
+params = st.query_params.to_dict()
+m0 = config.from_query(ModelConfig, params, "m_") if any(k.startswith("m_") for k in params) else DEFAULT_MODEL
+t0 = config.from_query(TrainConfig, params, "t_") if any(k.startswith("t_") for k in params) else DEFAULT_TRAIN
+x0 = config.from_query(TextConfig, params, "x_")
+d0 = config.from_query(DataConfig, params, "d_")
+
+
+def _pick(options, value):
+    """`value` when it is one of `options`, else the option nearest to it (URLs are typed by people)."""
+    if value in options:
+        return value
+    try:
+        return min(options, key=lambda o: abs(float(o) - float(value)))
+    except (TypeError, ValueError):
+        return options[0]
+
+
+@st.cache_resource(show_spinner="Loading the IMDB reviews (downloaded once on first use, 84 MB)…", max_entries=2)
+def load_imdb(path: str, stamp: str) -> imdb.ImdbData:
+    """All reviews from the first available source; `stamp` changes when the file changes."""
+    return imdb.load_imdb(path or None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def load_csv(data: bytes, name: str) -> imdb.ImdbData:
+    import io
+
+    return imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)")
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def encode(source_key: str, _data: imdb.ImdbData, text_cfg: TextConfig, data_cfg: DataConfig):
+    """Subset + adapt the vocabulary on the training reviews + encode; cached per knobs."""
+    from explorer.sentiment import encode_dataset
+
+    return encode_dataset(_data, text_cfg, data_cfg)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def review_lengths(source_key: str, _data: imdb.ImdbData) -> np.ndarray:
+    return imdb.word_counts(_data.train.texts)
+
+
+def _stamp(path: str) -> str:
+    try:
+        p = imdb.resolve_source(path or None)
+    except imdb.DataProblem:
+        return "missing"
+    return f"{p}:{p.stat().st_mtime_ns}" if p is not None else "download"
+
+
+# ---------------------------------------------------------------- 1 · data
+st.header("1 · The data")
+data = None
+source_key = ""
+with st.expander("Where the reviews come from", expanded=False):
+    choice = st.radio("Train on", ["IMDB reviews", "My own labelled texts (CSV)"], horizontal=True,
+                      key="sent_source")
+    path = st.text_input("Local copy of IMDB (aclImdb folder, aclImdb_v1.tar.gz or a CSV); empty = "
+                         f"${imdb.ENV_VAR}, the project's shared copy, or download", key="sent_path",
+                         value=params.get("d_path", ""))
+    upload = st.file_uploader("CSV with a text column and a label column (0/1, pos/neg or positive/negative)",
+                              type=["csv"], key="sent_upload") if choice.startswith("My own") else None
+with friendly("Loading the reviews"):
+    if choice.startswith("My own"):
+        if upload is None:
+            st.info("Upload a CSV of labelled texts above, or switch back to the IMDB reviews.")
+        else:
+            raw = upload.getvalue()
+            data = load_csv(raw, upload.name)
+            source_key = "csv:" + hashlib.sha256(raw).hexdigest()[:16]
+    else:
+        stamp = _stamp(path)
+        data = load_imdb(path, stamp)
+        source_key = f"imdb:{stamp}"
+
+# ---------------------------------------------------------------- 2 · knobs
+st.header("2 · The model")
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    st.markdown("**Text**")
+    vocab = st.select_slider("Vocabulary (words)", [2_000, 5_000, 10_000, 20_000],
+                             value=_pick([2_000, 5_000, 10_000, 20_000], x0.vocab_size), key="sent_vocab")
+    max_len = st.select_slider("Words read per review", [50, 100, 200, 300, 500],
+                               value=_pick([50, 100, 200, 300, 500], x0.max_len), key="sent_maxlen",
+                               help="Longer reviews are cut; shorter ones are padded with zeros.")
+    padding = st.radio("Padding side", PADDINGS, index=PADDINGS.index(x0.padding) if x0.padding in PADDINGS else 0,
+                       horizontal=True, key="sent_padding",
+                       help="front: zeros before the review, long reviews keep their end (Keras pad_sequences). "
+                            "end: zeros after the review (TextVectorization's default).")
+    mask = st.checkbox("Mask padding (mask_zero)", value=x0.mask, key="sent_mask")
+with c2:
+    st.markdown("**Network**")
+    emb = st.select_slider("Embedding size", [8, 16, 32, 64, 128], value=_pick([8, 16, 32, 64, 128], m0.embedding_dim),
+                           key="sent_emb")
+    cell = st.selectbox("Cell", CELLS, index=CELLS.index(m0.cell) if m0.cell in CELLS else 1, key="sent_cell")
+    units = st.select_slider("Units", [8, 16, 32, 64, 128], value=_pick([8, 16, 32, 64, 128], m0.units), key="sent_units")
+    layers = st.select_slider("Stacked layers", [1, 2, 3], value=_pick([1, 2, 3], m0.layers), key="sent_layers")
+    bidir = st.checkbox("Bidirectional", value=m0.bidirectional, key="sent_bidir")
+    dropout = st.select_slider("Dropout", [0.0, 0.1, 0.2, 0.3, 0.5], value=_pick([0.0, 0.1, 0.2, 0.3, 0.5], m0.dropout),
+                               key="sent_dropout")
+with c3:
+    st.markdown("**Training**")
+    opt = st.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t0.optimizer) if t0.optimizer in OPTIMIZERS else 0,
+                       key="sent_opt")
+    lr = st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
+                          value=_pick([1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], t0.learning_rate), key="sent_lr")
+    batch = st.select_slider("Batch size", [16, 32, 64, 128, 256], value=_pick([16, 32, 64, 128, 256], t0.batch_size),
+                             key="sent_batch")
+    epochs = st.slider("Epochs", 1, 10, value=int(min(10, max(1, t0.epochs))), key="sent_epochs")
+with c4:
+    st.markdown("**Reviews used**")
+    n_train = st.select_slider("Training reviews", [500, 1_000, 2_000, 5_000, 10_000, 25_000],
+                               value=_pick([500, 1_000, 2_000, 5_000, 10_000, 25_000], d0.n_train), key="sent_ntrain",
+                               help="10% of them are held out for validation. Fewer = faster, less accurate.")
+    n_test = st.select_slider("Test reviews", [500, 1_000, 5_000, 25_000],
+                              value=_pick([500, 1_000, 5_000, 25_000], d0.n_test), key="sent_ntest",
+                              help="25,000 = every test review in the copy.")
+
+text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=padding, mask=bool(mask))
+data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
+model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
+                        dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
+                        mask_zero=bool(mask))
+train_cfg = replace(DEFAULT_TRAIN, optimizer=opt, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
+                    seed=t0.seed)
+query = {**config.to_query(model_cfg, "m_"), **config.to_query(train_cfg, "t_"),
+         **config.to_query(text_cfg, "x_"), **config.to_query(data_cfg, "d_")}
+if path:
+    query["d_path"] = path
+if query != params:
+    st.query_params.from_dict(query)
+
+# ---------------------------------------------------------------- data views (after knobs: they use max_len)
+if data is not None:
+    with st.container():
+        st.caption(f"Source: {data.source}")
+        for note in data.notes:
+            st.caption(note)
+        a, b, c = st.columns(3)
+        a.metric("Training reviews", f"{len(data.train):,}")
+        b.metric("Test reviews", f"{len(data.test):,}")
+        c.metric("Positive share (train)", f"{float(np.mean(data.train.labels)):.0%}")
+        f1, f2 = st.columns(2)
+        f1.plotly_chart(charts_text.label_balance({"train": data.train.labels, "test": data.test.labels}),
+                        width="stretch")
+        f2.plotly_chart(charts_text.length_histogram(review_lengths(source_key, data), max_len),
+                        width="stretch")
+        with st.expander("A few training reviews (plain text)"):
+            rng = np.random.default_rng(0)
+            for i in rng.choice(len(data.train), size=min(3, len(data.train)), replace=False):
+                label = "positive" if data.train.labels[i] else "negative"
+                st.caption(f"Review {i + 1} · {label}")
+                st.text(data.train.texts[i].replace("<br />", "\n")[:1500])
+
+# ---------------------------------------------------------------- 3 · train
+st.header("3 · Train live")
+run = recover(RUN_KEY)
+from explorer.models import config_problems  # noqa: E402  (TensorFlow loads here, after the data is on screen)
+
+problems = config_problems(model_cfg, train_cfg)
+if problems:
+    for problem in problems:
+        st.warning(problem)
+start = st.button("▶ Train", type="primary", disabled=data is None or bool(problems), key="sent_train")
+if start and data is not None:
+    with friendly("Training"):
+        from explorer.introspect import GradientProbe
+        from explorer.models import build_model
+        from explorer.training import train
+
+        with st.spinner("Building the vocabulary from the training reviews and encoding them…"):
+            enc = encode(source_key, data, text_cfg, data_cfg)
+        if len(enc.y_train) < 2 or len(np.unique(enc.y_train)) < 2:
+            raise UserError("There are too few training reviews (both labels are needed).")
+        cfg = replace(model_cfg, vocab_size=enc.pipeline.vocab_size)
+        model = build_model(cfg, train_cfg, timesteps=text_cfg.max_len)
+        k = min(32, len(enc.x_val))
+        probe = GradientProbe(enc.x_val[:k], enc.y_val[:k, None], layer_index=0)
+        live_curves = st.empty()
+
+        def fit(sink, result):
+            def both(event):
+                sink(event)
+                if event.kind == "epoch":
+                    live_curves.plotly_chart(charts.loss_curves(result.history, title="Loss", metric="loss"),
+                                             width="stretch")
+            return train(model, enc.x_train, enc.y_train, train_cfg, (enc.x_val, enc.y_val),
+                         sink=both, result=result, probe=probe)
+
+        extra = dict(pipeline=enc.pipeline, encoded=enc, text_cfg=text_cfg, model_cfg=cfg, train_cfg=train_cfg,
+                     data_cfg=data_cfg, source=data.source)
+        run = train_live(RUN_KEY, model, fit, epochs=train_cfg.epochs, metric="accuracy", extra=extra,
+                         title="Accuracy")
+        live_curves.empty()
+        st.rerun()  # redraw cleanly: final curves, test accuracy and the review box below
+
+if run is not None and "encoded" in run.extra:
+    res = run.result
+    if res.status == "diverged":
+        st.error(res.message)
+    elif res.message:
+        st.info(res.message)
+    if res.history:
+        g1, g2 = st.columns(2)
+        g1.plotly_chart(charts.loss_curves(res.history, title="Loss", metric="loss"), width="stretch")
+        g2.plotly_chart(charts.loss_curves(res.history, title="Accuracy", metric="accuracy"), width="stretch")
+    if res.epochs_done >= 1 and res.status != "diverged":
+        with friendly("Testing on held-out reviews"):
+            from explorer.sentiment import evaluate
+
+            enc = run.extra["encoded"]
+            if "test" not in run.extra:
+                with st.spinner(f"Scoring {len(enc.y_test):,} held-out test reviews…"):
+                    run.extra["test"] = evaluate(run.model, enc.x_test, enc.y_test)
+            test = run.extra["test"]
+            a, b = st.columns([1, 2])
+            a.metric("Test accuracy", f"{test.accuracy:.3f}", help=f"{test.n:,} reviews the model never saw")
+            a.caption(f"{res.epochs_done} epoch(s), {res.seconds:.0f} s. "
+                      f"Model: {run.extra['model_cfg'].cell}({run.extra['model_cfg'].units}), "
+                      f"{run.extra['text_cfg'].max_len} words, {run.extra['text_cfg'].padding} padding.")
+            b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
+    if res.probes:
+        with st.expander("Why padding side matters: the gradient reaching each word position", expanded=False):
+            tc = run.extra["text_cfg"]
+            st.markdown(
+                "‖∂L/∂h_t‖ of the first recurrent layer for 32 validation reviews, at every input "
+                "position, before training (epoch 0) and after each epoch. The loss is read after the "
+                f"last position. With **{tc.padding}** padding the words of a typical review sit in the "
+                "shaded band. With end padding and no mask, hundreds of zeros come after the words and the "
+                "gradient that reaches the words has vanished by orders of magnitude, so a plain RNN "
+                "stays at chance. Flip *Padding side* and train again to compare.")
+            probes = np.asarray(res.probes)
+            lengths = np.count_nonzero(run.extra["encoded"].x_val[:32], axis=1)
+            st.plotly_chart(charts_text.grad_over_positions(probes[-1], lengths, tc.padding), width="stretch")
+            st.plotly_chart(charts.heatmap(probes, "‖∂L/∂h_t‖ per epoch (log colour)", "position", "epoch", log=True),
+                            width="stretch")
+
+# ---------------------------------------------------------------- 4 · type a review
+st.header("4 · Type a review")
+
+
+def _use_example(text: str) -> None:
+    st.session_state[REVIEW_KEY] = text
+
+
+cols = st.columns(len(EXAMPLES))
+for col, (name, text) in zip(cols, EXAMPLES.items()):
+    col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
+review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
+                           max_chars=MAX_REVIEW_CHARS, placeholder="e.g. The plot was thin but the acting was wonderful.")
+
+if run is None or "pipeline" not in run.extra or run.result.epochs_done < 1:
+    st.info("Train a model above first (the default run takes about a minute); then type a review here.")
+elif run.result.status == "diverged":
+    st.warning("The last run diverged, so its predictions mean nothing: train again with a smaller learning rate.")
+else:
+    with friendly("Reading the review"):
+        from explorer import sentiment as sa
+
+        pipe = run.extra["pipeline"]
+        rv = sa.prepare(pipe, review_text)
+        if not rv.ok:
+            st.info(rv.message)
+        else:
+            for note in rv.notes:
+                st.info(note)
+            p = sa.score(run.model, rv)
+            m1, m2, m3 = st.columns(3)
+            m1.metric("P(positive)", f"{p:.3f}")
+            m2.metric("Sentiment", sa.label_of(p).capitalize(), help="positive when P ≥ 0.5")
+            m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
+            ks, traj = sa.trajectory(run.model, rv, pipe.cfg)
+            st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
+            t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"])
+            with t1:
+                occ = sa.occlusion(run.model, rv, pipe.cfg)
+                st.plotly_chart(charts_text.word_influence(
+                    rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
+                    "ΔP"), width="stretch")
+                sal = sa.saliency(run.model, rv)
+                st.plotly_chart(charts_text.word_influence(
+                    rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
+                    "‖∂P/∂e‖", diverging=False), width="stretch")
+                st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
+                           "Saliency has no sign: dark = the prediction is sensitive to that word.")
+            states = sa.states(run.model, rv)
+            with t2:
+                for s in states:
+                    st.plotly_chart(charts_text.state_heatmap(s.h, rv.words, f"{s.layer} ({s.direction}): h_t over the words"),
+                                    width="stretch")
+            with t3:
+                last = [s for s in states if s.direction == "forward"][-1]
+                pts, share = sa.pca_path(last.h)
+                probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
+                st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
+                                                     f"{last.layer}: hidden-state path in 2 PCA dimensions"),
+                                width="stretch")
+                st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")

@@ -1,0 +1,74 @@
+"""The sentiment page in AppTest: train a tiny model on a small IMDB subset, type reviews, never a traceback."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGE = str(ROOT / "pages/sentiment.py")
+
+
+def _texts(at) -> str:
+    parts = [e.value for e in (*at.info, *at.warning, *at.error, *at.caption, *at.markdown)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.shared_data
+def test_train_tiny_model_then_type_reviews(shared_datasets):
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Training reviews"] == "25,000"
+    assert "Train a model above first" in _texts(at)
+    at.select_slider(key="sent_ntrain").set_value(1_000)
+    at.select_slider(key="sent_ntest").set_value(500)
+    at.select_slider(key="sent_maxlen").set_value(50)
+    at.select_slider(key="sent_vocab").set_value(2_000)
+    at.select_slider(key="sent_units").set_value(8)
+    at.select_slider(key="sent_emb").set_value(8)
+    at.selectbox(key="sent_cell").set_value("GRU")
+    at.slider(key="sent_epochs").set_value(1)
+    at.run()
+    assert at.query_params["x_max_len"] == ["50"] or at.query_params["x_max_len"] == "50"
+    at.button(key="sent_train").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert 0.0 <= float(metrics["Test accuracy"]) <= 1.0
+
+    # One click on an example review fills the box and shows probability, label and trajectory.
+    at.button(key="sent_ex_Negation").click().run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert 0.0 <= float(metrics["P(positive)"]) <= 1.0
+    assert metrics["Sentiment"] in ("Positive", "Negative")
+    assert metrics["Words read"] == "15"
+    charts = at.get("plotly_chart")
+    assert any("Prediction after each word" in c.proto.spec for c in charts)
+
+    # Empty, punctuation-only and huge reviews: one clear message each, never a traceback.
+    at.text_area(key="sentiment_review").input("").run()
+    assert "it is empty" in _texts(at) and not at.exception and not at.error
+    at.text_area(key="sentiment_review").input("?!... ,,,").run()
+    assert "No words left" in _texts(at) and not at.error
+    at.text_area(key="sentiment_review").input("good " * 10_000).run()
+    assert "10,000 words" in _texts(at) and not at.exception and not at.error
+    at.text_area(key="sentiment_review").input("<script>alert(1)</script> <img src=x> 😀 magnifique").run()
+    assert not at.exception and not at.error
+    assert "P(positive)" in {m.label for m in at.metric}
+
+
+def test_csv_upload_bad_then_good():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["sent_source"] = "My own labelled texts (CSV)"
+    at.run()
+    assert not at.exception
+    assert "Upload a CSV" in _texts(at)
+    assert at.button(key="sent_train").disabled
+    bad = b"text,label\ngreat film,1\nawful film,maybe\nfine,0\nbad,1\n"
+    at.file_uploader(key="sent_upload").set_value(("mine.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Labels must be binary" in at.error[0].value
+    good = "text,label\n" + "".join(f"review {i} {'great' if i % 2 else 'awful'},{i % 2}\n" for i in range(50))
+    at.file_uploader(key="sent_upload").set_value(("mine.csv", good.encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Training reviews"] == "40"
+    assert not at.button(key="sent_train").disabled
