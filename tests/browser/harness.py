@@ -123,7 +123,7 @@ class AppServer:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [python, str(ROOT / "dev.py"), "app", "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.rss = RssSampler(self.proc.pid)
         self.health_seconds: Optional[float] = None
@@ -185,19 +185,42 @@ def exceptions_on(page) -> list[str]:
     return page.locator('[data-testid="stException"]').all_inner_texts()
 
 
-def plotly_points(page) -> list[int]:
-    """Number of points in the first trace of every Plotly chart on the page."""
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
-               gd => (gd.data && gd.data.length && gd.data[0].x) ? gd.data[0].x.length : 0)""")
+_FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+    const layout = gd._fullLayout || gd.layout || {};
+    const title = (layout.title && (layout.title.text || layout.title)) || '';
+    const traces = (gd._fullData || gd.data || []).map(t => {
+        const y = (t.y && typeof t.y.length === 'number') ? Array.from(t.y) : [];
+        const z = (t.z && typeof t.z.length === 'number') ? t.z.length : 0;
+        return {name: t.name || '', type: t.type || '', n: y.length, y: y, z_rows: z};
+    });
+    return {title: String(title), traces: traces};
+})"""
 
 
-def plotly_traces(page) -> list[list[dict]]:
-    """Per chart, per trace: name, point count and the y values (as plain lists)."""
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
-               gd => (gd.data || []).map(t => ({name: t.name || '', n: t.y ? t.y.length : 0,
-                                                y: t.y ? Array.from(t.y) : []})))""")
+def figures(page) -> list[dict]:
+    """Every Plotly chart on the page as drawn: {title, traces: [{name, type, n, y, z_rows}]}."""
+    return page.evaluate(_FIGURES_JS)
+
+
+def figure(page, title_part: str) -> dict | None:
+    """The first chart whose title contains `title_part`, or None."""
+    for fig in figures(page):
+        if title_part in fig["title"]:
+            return fig
+    return None
+
+
+def wait_figure(page, title_part: str, timeout: float = 60.0, min_points: int = 1) -> dict:
+    """The chart titled `title_part` once Plotly has drawn it (charts load and draw asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fig = figure(page, title_part)
+        if fig and fig["traces"] and fig["traces"][0]["n"] >= min_points:
+            return fig
+        if time.monotonic() > deadline:
+            titles = [f["title"] for f in figures(page)]
+            raise AssertionError(f"no chart titled {title_part!r} was drawn within {timeout:.0f} s; charts: {titles}")
+        page.wait_for_timeout(100)
 
 
 def shoot(page, name: str, full_page: bool = False) -> Path:
