@@ -82,7 +82,7 @@ def hidden_state_heatmap(h: np.ndarray, title: str = "Hidden state h_t (units ×
 
 
 def probe_heatmap(probes: Sequence[np.ndarray],
-                  title: str = "‖∂L/∂h_t‖ on a validation batch (timesteps × epochs)") -> go.Figure:
+                  title: str = "‖∂L/∂h_t‖ per timestep and epoch") -> go.Figure:
     """Gradient of the loss w.r.t. each hidden state, one column per epoch (0 = before training), log colour."""
     z = np.stack([np.asarray(p, dtype=np.float64) for p in probes], axis=1)  # (T, epochs)
     z = np.where(np.isfinite(z), z, np.nan)

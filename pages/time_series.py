@@ -124,9 +124,16 @@ def _read_csv(file_id: str, _data: bytes):
     return read_table(_data)
 
 
+def _is_counter(col: pd.Series) -> bool:
+    """A column of strictly increasing whole numbers (a row index, a year) is rarely the series."""
+    v = col.dropna().to_numpy()
+    return len(v) > 2 and bool(np.all(v == np.round(v))) and bool(np.all(np.diff(v) > 0))
+
+
 def _data_section(s: SeriesConfig):
     """Step 1: the series. Returns (values, dates, label, report) or None when there is none yet."""
-    st.radio("Data", list(SOURCES), format_func=SOURCES.get, horizontal=True, key=_key("d_source"))
+    st.radio("Data source", list(SOURCES), format_func=SOURCES.get, horizontal=True, key=_key("d_source"),
+             label_visibility="collapsed")
     src = ss["d_source"]
     if src in ("sine", "stock"):
         cols = st.columns(5)
@@ -160,7 +167,9 @@ def _data_section(s: SeriesConfig):
         return None
     fid = upload.file_id
     nums, dates, keys = table.numeric_columns, table.date_columns, table.key_columns
-    prefer = [c for c in nums if any(w in c.lower() for w in ("close", "price", "value"))]
+    # Default: a price-like column, else the first that is not a running index or a year.
+    prefer = [c for c in nums if any(w in c.lower() for w in ("close", "price", "value"))] or \
+        [c for c in nums if not _is_counter(table.numbers[c])]
     c1, c2, c3, c4 = st.columns(4)
     value_col = c1.selectbox("Value column", nums, index=nums.index((prefer or nums)[0]), key=f"csv_value_{fid}")
     date_col = c2.selectbox("Date column", ["(none)", *dates], index=1 if dates else 0, key=f"csv_date_{fid}")
@@ -187,7 +196,7 @@ def _data_section(s: SeriesConfig):
 def _sidebar() -> None:
     """Step 2: architecture, window and training knobs (all in the URL)."""
     sb = st.sidebar
-    sb.header("Model")
+    sb.header("2 · Model")
     sb.selectbox("Cell", C.CELLS, key=_key("m_cell"))
     sb.number_input("Units per layer", 1, 512, step=1, key=_key("m_units"))
     sb.number_input("Stacked layers", 1, 4, step=1, key=_key("m_layers"))
@@ -304,7 +313,8 @@ def _results(run, just_trained: bool = False) -> None:
     st.subheader("5 · Inside the network")
     c1, c2 = st.columns(2)
     with c1:
-        _hidden_states(run)
+        if res.status != "diverged":
+            _hidden_states(run)
     with c2:
         if res.probes:
             st.plotly_chart(charts_series.probe_heatmap(res.probes), width="stretch", key="ts_probe")
@@ -312,8 +322,9 @@ def _results(run, just_trained: bool = False) -> None:
                        "measured exactly through time after each epoch. Fading toward early timesteps is "
                        "the vanishing gradient.")
     if res.grad_norms:
-        st.plotly_chart(charts.step_norms(res.grad_norms), width="stretch", key="ts_gradnorms")
-    _downloads(run, ev)
+        norms = {k: np.where(np.isfinite(v), v, np.nan) for k, v in res.grad_norms.items()}
+        st.plotly_chart(charts.step_norms(norms, title="Weight-gradient norm per layer and training step"),
+                        width="stretch", key="ts_gradnorms")
 
 
 def _hidden_states(run) -> None:
@@ -321,7 +332,8 @@ def _hidden_states(run) -> None:
     xs, part = (ds.x_test, "test") if len(ds.x_test) else (ds.x_train, "training")
     if not len(xs):
         return
-    i = st.slider(f"Window of the {part} part", 1, len(xs), len(xs), key="ts_window_pick") - 1
+    run_key = run.extra["name"]  # widgets keyed per run: a new run may have fewer windows or other layers
+    i = st.slider(f"Window of the {part} part", 1, len(xs), len(xs), key=f"ts_window_pick {run_key}") - 1
     cache = run.extra.setdefault("hidden", {})
     if i not in cache:
         from explorer.introspect import hidden_states
@@ -332,7 +344,7 @@ def _hidden_states(run) -> None:
     if not layers:
         return
     labels = [f"{ls.layer} ({ls.direction})" for ls in layers]
-    pick = st.selectbox("Layer", labels, key="ts_layer_pick") if len(labels) > 1 else labels[0]
+    pick = st.selectbox("Layer", labels, key=f"ts_layer_pick {run_key}") if len(labels) > 1 else labels[0]
     st.plotly_chart(charts_series.hidden_state_heatmap(layers[labels.index(pick)].h),
                     width="stretch", key="ts_hidden")
 
@@ -372,13 +384,14 @@ def _history() -> None:
     rows = []
     for r in runs:
         s, m, t = r.configs["series"], r.configs["model"], r.configs["train"]
-        rows.append({"run": r.name, "status": r.status, "data": s["source"], "cell": m["cell"], "units": m["units"],
-                     "layers": m["layers"], "bidirectional": m["bidirectional"], "window": s["window"],
-                     "horizon": s["horizon"], "optimizer": t["optimizer"], "lr": t["learning_rate"],
-                     "epochs": int(r.metrics.get("epochs", 0)), "test MSE": r.metrics.get("test MSE"),
+        rows.append({"run": r.name, "status": r.status, "test MSE": r.metrics.get("test MSE"),
                      "test MAE": r.metrics.get("test MAE"), "best baseline MSE": r.metrics.get("best baseline MSE"),
-                     "beats baseline": bool(r.metrics.get("beats baseline", 0.0)),
-                     "seconds": round(r.metrics.get("seconds", 0.0), 1)})
+                     "beats baseline": bool(r.metrics["beats baseline"]) if "beats baseline" in r.metrics else None,
+                     "data": s["source"], "cell": m["cell"], "units": m["units"], "layers": m["layers"],
+                     "bidirectional": m["bidirectional"], "dropout": m["dropout"], "activation": m["activation"],
+                     "window": s["window"], "horizon": s["horizon"], "optimizer": t["optimizer"],
+                     "lr": t["learning_rate"], "batch": t["batch_size"], "clipnorm": t["clipnorm"],
+                     "epochs": int(r.metrics.get("epochs", 0)), "seconds": round(r.metrics.get("seconds", 0.0), 1)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="ts_history_table")
     if st.button("Clear history", key="ts_clear"):
         ss[HISTORY_KEY] = []
@@ -430,3 +443,6 @@ with friendly("Showing the results"):
     if run is not None and run.status != RUNNING:
         _results(run, just_trained=clicked)
 _history()
+if run is not None and run.status != RUNNING:
+    with friendly("Preparing the downloads"):
+        _downloads(run, run.extra.get("evaluation"))

@@ -79,6 +79,21 @@ def test_sine_from_the_url_trains_live_and_shows_everything():
     assert {"ts_dl_model", "ts_dl_pred", "ts_dl_cfg"} <= downloads
 
 
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_the_trained_model_saves_and_loads_as_keras(tmp_path):
+    """What the model download does: the page's InstrumentedModel round-trips through a .keras file."""
+    import keras
+
+    from explorer.config import ModelConfig, TrainConfig
+    from explorer.models import build_model
+
+    model = build_model(ModelConfig(units=3), TrainConfig(), 6)
+    x = np.random.default_rng(0).normal(size=(4, 6, 1)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict_on_batch(x), model.predict_on_batch(x), rtol=1e-6)
+
+
 def test_stock_like_series_chosen_with_the_widget():
     at = _page(d_length="160", **TINY)
     at.radio(key="d_source").set_value("stock").run()
