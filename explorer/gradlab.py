@@ -29,7 +29,7 @@ DEFAULT_LAGS = (10, 25, 50, 100, 200)
 class LabConfig:
     """One lab set-up; every architecture is trained with it. Lives in the URL (prefix 'gl_')."""
 
-    task: str = "lag_recall"
+    task: str = "adding"
     T: int = 100
     units: int = 32
     optimizer: str = "adam"

@@ -25,7 +25,7 @@ LAB, SWEEP = "gl_lab", "gl_sweep"
 EXPLODE = LabConfig(task="adding", T=100, units=32, optimizer="sgd", lr=0.1, epochs=3, activation="relu",
                     recurrent_init="identity", recurrent_scale=1.05, samples=256)
 PRESETS = {
-    "vanish": ("① Vanishing: long recall", LabConfig()),
+    "vanish": ("① Vanishing: adding problem, T = 100", LabConfig()),
     "explode": ("② Explode: ReLU, scale 1.05, SGD 0.1", EXPLODE),
     "clip": ("③ Same, with clipnorm 1", dataclasses.replace(EXPLODE, clipnorm=1.0)),
 }
@@ -278,7 +278,9 @@ def _theory(lab: LabState) -> None:
     st.markdown("Each step back multiplies the gradient by the slope of the activation and by W_hh. "
                 "With γ = max|φ′| (1 for tanh and ReLU), σ_max(W_hh) < 1/γ forces the gradient to "
                 "shrink geometrically: it **vanishes**. Above the line it *can* grow: it may **explode** "
-                "(Pascanu, Mikolov & Bengio, 2013).")
+                "(Pascanu, Mikolov & Bengio, 2013). Keras starts W_hh orthogonal, σ_max = 1: exactly on the "
+                "line, so at epoch 0 only the slope φ′ shrinks the gradient; watch how that slope changes "
+                "as training drives the state into saturation or out of it.")
     if plain is not None:
         smax = plain.max_singular[-1] if plain.max_singular else float("nan")
         rho = plain.spectral_radius[-1] if plain.spectral_radius else float("nan")
@@ -324,9 +326,11 @@ def _sweep_section(cfg: LabConfig, archs: list) -> None:
     from explorer import charts_gradients as cg
 
     st.header("Sweep the dependency length")
-    st.markdown("Train each architecture briefly on *recall the value k steps back* for several k and "
-                "measure held-out accuracy: where each curve falls to chance, that architecture stopped "
-                "learning. Uses the units, optimizer, learning rate, clipping and seed above.")
+    st.markdown("Train each architecture briefly on *recall the marked value k steps back* for several k "
+                "and measure accuracy on fresh sequences: where a curve falls to chance, that architecture "
+                "stopped learning within this budget. Uses the units, optimizer, learning rate, clipping "
+                "and seed above. Gated cells must first learn their gates, so a very short budget can "
+                "favour the plain RNN at small k.")
     c1, c2, c3 = st.columns(3)
     lags = c1.multiselect("Lags k", [5, 10, 25, 50, 100, 200, 400], default=list(DEFAULT_LAGS), key="gl_lags")
     epochs = c2.slider("Epochs per run", 1, 10, 3, key="gl_sweep_epochs")
