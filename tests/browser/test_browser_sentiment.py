@@ -1,0 +1,63 @@
+"""Sentiment in a real browser: train a tiny model on a small IMDB subset, then type reviews."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .harness import exceptions_on, shoot, wait_figure, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+
+# Smallest set-up the page offers: 500 training and 500 test reviews, 2k words, 50 words per review.
+TINY = ("m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64&x_vocab_size=2000&x_max_len=50"
+        "&d_n_train=500&d_n_test=500")
+REVIEW = "Your review (plain text; HTML is not rendered)"
+
+
+def type_review(page, text: str) -> None:
+    box = page.get_by_label(REVIEW)
+    box.fill(text)
+    box.press("Control+Enter")  # submits a text area, as a person pressing Ctrl+Enter (or leaving it) does
+
+
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets):
+    page.goto(f"{app_server.url}/sentiment?{TINY}")
+    expect(page.get_by_role("heading", name="Sentiment")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)  # the reviews loaded
+    train = page.get_by_role("button", name="▶ Train")
+    expect(train).to_be_enabled(timeout=60_000)
+    wait_idle(page)
+    train.click()
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    accuracy = wait_figure(page, "Accuracy")
+    assert accuracy["traces"][0]["n"] == 1  # one epoch, one point
+
+    good = "One of the best films I have seen this year. Wonderful acting, a moving story."
+    type_review(page, good)
+    words = str(len(good.split()))
+    expect(metric(page, "Words read")).to_have_text(words, timeout=60_000)
+    expect(metric(page, "P(positive)")).to_have_text(re.compile(r"^[01]\.\d{3}$"))
+    expect(metric(page, "Sentiment")).to_have_text(re.compile("^(Positive|Negative)$"))
+    wait_idle(page)
+    wait_figure(page, "Occlusion", min_points=0)
+    assert exceptions_on(page) == []
+    shoot(page, "sentiment")
+
+    # Markup in a review is shown as text, never run or rendered.
+    type_review(page, "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
+                      "<b id=\"injected\">great</b> movie")
+    expect(metric(page, "Words read")).not_to_have_text(words, timeout=60_000)
+    wait_idle(page)
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.locator("#injected").count() == 0
+    assert exceptions_on(page) == []
+
+    # An empty review gets one plain sentence instead of a prediction.
+    type_review(page, "   ")
+    expect(page.get_by_text("Type or paste a review first")).to_be_visible(timeout=60_000)
+    assert exceptions_on(page) == []
