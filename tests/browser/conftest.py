@@ -57,11 +57,12 @@ def browser(chromium_path):
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(browser, app_server):
     """A factory of pages, each in its own context (= its own Streamlit session)."""
     contexts = []
 
     def make():
+        app_server.pages_opened += 1
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(60_000)
         contexts.append(context)

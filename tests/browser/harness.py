@@ -127,6 +127,7 @@ class AppServer:
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.rss = RssSampler(self.proc.pid)
         self.health_seconds: Optional[float] = None
+        self.pages_opened = 0  # browser sessions opened on this server (the tests' fixtures count them)
 
     def wait_healthy(self, timeout: float = 120.0) -> float:
         """Poll /_stcore/health until it answers 'ok'; seconds since start. Raises with the log tail."""
