@@ -10,13 +10,15 @@ A sweep over the recall lag shows where each architecture stops learning.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from explorer.config import ACTIVATIONS, CELLS, OPTIMIZERS, RECURRENT_INITS, ModelConfig, TrainConfig
+from explorer.config import CELLS, ModelConfig, TrainConfig
 from explorer.data.memory_tasks import TASKS, MemoryTask, lag_recall, make_task
 
 ARCHS = CELLS
@@ -117,19 +119,55 @@ def initial_spectrum(cfg: LabConfig, arch: str = "SimpleRNN") -> dict[str, float
 
 
 class TimedProbe:
-    """`GradientProbe` on a fixed batch that also records how long each call took."""
+    """`GradientProbe` on a fixed batch that also records how long each call took.
 
-    def __init__(self, x: np.ndarray, y: np.ndarray):
+    With a `twin` factory, the probe runs on a cached copy of the architecture (weights
+    copied in before each call), so its tf.function is traced once per shape per process
+    instead of once per trained model: later runs with the same shape pay no trace.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, twin_key: tuple | None = None,
+                 make_twin: Optional[Callable[[], object]] = None):
         from explorer.introspect import GradientProbe
 
+        self.x, self.y = x, y
         self.probe = GradientProbe(x, y)
+        self.twin_key, self.make_twin = twin_key, make_twin
         self.seconds: list[float] = []
 
     def __call__(self, model) -> np.ndarray:
         t0 = time.perf_counter()
-        out = self.probe(model)
+        if self.make_twin is None:
+            out = self.probe(model)
+        else:
+            entry = _twin(self.twin_key, self.make_twin)
+            with entry["lock"]:
+                entry["model"].set_weights(model.get_weights())
+                probe = entry["probe"]
+                probe.x, probe.y = self.x, self.y  # same shapes: the traced function is reused
+                out = probe(entry["model"])
         self.seconds.append(time.perf_counter() - t0)
         return out
+
+
+_TWINS: "OrderedDict[tuple, dict]" = OrderedDict()
+_TWINS_LOCK = threading.Lock()
+MAX_TWINS = 8
+
+
+def _twin(key: tuple, make: Callable[[], object]) -> dict:
+    """The cached probe twin for `key` (least recently used ones are dropped)."""
+    from explorer.introspect import GradientProbe
+
+    with _TWINS_LOCK:
+        entry = _TWINS.get(key)
+        if entry is None:
+            entry = {"model": make(), "probe": GradientProbe(None, None), "lock": threading.Lock()}
+            _TWINS[key] = entry
+            while len(_TWINS) > MAX_TWINS:
+                _TWINS.popitem(last=False)
+        _TWINS.move_to_end(key)
+        return entry
 
 
 def _spectral_callback(store: list):
@@ -192,16 +230,25 @@ class ArchResult:
         return self.probe_seconds / rest if rest > 0 else float("nan")
 
 
-def start_arch(cfg: LabConfig, arch: str, task: MemoryTask) -> ArchRun:
-    """Build `arch` for `task` (seeded by cfg.seed) with its probe on the first 32 sequences."""
+def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True) -> ArchRun:
+    """Build `arch` for `task` (seeded by cfg.seed) with its probe on the first 32 sequences.
+
+    `twin=False` probes the model itself (one trace per model) instead of a cached twin.
+    """
     from explorer.models import build_model, recurrent_layers, recurrent_matrix
     from explorer.training import RunResult
 
-    model = build_model(model_config(cfg, arch, task.head), train_config(cfg), task.timesteps, task.features)
+    mc, tc = model_config(cfg, arch, task.head), train_config(cfg)
+    model = build_model(mc, tc, task.timesteps, task.features)
     n = min(PROBE_BATCH, len(task.x))
-    run = ArchRun(arch, model, TimedProbe(task.x[:n], task.y[:n]), RunResult())
+    key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
+    probe = TimedProbe(task.x[:n], task.y[:n])
+    if twin:
+        probe = TimedProbe(task.x[:n], task.y[:n], key, lambda: build_model(mc, tc, task.timesteps, task.features))
+        _twin(key, probe.make_twin)  # built now, not inside `train`, so training's random stream is the same
+    run = ArchRun(arch, model, probe, RunResult())
     run.spectra.append(_spectrum(recurrent_matrix(recurrent_layers(model)[0])))
-    run.carry0 = carry_per_step(model, run.probe.probe.x, cfg.activation)
+    run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)
     return run
 
 
@@ -310,7 +357,7 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         gamma=gamma(cfg.activation),
         metric=task.metric, final_metric=final, chance=task.chance,
         learned=task.learned(final) if r.status != "diverged" else False,
-        carry=[run.carry0, carry_per_step(run.model, run.probe.probe.x, cfg.activation)
+        carry=[run.carry0, carry_per_step(run.model, run.probe.x, cfg.activation)
                if r.status != "diverged" else float("nan")],
         train_seconds=float(r.seconds), probe_seconds=float(sum(run.probe.seconds)),
         probe_calls=len(run.probe.seconds),

@@ -10,7 +10,6 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import streamlit as st
 
 from explorer import config
@@ -155,6 +154,7 @@ def _recover() -> LabState | None:
 def _train(cfg: LabConfig, archs: list) -> None:
     from explorer import charts_gradients as cg
     from explorer.gradlab import fit_arch, lab_task, start_arch, summarize
+    from explorer.introspect import memory_horizon
 
     lab = LabState(cfg, list(archs), running=True)
     st.session_state[LAB] = lab
@@ -185,8 +185,10 @@ def _train(cfg: LabConfig, archs: list) -> None:
         def sink(event, arch=arch, i=i):
             done = i * cfg.epochs + event.epoch + (1 if event.kind == "epoch" else 0)
             value = event.logs.get(metric, event.logs.get("loss", float("nan")))
+            probes = lab.runs[arch].result.probes
+            reach = f" · memory horizon {memory_horizon(probes[-1])} steps" if probes else ""
             progress.progress(min(1.0, done / total),
-                              text=f"{arch}: epoch {event.epoch + 1}/{cfg.epochs} · {metric} {value:.4g}")
+                              text=f"{arch}: epoch {event.epoch + 1}/{cfg.epochs} · {metric} {value:.4g}{reach}")
             if event.kind == "epoch":
                 redraw()
 
