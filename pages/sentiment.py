@@ -94,7 +94,8 @@ with st.expander("Where the reviews come from", expanded=False):
                       key="sent_source")
     path = st.text_input("Local copy of IMDB (aclImdb folder, aclImdb_v1.tar.gz or a CSV); empty = "
                          f"${imdb.ENV_VAR}, the project's shared copy, or download", key="sent_path",
-                         value=params.get("d_path", ""))
+                         help="A path on the machine that runs the app. It is kept out of the URL on purpose: "
+                              "a link must not make the app read files.")
     upload = st.file_uploader("CSV with a text column and a label column (0/1, pos/neg or positive/negative)",
                               type=["csv"], key="sent_upload") if choice.startswith("My own") else None
 with friendly("Loading the reviews"):
@@ -162,8 +163,6 @@ train_cfg = replace(DEFAULT_TRAIN, optimizer=opt, learning_rate=float(lr), batch
                     seed=t0.seed)
 query = {**config.to_query(model_cfg, "m_"), **config.to_query(train_cfg, "t_"),
          **config.to_query(text_cfg, "x_"), **config.to_query(data_cfg, "d_")}
-if path:
-    query["d_path"] = path
 if query != params:
     st.query_params.from_dict(query)
 
