@@ -75,7 +75,7 @@ def singular_vs_bound(spectra: Mapping[str, Sequence[float]], gamma: float = 1.0
             fig.add_trace(go.Scatter(x=np.arange(len(v)), y=v, mode="lines", name=f"{name} spectral radius",
                                      line=dict(color=COLORS.get(name), dash="dash")))
     fig.add_hline(y=1.0 / gamma, line_dash="dot", line_color="black",
-                  annotation_text="1/γ: below it gradients must vanish")
+                  annotation_text="1/γ", annotation_position="bottom right")
     return _layout(fig, "Largest singular value of W_hh vs the 1/γ line", "epoch", "σ_max(W_hh)")
 
 

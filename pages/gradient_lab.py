@@ -196,6 +196,8 @@ def _train(cfg: LabConfig, archs: list) -> None:
         lab.results[arch] = summarize(run, cfg, lab.task)
         redraw()
     lab.running = False
+    loss_box.empty()
+    dist_box.empty()
     progress.progress(1.0, text="Done: " + ", ".join(f"{a} {r.status}" for a, r in lab.results.items()))
 
 
@@ -210,6 +212,9 @@ def _fmt_pow(x: float) -> str:
 
 
 def _numbers(lab: LabState) -> None:
+    """The two live numbers per architecture, then every measured number in one table."""
+    import pandas as pd
+
     cols = st.columns(len(lab.results))
     T = lab.task.timesteps
     for col, (arch, r) in zip(cols, lab.results.items()):
@@ -219,21 +224,35 @@ def _numbers(lab: LabState) -> None:
                 st.error(r.message, icon="💥")
             elif r.status == "stopped":
                 st.warning(r.message, icon="⏹")
-            a, b = st.columns(2)
-            a.metric("Memory horizon", f"{r.horizon} / {T} steps",
-                     help="How many steps back ‖∂L/∂h_t‖ stays above 10⁻³ of its maximum (last epoch).")
+            st.metric("Memory horizon", f"{r.horizon}/{T}",
+                      help="How many steps back ‖∂L/∂h_t‖ stays above 10⁻³ of its maximum (last epoch), "
+                           "out of the T steps of the sequence.")
             smax = r.max_singular[-1] if r.max_singular else float("nan")
-            b.metric("σ_max(W_hh)" if arch == "SimpleRNN" else "σ_max(W_hh, all gates)",
-                     f"{smax:.3f}" if math.isfinite(smax) else "—",
-                     delta=(f"{smax - 1 / r.gamma:+.3f} vs 1/γ" if arch == "SimpleRNN" and math.isfinite(smax) else None),
-                     delta_color="off")
-            c, d = st.columns(2)
-            c.metric("‖∂L/∂h₁‖ / ‖∂L/∂h_T‖", _fmt_pow(r.ratio))
-            c.caption(f"decay per step back: {r.decay:.3f}" if math.isfinite(r.decay) else "")
-            name = "accuracy" if r.metric == "accuracy" else "MSE"
-            d.metric(f"Final {name}", f"{r.final_metric:.3f}" if math.isfinite(r.final_metric) else "—",
-                     delta=f"chance {r.chance:.3f}", delta_color="off")
-            d.caption("learned" if r.learned else "not learned (no better than chance)")
+            gated = arch != "SimpleRNN"
+            st.metric("σ_max(W_hh, all gates)" if gated else "σ_max(W_hh) vs 1/γ",
+                      f"{smax:.3f}" if math.isfinite(smax) else "—",
+                      delta=None if gated or not math.isfinite(smax) else
+                      ("above the line" if smax > 1 / r.gamma else "below the line"),
+                      delta_color="off",
+                      help="Largest singular value of the recurrent matrix after training. For the plain RNN, "
+                           "below 1/γ the gradient must vanish (Pascanu et al., 2013).")
+    rows = []
+    for arch, r in lab.results.items():
+        rows.append({
+            "architecture": arch, "status": r.status, "epochs": r.epochs_done,
+            "memory horizon (steps)": r.horizon,
+            "‖∂L/∂h₁‖ / ‖∂L/∂h_T‖": _fmt_pow(r.ratio),
+            "decay per step back": r.decay,
+            "σ_max(W_hh)": r.max_singular[-1] if r.max_singular else float("nan"),
+            "spectral radius": r.spectral_radius[-1] if r.spectral_radius else float("nan"),
+            "carry per step, before → after": f"{r.carry[0]:.3f} → {r.carry[-1]:.3f}",
+            f"final {'accuracy' if r.metric == 'accuracy' else 'MSE'}": r.final_metric,
+            "chance": r.chance, "learned": r.learned,
+            "train s": r.train_seconds, "probe s": r.probe_seconds,
+        })
+    st.dataframe(pd.DataFrame(rows).set_index("architecture"), width="stretch")
+    st.caption("Carry per step: the mean slope φ′ (plain RNN), forget gate f (LSTM) or update gate z (GRU) "
+               "along the probe batch. 'Learned' means closing half the gap from chance to perfect.")
 
 
 def _pictures(lab: LabState) -> None:
@@ -262,11 +281,12 @@ def _pictures(lab: LabState) -> None:
     left.plotly_chart(cg.weight_grad_steps({a: r.step_grad_norms for a, r in results.items()}, lab.cfg.clipnorm),
                       width="stretch", key="gl_steps")
     gamma = next(iter(results.values())).gamma
-    right.plotly_chart(cg.singular_vs_bound({a: r.max_singular for a, r in results.items()}, gamma,
-                                            {a: r.spectral_radius for a, r in results.items()}),
+    shown = {a: r for a, r in results.items() if a == "SimpleRNN"} or results
+    right.plotly_chart(cg.singular_vs_bound({a: r.max_singular for a, r in shown.items()}, gamma,
+                                            {a: r.spectral_radius for a, r in shown.items()}),
                        width="stretch", key="gl_sv")
-    st.caption("For LSTM and GRU, σ_max is that of the whole stacked gate matrix; the 1/γ bound "
-               "applies to the plain RNN, whose Jacobian is diag(φ′)·W_hh.")
+    st.caption("The 1/γ bound is about the plain RNN, whose Jacobian is diag(φ′)·W_hh; a gated cell's "
+               "stacked gate matrix has no such line (its σ_max is in the table above).")
 
 
 def _theory(lab: LabState) -> None:
@@ -333,8 +353,8 @@ def _sweep_section(cfg: LabConfig, archs: list) -> None:
                 "stopped learning within this budget. Uses the units, optimizer, learning rate, clipping "
                 "and seed above. Gated cells must first learn their gates, so a very short budget can "
                 "favour the plain RNN at small k.")
-    c1, c2, c3 = st.columns(3)
-    lags = c1.multiselect("Lags k", [5, 10, 25, 50, 100, 200, 400], default=list(DEFAULT_LAGS), key="gl_lags")
+    lags = st.multiselect("Lags k", [5, 10, 25, 50, 100, 200, 400], default=list(DEFAULT_LAGS), key="gl_lags")
+    c2, c3 = st.columns(2)
     epochs = c2.slider("Epochs per run", 1, 10, 3, key="gl_sweep_epochs")
     samples = c3.select_slider("Sequences per run", [32, 64, 128, 256, 512, 1024], 256, key="gl_sweep_samples")
     held = st.session_state.get(SWEEP)
