@@ -12,6 +12,16 @@ from explorer.data.windows import Split
 BASELINE_DASH = {"last value": "dot", "seasonal naive": "dash", "moving average": "dashdot"}
 
 
+MAX_POINTS = 4000  # per line: more adds nothing visible and slows the browser
+
+
+def thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most `max_points` evenly spaced samples of n, first and last included."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
 def _x(t: np.ndarray, dates: Optional[np.ndarray]):
     """x values for indices `t`: the dates when the series has them, else the step index."""
     t = np.asarray(t, dtype=int)
@@ -23,10 +33,11 @@ def split_preview(values: np.ndarray, split: Split, dates: Optional[np.ndarray] 
     """The whole series with the train / validation / test parts shaded."""
     t = np.arange(len(values))
     xs = _x(t, dates)
+    keep = thin(len(values))
     parts = ((0, split.val_start, "train"), (split.val_start, split.test_start, "validation"),
              (split.test_start, split.n, "test"))
     shade = [(xs[lo], xs[min(hi, split.n - 1)], label) for lo, hi, label in parts if hi > lo]
-    return charts.series_lines({"truth": (xs, values)}, title, x="date" if dates is not None else "t",
+    return charts.series_lines({"truth": (xs[keep], np.asarray(values)[keep])}, title, x="date" if dates is not None else "t",
                                shade=shade)
 
 
@@ -34,12 +45,15 @@ def predictions_chart(t: np.ndarray, truth: np.ndarray, pred: np.ndarray, name: 
                       baselines: Mapping[str, np.ndarray] = (), dates: Optional[np.ndarray] = None,
                       title: str = "One-step-ahead predictions on the test part") -> go.Figure:
     """Truth and the model's one-step predictions; baselines dotted (hidden until clicked)."""
-    xs = _x(t, dates)
+    keep = thin(len(t))
+    xs = _x(np.asarray(t)[keep], dates)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xs, y=truth, mode="lines", name="truth", line=dict(color=charts.COLORS["truth"])))
-    fig.add_trace(go.Scatter(x=xs, y=pred, mode="lines", name=name, line=dict(color=charts.COLORS["pred"])))
+    fig.add_trace(go.Scatter(x=xs, y=np.asarray(truth)[keep], mode="lines", name="truth",
+                             line=dict(color=charts.COLORS["truth"])))
+    fig.add_trace(go.Scatter(x=xs, y=np.asarray(pred)[keep], mode="lines", name=name,
+                             line=dict(color=charts.COLORS["pred"])))
     for bname, values in dict(baselines).items():
-        fig.add_trace(go.Scatter(x=xs, y=values, mode="lines", name=bname, visible="legendonly",
+        fig.add_trace(go.Scatter(x=xs, y=np.asarray(values)[keep], mode="lines", name=bname, visible="legendonly",
                                  line=dict(dash=BASELINE_DASH.get(bname, "dot"), width=1)))
     return charts._layout(fig, title, "date" if dates is not None else "t", "value")
 

@@ -26,7 +26,7 @@ class Predictions:
     pred: np.ndarray
 
 
-def _predict(model, x: np.ndarray, batch: int = 256) -> np.ndarray:
+def _predict(model, x: np.ndarray, batch: int = 4096) -> np.ndarray:
     """Model outputs for many windows, (n, outputs); fast path without `predict`'s overhead."""
     if len(x) == 0:
         return np.zeros((0, 1))

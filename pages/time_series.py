@@ -429,6 +429,9 @@ if data is not None:
                             f"{s.horizon} with this split need at least {need}. Shorten the window or use more data.")
         st.caption(f"{len(values)} points · train {split.val_start} · validation {split.test_start - split.val_start}"
                    f" · test {split.n - split.test_start}. Scaling is fitted on the training part only.")
+        if split.val_start > 20_000:
+            st.info(f"A long series: each epoch trains on {split.val_start - s.window:,} windows, so an epoch "
+                    "takes a while on a CPU. Use fewer epochs, a larger batch, or Stop when the curve flattens.")
         ready = True
 
 st.subheader("3 · Train")
