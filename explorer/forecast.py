@@ -139,6 +139,10 @@ def metrics_table(truth: np.ndarray, preds: Mapping[str, np.ndarray]) -> list[di
     return [{"name": name, "mse": mse(truth, p), "mae": mae(truth, p)} for name, p in preds.items()]
 
 
+def _times(ratio: float) -> str:
+    return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether the model beats the best naive baseline on the test part, and a sentence saying so."""
@@ -172,7 +176,7 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05) -> Verdict:
         text = (f"The {best['name']} baseline predicts the test part essentially perfectly "
                 f"(MSE {b:.2g}): the series repeats itself exactly, so no model can beat that rule "
                 f"(the {model_name}'s test MSE is {m:.4g}).")
-        return Verdict(False, m, best["name"], b, text)
+        return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
     if beats:
         text = (f"The {model_name} beats the best naive baseline ({best['name']}): its test MSE is "
                 f"{m:.4g} against {b:.4g}, {100 * (1 - m / b):.0f}% lower.")
@@ -182,10 +186,20 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05) -> Verdict:
                 f"beyond that rule.")
     else:
         text = (f"The {model_name} does NOT beat the {best['name']} baseline: its test MSE is "
-                f"{m / b:.2g}× larger ({m:.4g} against {b:.4g}). A rule that learns nothing forecasts "
+                f"{_times(m / b)} larger ({m:.4g} against {b:.4g}). A rule that learns nothing forecasts "
                 f"this series better; train longer, change the set-up, or accept that the series "
                 f"may be close to unpredictable.")
-    return Verdict(beats, m, best["name"], b, text)
+    return Verdict(beats, m, best["name"], b, text + ("" if beats else _also_beats(by_name, best["name"], m, margin)))
+
+
+def _also_beats(by_name: dict, best: str, m: float, margin: float) -> str:
+    """When losing to a cleverer baseline, say whether the model at least beats the last value."""
+    last = by_name.get(PERSISTENCE)
+    if best == PERSISTENCE or last is None or not np.isfinite(last["mse"]):
+        return ""
+    if m < (1 - margin) * last["mse"]:
+        return f" It does beat the last-value baseline (MSE {last['mse']:.4g})."
+    return ""
 
 
 @dataclass
