@@ -63,6 +63,9 @@ def test_probe_matches_eager_autodiff_and_finite_differences(arch):
     probe = run.probe(run.model)
     eager, grads = _eager_norms(run.model, task.x, task.y)
     assert probe.shape == (12,)
+    if arch == "SimpleRNN":  # the cached twin (weights copied in) equals probing the model itself
+        direct = start_arch(cfg, arch, task, twin=False)
+        np.testing.assert_array_equal(direct.probe(direct.model), probe)
     np.testing.assert_allclose(probe, eager, rtol=1e-4, atol=1e-7 * eager.max())
     # Finite differences: the directional derivative along ∂L/∂h_t equals ‖∂L/∂h_t‖.
     for t in (11, 8, 5):
