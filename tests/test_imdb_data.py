@@ -179,3 +179,21 @@ def test_real_tarball(shared_datasets):
     assert len(small.train) == 1000 and small.train.labels.sum() == 500
     assert len(small.test) == 400 and small.test.labels.sum() == 200
     assert set(small.train.texts) <= set(data.train.texts)
+
+
+def test_without_local_copy_download_is_used_and_failure_is_clear(tmp_path, monkeypatch):
+    monkeypatch.delenv(imdb.ENV_VAR, raising=False)
+    monkeypatch.setattr(imdb, "SHARED", tmp_path / "absent.tar.gz")
+    assert imdb.resolve_source() is None
+    with pytest.raises(imdb.DataProblem, match=imdb.ENV_VAR):
+        imdb.load_imdb(allow_download=False)
+
+    def offline(progress=None):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(imdb, "download", offline)
+    with pytest.raises(imdb.DataProblem, match="Could not download"):
+        imdb.load_imdb()
+    tarball = make_tarball(tmp_path, n_per_label=2)
+    monkeypatch.setattr(imdb, "download", lambda progress=None: tarball)  # what keras.utils.get_file returns
+    assert len(imdb.load_imdb().train) == 4
