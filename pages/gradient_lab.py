@@ -262,7 +262,8 @@ def _pictures(lab: LabState) -> None:
     st.subheader("‖∂L/∂h_t‖ over timesteps and epochs")
     st.caption("Each row is one epoch (0 = before training), each column a timestep; colour is "
                "log₁₀ of the gradient reaching h_t from the loss at the last step. Measured by "
-               "back-propagating through the trained model on a fixed batch of 32 sequences.")
+               "back-propagating through the trained model on a fixed batch of 32 sequences. Blank cells: "
+               "the gradient underflowed to exactly 0 in float32, it vanished completely.")
     cols = st.columns(len(results))
     for col, (arch, r) in zip(cols, results.items()):
         if len(r.probes):
@@ -414,8 +415,9 @@ if go:
 if lab is not None and lab.results:
     if lab.note:
         st.warning(lab.note)
-    if lab.cfg != cfg:
-        st.caption("Showing the last run; its settings differ from the knobs above.")
+    changed = [f.name for f in dataclasses.fields(LabConfig) if getattr(lab.cfg, f.name) != getattr(cfg, f.name)]
+    if changed:
+        st.caption("Showing the last run; the knobs above have changed since: " + ", ".join(changed) + ".")
     _numbers(lab)
     _sentence(lab)
     with friendly("Drawing the results"):
