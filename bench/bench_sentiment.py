@@ -27,13 +27,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The page's default (pages/sentiment.py DEFAULT_MODEL/DEFAULT_TRAIN, TextConfig(), DataConfig()).
 DEFAULT = dict(name="default LSTM(64), 10k words, 200 per review, front padding, 2 epochs",
                model=dict(cell="LSTM", units=64, embedding_dim=32), text=dict(vocab_size=10_000, max_len=200),
-               train=dict(epochs=2, batch_size=64, learning_rate=1e-3), target=0.86)
-# The strongest set-up the page offers within a few minutes: longer reviews, a bigger vocabulary,
-# a bidirectional LSTM; keeps the epoch with the best validation accuracy.
-BEST = dict(name="best offered: Bidirectional LSTM(64), 20k words, 500 per review, front padding, ≤4 epochs",
-            model=dict(cell="LSTM", units=64, embedding_dim=64, bidirectional=True),
-            text=dict(vocab_size=20_000, max_len=500), train=dict(epochs=4, batch_size=64, learning_rate=1e-3),
-            target=0.88, best_epoch=True)
+               train=dict(epochs=2, batch_size=64, learning_rate=1e-3), target=0.86, extra_epochs=1)
+# The strongest set-up the page offers within minutes: whole reviews (500 words), a bigger
+# vocabulary, a bidirectional LSTM with the padding masked (so the backward direction does not
+# read hundreds of zeros last); keeps the epoch with the best validation accuracy.
+BEST = dict(name="best offered: Bidirectional LSTM(64), 20k words, 500 per review, masked, ≤4 epochs",
+            model=dict(cell="LSTM", units=64, embedding_dim=64, bidirectional=True, mask_zero=True),
+            text=dict(vocab_size=20_000, max_len=500, mask=True),
+            train=dict(epochs=4, batch_size=64, learning_rate=1e-3), target=0.88, best_epoch=True)
 
 
 def _row(name, value, unit, target=None, met=None, note=""):
@@ -79,18 +80,39 @@ def _train_config(data, spec: dict, quick: bool):
     if spec.get("best_epoch"):
         extra = (keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True),)
     epoch_marks: list[tuple[float, float]] = []
+    per_epoch_test: list[float] = []
+    excluded = [0.0, 0.0]  # CPU and wall seconds spent scoring the test set between epochs
     c0, w0 = time.process_time(), time.perf_counter()
+    main_epochs = train_kw["epochs"]
+    more = 0 if quick else spec.get("extra_epochs", 0)
+
+    class TestEach(keras.callbacks.Callback):
+        """Test accuracy after each epoch, so one run also reports what more epochs would give."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            c, w = time.process_time(), time.perf_counter()
+            per_epoch_test.append(evaluate(self.model, enc.x_test, enc.y_test).accuracy)
+            excluded[0] += time.process_time() - c
+            excluded[1] += time.perf_counter() - w
 
     def sink(event):
         if event.kind == "epoch":
-            epoch_marks.append((time.process_time() - c0, time.perf_counter() - w0))
+            epoch_marks.append((time.process_time() - c0 - excluded[0], time.perf_counter() - w0 - excluded[1]))
 
+    if more:
+        train_cfg = TrainConfig(**{**train_kw, "epochs": main_epochs + more}, batch_every=20)
+        extra = (*extra, TestEach())
     result = train(model, enc.x_train, enc.y_train, train_cfg, (enc.x_val, enc.y_val), sink=sink,
                    probe=probe, extra_callbacks=extra)
-    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    cpu, wall = time.process_time() - c0 - excluded[0], time.perf_counter() - w0 - excluded[1]
+    if more and len(epoch_marks) >= main_epochs:
+        # The page's run stops after `main_epochs`; same seed, so those epochs are identical here.
+        cpu, wall = epoch_marks[main_epochs - 1]
+        result.epochs_done = main_epochs
     t1 = time.perf_counter()
     test = evaluate(model, enc.x_test, enc.y_test)
-    facts = dict(accuracy=test.accuracy, n_test=test.n, epochs=result.epochs_done, status=result.status,
+    accuracy = per_epoch_test[main_epochs - 1] if more and len(per_epoch_test) >= main_epochs else test.accuracy
+    facts = dict(accuracy=accuracy, n_test=test.n, per_epoch_test=per_epoch_test, more=more, epochs=result.epochs_done, status=result.status,
                  cpu_per_epoch=cpu / max(1, result.epochs_done), wall_per_epoch=wall / max(1, result.epochs_done),
                  wall=wall, encode_s=encode_s, test_s=time.perf_counter() - t1,
                  val=result.history.get("val_accuracy", []), n_train=len(enc.y_train))
@@ -103,9 +125,16 @@ def _accuracy_row(spec: dict, f: dict, quick: bool) -> dict:
             f"{f['cpu_per_epoch']:.0f} CPU-s/epoch, {f['wall_per_epoch']:.0f} wall-s/epoch; "
             f"vocabulary+encoding {f['encode_s']:.1f} s; val acc per epoch {val}")
     if quick:
-        return _row(spec["name"] + " (quick: 5k reviews, 1 epoch)", round(f["accuracy"], 4), "acc", None, None, note)
-    return _row(spec["name"], round(f["accuracy"], 4), "acc", f">= {spec['target']}",
-                f["accuracy"] >= spec["target"], note)
+        return [_row(spec["name"] + " (quick: 5k reviews, 1 epoch)", round(f["accuracy"], 4), "acc", None, None, note)]
+    rows = [_row(spec["name"], round(f["accuracy"], 4), "acc", f">= {spec['target']}",
+                 f["accuracy"] >= spec["target"], note)]
+    if f["more"] and len(f["per_epoch_test"]) > f["epochs"]:
+        acc = f["per_epoch_test"][-1]
+        per = ", ".join(f"{a:.4f}" for a in f["per_epoch_test"])
+        rows.append(_row(f"same model, {len(f['per_epoch_test'])} epochs instead of {f['epochs']}", round(acc, 4), "acc",
+                         f">= {spec['target']}", acc >= spec["target"],
+                         f"test accuracy after each epoch {per}; same seed, so the first epochs are the row above"))
+    return rows
 
 
 def _latency(model, pipeline, repeats: int) -> dict:
@@ -153,7 +182,7 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     if want & {"default", "latency"}:
         model, enc, f = _train_config(data, DEFAULT, quick)
         if "default" in want:
-            rows.append(_accuracy_row(DEFAULT, f, quick))
+            rows += _accuracy_row(DEFAULT, f, quick)
             rows.append(_row("default run, Train click to test accuracy", round(f["encode_s"] + f["wall"] + f["test_s"], 1),
                              "s", None if quick else "<= 90", None if quick else f["encode_s"] + f["wall"] + f["test_s"] <= 90,
                              "the page's quick default (issue: ≥ 0.80 test accuracy in about a minute); "
@@ -168,7 +197,7 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
         del model, enc
     if "best" in want:
         _, _, f = _train_config(data, BEST, quick)
-        rows.append(_accuracy_row(BEST, f, quick))
+        rows += _accuracy_row(BEST, f, quick)
     peak = _rss_mb()
     rows.append(_row("peak RSS with IMDB loaded, encoded and a model trained", round(peak), "MB", "<= 2048",
                      peak <= 2048, "this process does what the page's process does (resource.getrusage ru_maxrss); "

@@ -22,9 +22,14 @@ FINISHED, STOPPED, DIVERGED = "finished", "stopped", "diverged"
 
 DIVERGED_MESSAGE = (
     "Training diverged: the loss became {value} at epoch {epoch}, batch {batch}. "
-    "The updates grew without bound (exploding gradients). Try a smaller learning rate, "
-    "gradient clipping (clipnorm), tanh instead of relu, or a smaller recurrent scale."
+    "The network's values or its updates grew without bound (exploding gradients). Try a smaller "
+    "learning rate, gradient clipping (clipnorm), tanh instead of relu, or a smaller recurrent scale."
 )
+# A finite loss this many times above the first step's (or above 1), or above MAX_LOSS, has exploded:
+# the numbers are garbage even though no NaN has appeared yet, so the run is reported as diverged.
+# Losses here are on scaled targets or probabilities, so a sane run stays far below both lines.
+EXPLODE_FACTOR = 1e6
+MAX_LOSS = 1e10
 
 
 @dataclass
@@ -63,6 +68,7 @@ class LiveCallback(keras.callbacks.Callback):
         self.batch_every, self.probe = batch_every, probe
         self.t0 = time.perf_counter()
         self.epoch = 0
+        self.first_loss = float("nan")
 
     def _emit(self, kind: str, batch: int, logs: dict) -> None:
         if self.sink is not None:
@@ -78,9 +84,14 @@ class LiveCallback(keras.callbacks.Callback):
         for key, value in logs.items():
             if key.startswith(GRAD_PREFIX):
                 self.result.grad_norms.setdefault(key[len(GRAD_PREFIX):], []).append(float(value))
-        if not math.isfinite(step_loss):
+        if math.isnan(self.first_loss):
+            self.first_loss = step_loss
+        exploded = step_loss > MAX_LOSS or (math.isfinite(self.first_loss)
+                                            and step_loss > EXPLODE_FACTOR * max(1.0, self.first_loss))
+        if not math.isfinite(step_loss) or exploded:
             self.result.status = DIVERGED
-            self.result.message = DIVERGED_MESSAGE.format(value=step_loss, epoch=self.epoch + 1, batch=batch + 1)
+            self.result.message = DIVERGED_MESSAGE.format(value=f"{step_loss:.3g}", epoch=self.epoch + 1,
+                                                          batch=batch + 1)
             self.model.stop_training = True
             return
         if self.batch_every and (batch + 1) % self.batch_every == 0:

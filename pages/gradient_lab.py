@@ -15,7 +15,10 @@ import streamlit as st
 from explorer import config
 from explorer.data.memory_tasks import TASK_LABELS, TASKS
 from explorer.gradlab import ARCHS, DEFAULT_LAGS, MAX_T, LabConfig, bound_note, lab_problems
+from ui.entry import through_app
 from ui.guard import friendly
+
+through_app()
 
 PREFIX = "gl_"
 W = "gl_w_"  # widget keys

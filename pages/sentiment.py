@@ -20,8 +20,11 @@ from explorer.config import CELLS, OPTIMIZERS, ModelConfig, TrainConfig
 from explorer.data import imdb
 from explorer.sentiment import EXAMPLES, DataConfig
 from explorer.text import PADDINGS, TextConfig
+from ui.entry import through_app
 from ui.guard import UserError, friendly
 from ui.live import recover, train_live
+
+through_app()
 
 RUN_KEY = "sentiment_run"
 REVIEW_KEY = "sentiment_review"
@@ -257,6 +260,12 @@ if run is not None and "encoded" in run.extra:
                       f"Model: {run.extra['model_cfg'].cell}({run.extra['model_cfg'].units}), "
                       f"{run.extra['text_cfg'].max_len} words, {run.extra['text_cfg'].padding} padding.")
             b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
+            with st.expander("The test reviews it got most confidently wrong (plain text)"):
+                from explorer.sentiment import hardest
+
+                for text, truth, p in hardest(enc.test_texts, enc.y_test, test.probabilities, k=3):
+                    st.caption(f"True label {'positive' if truth else 'negative'} · P(positive) = {p:.3f}")
+                    st.text(text.replace("<br />", "\n")[:1500])
     if res.probes:
         with st.expander("Why padding side matters: the gradient reaching each word position", expanded=False):
             tc = run.extra["text_cfg"]

@@ -23,8 +23,11 @@ from explorer.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 from explorer.data import synthetic
 from explorer.data.csv_series import CsvError, extract_series, minimum_length, read_table
 from explorer.data.windows import chronological_split
+from ui.entry import through_app
 from ui.guard import UserError, friendly
 from ui.live import RUNNING, recover, train_live
+
+through_app()
 
 RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
 PREFIXES = {"series": "d_", "model": "m_", "train": "t_"}
@@ -76,12 +79,18 @@ def _init_from_url() -> None:
     """Once per session: seed every widget's state from the URL (or the page defaults)."""
     if ss.get("ts_base") is None:
         params = {k: st.query_params.get(k) for k in st.query_params}
-        base = {}
+        base, changed = {}, []
         for p in CLASSES:
             default = C.to_dict(DEFAULTS[p])
             for k, v in C.to_dict(_from_url(p, params)).items():
-                base[PREFIXES[p] + k] = _valid(PREFIXES[p] + k, v, default[k])
+                key = PREFIXES[p] + k
+                base[key] = _valid(key, v, default[k])
+                if key in params and base[key] != v:
+                    changed.append(f"{k.replace('_', ' ')} {v} → {base[key]}")
         ss["ts_base"] = base
+        if changed:
+            st.warning("The link asked for values this page does not offer, so they were changed: "
+                       + ", ".join(changed) + ".")
 
 
 def _key(name: str) -> str:

@@ -36,6 +36,35 @@ def test_date_formats_are_read_and_sorted(fmt):
     assert any("sorted by date" in line for line in s.report)
 
 
+def test_a_single_date_format_gets_no_warning():
+    days = pd.date_range("2021-01-01", periods=40, freq="D")
+    table, _ = _one(_csv([(d.strftime("%d/%m/%Y"), i) for i, d in enumerate(days)]))
+    assert not [n for n in table.notes if "date" in n.lower()], table.notes
+
+
+def test_day_and_month_order_mixed_in_one_file_is_called_out():
+    days = pd.date_range("2021-01-01", periods=40, freq="D")
+    rows = [(d.strftime("%d/%m/%Y" if i % 2 else "%m/%d/%Y"), i) for i, d in enumerate(days)]
+    table, _ = _one(_csv(rows))
+    assert any("day first (31/01) and others the month first" in n for n in table.notes), table.notes
+
+
+def test_dates_that_could_be_either_order_say_how_they_were_read():
+    months = pd.date_range("2021-01-01", periods=12, freq="MS")  # the 1st of each month: 01/02/2021 …
+    table, s = _one(_csv([(m.strftime("%d/%m/%Y"), i) for i, m in enumerate(months)]))
+    note = next(n for n in table.notes if "could be day first or month first" in n)
+    read_day_first = pd.Timestamp(s.dates[1]).month == 2
+    assert note.endswith("read day first.") == read_day_first, (note, s.dates[:3])
+
+
+def test_several_date_formats_and_an_empty_column_are_named():
+    days = pd.date_range("2021-01-01", periods=30, freq="D")
+    fmts = ["%Y-%m-%d", "%b %d %Y"]
+    table, _ = _one(_csv([(d.strftime(fmts[i % 2]), "", i) for i, d in enumerate(days)], header=("date", "volume", "price")))
+    assert any("written in 2 different formats" in n for n in table.notes), table.notes
+    assert any("“volume” has no values" in n for n in table.notes) and "volume" not in table.numeric_columns
+
+
 def test_several_numeric_columns_choose_one():
     data = _csv([(f"2020-01-{d:02d}", d, 10 * d, 100 - d) for d in range(1, 21)], header=("day", "open", "close", "volume"))
     table = read_table(data)

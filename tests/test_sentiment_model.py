@@ -150,6 +150,13 @@ def test_huge_review_is_truncated_with_a_note(toy):
     assert rv_end.words == ["boring"] * 16 and "first 16" in rv_end.notes[0]
 
 
+def test_text_past_the_character_cap_is_cut_before_tokenizing(toy):
+    _, pipe = toy
+    rv = sa.prepare(pipe, "good " * (sa.MAX_CHARS // 5 + 1_000))
+    assert rv.ok and rv.total_words == sa.MAX_CHARS // 5
+    assert f"Only the first {sa.MAX_CHARS:,} characters were read." in rv.notes
+
+
 @pytest.mark.parametrize("text", ["😀 😍 🎬", "Ce film était magnifique, vraiment superbe", "これは映画です",
                                   "<script>alert('x')</script> <b>great</b> film"])
 def test_foreign_emoji_and_markup_give_a_sensible_result(toy, text):

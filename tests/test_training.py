@@ -9,7 +9,7 @@ from explorer.data.synthetic import sine_wave
 from explorer.data.windows import prepare_series
 from explorer.introspect import GradientProbe
 from explorer.models import build_model
-from explorer.training import DIVERGED, FINISHED, STOPPED, train
+from explorer.training import DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult, train
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,27 @@ def test_divergent_config_is_reported_not_crashed(sine):
     assert "diverged" in result.message and "learning rate" in result.message
     assert result.epochs_done < 5
     assert all(math.isfinite(v) for v in result.history.get("loss", []))
+
+
+def test_a_finite_but_exploded_loss_counts_as_diverged(sine):
+    # Relu with a large recurrent scale can reach a loss of 1e16 without a NaN: the weights are
+    # garbage already, so the run must stop and say so instead of "finishing".
+    model, _ = _fit(sine)
+    result = RunResult()
+    callback = LiveCallback(result, None, None, batch_every=0)
+    callback.set_model(model)
+    callback.on_train_batch_end(0, {"batch_loss": 0.5})
+    callback.on_train_batch_end(1, {"batch_loss": 0.9 * EXPLODE_FACTOR})  # bad, but below the line
+    assert result.status == FINISHED and not model.stop_training
+    callback.on_train_batch_end(2, {"batch_loss": 2 * EXPLODE_FACTOR})
+    assert result.status == DIVERGED and model.stop_training
+    assert "loss became 2e+06 at epoch 1, batch 3" in result.message
+    # A network whose forward pass explodes from the start never had a sane first loss.
+    result = RunResult()
+    callback = LiveCallback(result, None, None, batch_every=0)
+    callback.set_model(model)
+    callback.on_train_batch_end(0, {"batch_loss": 10 * MAX_LOSS})
+    assert result.status == DIVERGED
 
 
 def test_clipping_and_a_sane_learning_rate_keep_the_same_model_finite(sine):

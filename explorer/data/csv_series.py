@@ -174,6 +174,36 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return best
 
 
+_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}\b"
+
+
+def date_notes(col: str, cells: pd.Series, parsed: pd.Series) -> list[str]:
+    """Warnings for a date column that may have been misread: several formats, or day/month order unclear."""
+    text = _clean_text(cells)
+    text = text[text != ""]
+    if len(text) > 20_000:  # an even sample keeps big files fast and still sees every format and order
+        text = text.iloc[:: len(text) // 20_000 + 1]
+    notes = []
+    shapes = text.str.replace(r"[A-Za-z]+", "a", regex=True).str.replace(r"\d+", "9", regex=True)
+    if (n := shapes.nunique()) > 1:
+        notes.append(f"The dates in “{col}” are written in {n} different formats; each was read on its own, "
+                     "so check the dates on the chart.")
+    parts = text.str.extract(_NUMERIC_DATE).dropna().astype(int)
+    if parts.empty:
+        return notes
+    day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+    if day_first and month_first:
+        notes.append(f"Some dates in “{col}” put the day first (31/01) and others the month first (01/31), "
+                     "so a date such as 03/04 cannot be read for sure: check the dates on the chart.")
+    elif not (day_first or month_first) and (unclear := parts[parts[0] != parts[1]]).shape[0]:
+        i = unclear.index[0]
+        read = parsed.loc[i]
+        order = "month first" if pd.notna(read) and read.month == unclear.loc[i, 0] else "day first"
+        notes.append(f"Dates in “{col}” such as {text.loc[i]} could be day first or month first; "
+                     f"they were read {order}.")
+    return notes
+
+
 def _typed(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
     """Per cell: parses as a number; parses as a date (only tried for non-numeric text)."""
     is_num = parse_numbers(s, decimal_comma).notna()
@@ -266,6 +296,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
         cells = raw[col]
         filled = ~_is_missing(cells)
         if not filled.any():
+            notes.append(f"Column “{col}” has no values (every cell is empty or missing), so it is not offered.")
             continue
         parsed = parse_numbers(cells, decimal_comma)
         if parsed[filled].notna().mean() >= 0.8:
@@ -274,6 +305,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
         when = parse_dates(cells)
         if when[filled].notna().mean() >= 0.8:
             dates[col] = when
+            notes += date_notes(col, cells, when)
             continue
         distinct = cells[filled].nunique()
         if 1 <= distinct <= max(1, min(5000, len(cells) // 2)):

@@ -1,0 +1,389 @@
+"""Bad-input catalogue: what a person can throw at each page, and the one clear sentence they get back.
+
+Every case checks three things through AppTest (the real page script, real tiny Keras models):
+the message the person sees (st.error / st.warning / st.info / st.text), that no exception
+or traceback reached the page, and that the page still works afterwards (a normal action
+that follows succeeds).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+TS = str(ROOT / "pages/time_series.py")
+SENT = str(ROOT / "pages/sentiment.py")
+GL = str(ROOT / "pages/gradient_lab.py")
+TINY_TS = {"m_units": "4", "t_epochs": "2", "t_batch_size": "32", "d_window": "8"}
+
+
+# ---------------------------------------------------------------- helpers
+
+def shown(at: AppTest) -> str:
+    """Everything the page said in words: errors, warnings, infos, successes, captions, plain text."""
+    parts = [e.value for e in (*at.error, *at.warning, *at.info, *at.success, *at.caption, *at.text)]
+    return "\n".join(str(p) for p in parts)
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in at.error)
+
+
+def clean(at: AppTest) -> None:
+    """No exception box and no traceback text anywhere on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback (most recent call last)" not in shown(at)
+
+
+def page(path: str, params: dict | None = None, timeout: int = 240) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=timeout)
+    at.query_params.update(params or {})
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return {m.label: m.value for m in at.metric}[label]
+
+
+# ---------------------------------------------------------------- time series: CSV files
+
+def _rows(n: int = 60) -> str:
+    return "\n".join(f"{dt.date(2024, 1, 1) + dt.timedelta(days=i)},{100 + 10 * np.sin(i / 4):.3f}" for i in range(n))
+
+
+GOOD_CSV = ("date,close\n" + _rows(60) + "\n").encode()
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader(key="ts_csv").set_value((name, data, "text/csv")).run()
+
+
+def ts_csv_page() -> AppTest:
+    return page(TS, {**TINY_TS, "d_source": "csv"})
+
+
+def still_reads_a_good_csv(at: AppTest) -> None:
+    """The follow-up action: a good file right after the bad one is read and previewed."""
+    upload(at, "good.csv", GOOD_CSV)
+    clean(at)
+    assert not at.error, errors(at)
+    assert "60 points · train" in shown(at)
+    assert not at.button(key="ts_train").disabled
+
+
+BAD_CSVS = {
+    "empty": (b"", "The file is empty."),
+    "blank_lines": (b"\n \n\t\n", "The file is empty."),
+    "header_only": (b"date,close\n", "header row but no data rows"),
+    "no_numeric_column": (b"name,city\nann,paris\nbob,rome\ncy,oslo\n", "no column of numbers"),
+    "all_nan": (("date,close\n" + "\n".join(f"2024-01-{i + 1:02d},NaN" for i in range(20))).encode(),
+                "no numbers to forecast"),
+    "one_row": (b"close\n42\n", "1 usable value(s)"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 10, "does not look like text"),
+    "over_50_mb": (b"1\n" * (26 * 2**20), "the limit is 50 MB"),
+    "too_short_for_window": (("close\n" + "\n".join(str(i % 7) for i in range(12))).encode(), "Use a longer series"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CSVS))
+def test_bad_csv_gets_one_sentence_and_the_page_recovers(case):
+    data, expected = BAD_CSVS[case]
+    at = upload(ts_csv_page(), f"{case}.csv", data)
+    clean(at)
+    assert f"This CSV cannot be used: " in errors(at) and expected in errors(at), errors(at)
+    assert at.button(key="ts_train").disabled  # nothing to train on, and nothing half-done
+    still_reads_a_good_csv(at)
+
+
+def _mixed_dates() -> bytes:
+    fmts = ["%Y-%m-%d", "%d/%m/%Y", "%b %d %Y", "%m/%d/%Y"]
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(80)]
+    return ("date,close\n" + "\n".join(f"{d.strftime(fmts[i % 4])},{100 + i % 7}" for i, d in enumerate(days))).encode()
+
+
+MESSY_CSVS = {
+    # The file is usable; the page says what it did to it in plain words.
+    "text_in_numbers": (("close\n" + "\n".join(str(i) if i % 10 else "oops" for i in range(1, 81))).encode(),
+                        "filled by linear interpolation"),
+    "semicolons_decimal_commas": (("datum;kurs\n" + "\n".join(f"x{i};{1000 + i},5" for i in range(80))).encode(),
+                                  "Separator: semicolon."),
+    "latin1": (("café;prix\n" + "\n".join(f"é{i};{i},25" for i in range(80))).encode("latin-1"),
+               "Text encoding: latin-1."),
+    "utf16": (("close\n" + "\n".join(str(i % 9) for i in range(80))).encode("utf-16"), "Text encoding: utf-16."),
+    "mixed_date_formats": (_mixed_dates(), "sorted by date"),
+    "ragged_lines": (("a,b\n" + "\n".join(f"{i},{i * 2}" + (",9" if i == 5 else "") for i in range(80))).encode(),
+                     "malformed line(s)"),
+    "infinity": (("close\n" + "\n".join("inf" if i == 40 else str(i % 13) for i in range(80))).encode(),
+                 "1 inside the series were filled"),
+}
+
+
+@pytest.mark.parametrize("case", list(MESSY_CSVS))
+def test_messy_csv_is_read_and_what_was_done_is_said(case):
+    data, expected = MESSY_CSVS[case]
+    at = upload(ts_csv_page(), f"{case}.csv", data)
+    clean(at)
+    assert not at.error, errors(at)
+    assert expected in shown(at), shown(at)[:600]
+    assert not at.button(key="ts_train").disabled
+
+
+def test_mixed_day_month_order_is_called_out():
+    at = upload(ts_csv_page(), "mixed.csv", _mixed_dates())
+    clean(at)
+    text = shown(at).lower()
+    assert "format" in text or "ambiguous" in text or "day" in text and "month" in text
+
+
+def test_an_all_missing_value_column_is_mentioned():
+    data = ("close,volume\n" + "\n".join(f"n/a,{i}" for i in range(60))).encode()
+    at = upload(ts_csv_page(), "close_missing.csv", data)
+    clean(at)
+    assert "close" in shown(at).lower()
+
+
+# ---------------------------------------------------------------- time series: knobs and training
+
+def test_window_longer_than_the_series():
+    at = page(TS, {**TINY_TS, "d_length": "100", "d_window": "200"})
+    clean(at)
+    assert "a window of 200" in errors(at) and "Shorten the window" in errors(at), errors(at)
+    assert at.button(key="ts_train").disabled
+    at.number_input(key="d_window").set_value(10).run()
+    clean(at)
+    assert not at.error and "100 points · train" in shown(at)
+    assert not at.button(key="ts_train").disabled
+
+
+def test_horizon_too_long_for_the_test_part():
+    at = page(TS, {**TINY_TS, "d_length": "60", "d_horizon": "50"})
+    clean(at)
+    assert "horizon of 50" in errors(at), errors(at)
+    at.number_input(key="d_horizon").set_value(1).run()
+    clean(at)
+    assert not at.error and not at.button(key="ts_train").disabled
+
+
+def test_split_fractions_that_leave_too_little_training_data():
+    at = page(TS, {**TINY_TS, "d_length": "30", "d_val_fraction": "0.4", "d_test_fraction": "0.4"})
+    clean(at)
+    assert "need at least" in errors(at), errors(at)
+    assert at.button(key="ts_train").disabled
+
+
+def test_zero_units_in_a_link_becomes_one_unit():
+    # The widget cannot go below 1; a link saying 0 is clamped (the gap: nothing says it was changed).
+    at = page(TS, {**TINY_TS, "m_units": "0"})
+    clean(at)
+    assert at.number_input(key="m_units").value == 1
+    at.number_input(key="m_units").set_value(0).run()
+    clean(at)
+    assert at.number_input(key="m_units").value == 1
+
+
+def test_learning_rate_10_in_a_link_is_capped_at_1():
+    at = page(TS, {**TINY_TS, "t_learning_rate": "10"})
+    clean(at)
+    assert at.number_input(key="t_learning_rate").value == 1.0
+
+
+def test_a_clamped_link_value_is_called_out():
+    at = page(TS, {**TINY_TS, "m_units": "0", "t_learning_rate": "10"})
+    assert at.warning or at.info, "no message about the changed link values"
+
+
+def test_garbage_in_the_link_is_ignored():
+    at = page(TS, {"t_epochs": "lots", "d_length": "-5", "m_cell": "Transformer", "t_optimizer": "magic",
+                   "d_window": "1e9", "m_dropout": "nan"})
+    clean(at)
+    assert at.selectbox(key="m_cell").value == "SimpleRNN" and at.selectbox(key="t_optimizer").value == "adam"
+    assert at.number_input(key="d_length").value == 20 and at.number_input(key="d_window").value == 500
+    # The clamped values do not fit together, and the page says so in one sentence.
+    assert "a window of 500" in errors(at), errors(at)
+    at.number_input(key="d_window").set_value(5).run()
+    clean(at)
+    assert not at.error and "20 points · train" in shown(at), errors(at)
+
+
+def test_relu_with_a_large_recurrent_scale_diverges_with_a_clear_message_then_recovers():
+    at = page(TS, {**TINY_TS, "m_activation": "relu", "m_recurrent_init": "identity", "m_recurrent_scale": "3",
+                   "m_units": "16", "d_window": "30"})
+    at.button(key="ts_train").click().run()
+    clean(at)
+    assert "Training diverged" in errors(at) and "exploding gradients" in errors(at), errors(at)
+    # Follow the advice: tanh instead of relu, and train again.
+    at.selectbox(key="m_activation").set_value("tanh").run()
+    at.button(key="ts_train").click().run()
+    clean(at)
+    assert "Trained 2 epoch(s)" in shown(at), shown(at)[:600]
+    assert not at.error, errors(at)
+
+
+def test_divergent_learning_rate_then_a_sane_one():
+    at = page(TS, {**TINY_TS, "t_optimizer": "sgd", "t_learning_rate": "1.0", "m_units": "16",
+                   "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2"})
+    at.button(key="ts_train").click().run()
+    clean(at)
+    assert "Training diverged" in errors(at) and "smaller learning rate" in errors(at), errors(at)
+    assert "Model (.keras)" not in [b.label for b in at.get("download_button")]  # no diverged model to download
+    at.number_input(key="t_learning_rate").set_value(0.01).run()
+    at.button(key="ts_train").click().run()
+    clean(at)
+    assert "Trained 2 epoch(s)" in shown(at) and not at.error, shown(at)[:600]
+    # The run history keeps both runs, the diverged one marked as such.
+    runs = at.session_state["ts_history"]
+    assert [r.status for r in runs] == ["diverged", "finished"]
+
+
+# ---------------------------------------------------------------- gradient lab: links and extremes
+
+@pytest.mark.parametrize("params,expected", [
+    ({"gl_T": "100000"}, "The sequence length must be between 2 and"),
+    ({"gl_units": "0"}, "A recurrent layer needs at least 1 unit."),
+    ({"gl_task": "telepathy"}, "Unknown task"),
+    ({"gl_samples": "1"}, "Use between 2 and 20,000 training sequences."),
+    ({"gl_lr": "-1"}, "The learning rate must be a positive number."),
+], ids=["T_huge", "units_0", "unknown_task", "one_sample", "negative_lr"])
+def test_gradient_lab_bad_link_falls_back_to_defaults_and_says_why(params, expected):
+    at = page(GL, params)
+    clean(at)
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "The link's settings were not usable, so the defaults are shown" in warnings and expected in warnings, warnings
+    assert not at.button(key="gl_train").disabled  # the defaults are ready to train
+    assert at.slider(key="gl_w_T").value == 100
+
+
+GL_TINY = {"gl_T": "20", "gl_units": "8", "gl_epochs": "1", "gl_samples": "64"}
+
+
+def test_gradient_lab_no_architecture_selected():
+    at = page(GL, GL_TINY)
+    at.multiselect(key="gl_archs").set_value([]).run()
+    clean(at)
+    assert at.button(key="gl_train").disabled and at.button(key="gl_sweep_go").disabled
+    at.multiselect(key="gl_archs").set_value(["GRU"]).run()
+    at.button(key="gl_train").click().run()
+    clean(at)
+    assert "At the last epoch" in shown(at) and not at.error, errors(at)
+
+
+def test_gradient_lab_exploding_run_is_called_out():
+    at = page(GL, {**GL_TINY, "gl_activation": "relu", "gl_recurrent_init": "identity",
+                   "gl_recurrent_scale": "3.0", "gl_optimizer": "sgd", "gl_lr": "0.3"})
+    at.multiselect(key="gl_archs").set_value(["SimpleRNN"]).run()
+    at.button(key="gl_train").click().run()
+    clean(at)
+    assert "diverged" in errors(at).lower() or "explod" in (errors(at) + shown(at)).lower()
+
+
+# ---------------------------------------------------------------- sentiment: typed reviews
+
+SENT_TINY = {"m_cell": "GRU", "m_units": "8", "m_embedding_dim": "8", "t_epochs": "1", "t_batch_size": "64",
+             "x_vocab_size": "2000", "x_max_len": "50", "d_n_train": "500", "d_n_test": "500"}
+NORMAL_REVIEW = "A wonderful film with a great cast, I loved every minute of it."
+
+
+@pytest.fixture(scope="module")
+def sentiment(shared_datasets):
+    """The sentiment page with a tiny model trained on 500 IMDB reviews (shared by the review cases)."""
+    at = page(SENT, SENT_TINY)
+    at.button(key="sent_train").click().run()
+    clean(at)
+    assert not at.error, errors(at)
+    assert 0.0 <= float(metric(at, "Test accuracy")) <= 1.0
+    return at
+
+
+def review(at: AppTest, text: str) -> AppTest:
+    return at.text_area(key="sentiment_review").input(text).run()
+
+
+def still_scores_a_normal_review(at: AppTest) -> None:
+    review(at, NORMAL_REVIEW)
+    clean(at)
+    assert not at.error, errors(at)
+    assert 0.0 <= float(metric(at, "P(positive)")) <= 1.0
+    assert metric(at, "Words read") == str(len(NORMAL_REVIEW.split()))
+
+
+REVIEWS = {
+    "empty": ("", "Type or paste a review first (it is empty)."),
+    "whitespace": ("   \n\t  ", "Type or paste a review first (it is empty)."),
+    "punctuation_only": ("?!... ,,, ;-)", "No words left after removing punctuation"),
+    "emoji_only": ("😀😀 🎬🍿 👍", "None of these words is in the training vocabulary"),
+    "ten_thousand_words": ("good " * 10_000, "The review has 10,000 words; the model reads at most 50"),
+    "unknown_words": ("Qwzx blorf snargle vrumpf zzyzx", "None of these words is in the training vocabulary"),
+    # The box holds at most 100,000 characters: the browser cuts a longer paste there, so this is
+    # the longest text the page can receive (AppTest, unlike the browser, drops an over-long value).
+    "box_full": ("bad " * 25_000, "The review has 25,000 words"),
+}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("case", list(REVIEWS))
+def test_odd_review_gets_one_sentence_then_a_normal_review_works(sentiment, case):
+    text, expected = REVIEWS[case]
+    at = review(sentiment, text)
+    clean(at)
+    assert not at.error, errors(at)
+    assert expected in shown(at), shown(at)[:600]
+    still_scores_a_normal_review(at)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script> great movie",
+    "<img src=x onerror=alert(1)> <b>bold</b> [a link](javascript:alert(1)) ![img](http://x/y.png) terrible",
+    "I 😍 this film 🎬, magnifique! ünïcödé wörds",
+    "null\x00byte and \x1b[31mcontrol\x07 characters good",
+    "x" * 5_000,
+], ids=["script_tag", "html_and_markdown", "emoji_and_accents", "control_chars", "one_huge_word"])
+def test_markup_and_odd_characters_are_read_as_plain_words(sentiment, text):
+    at = review(sentiment, text)
+    clean(at)
+    assert not at.error, errors(at)
+    assert 0.0 <= float(metric(at, "P(positive)")) <= 1.0
+    # The review is never rendered as markup: no markdown or HTML element carries its text.
+    for md in at.markdown:
+        assert "<script" not in md.value and "onerror" not in md.value and "javascript:" not in md.value
+    still_scores_a_normal_review(at)
+
+
+# ---------------------------------------------------------------- sentiment: own labelled CSV
+
+def sent_csv_page() -> AppTest:
+    at = page(SENT, SENT_TINY)
+    at.radio(key="sent_source").set_value("My own labelled texts (CSV)").run()
+    return at
+
+
+GOOD_TEXTS = ("text,label\n" + "\n".join(f"\"{'great fun loved it' if i % 2 else 'awful boring hated it'} {i}\","
+                                          f"{'pos' if i % 2 else 'neg'}" for i in range(40)) + "\n").encode()
+
+BAD_TEXT_CSVS = {
+    "empty": (b"", "Could not read"),
+    "no_label_column": (b"text,stars\ngood,5\nbad,1\nok,3\nmeh,2\n", "needs a text column"),
+    "one_class": (("text,label\n" + "\n".join(f"t{i},pos" for i in range(10))).encode(), "All labels are the same"),
+    "non_binary_labels": (("text,label\n" + "\n".join(f"t{i},{i % 5}" for i in range(10))).encode(),
+                          "Labels must be binary"),
+    "too_few_rows": (b"text,label\ngood,1\nbad,0\n", "too few to train and test on"),
+    "missing_labels": (b"text,label\na,1\nb,\nc,0\nd,1\ne,0\n", "row(s) have no label"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TEXT_CSVS))
+def test_bad_labelled_csv_gets_one_sentence_and_a_good_one_loads(case):
+    data, expected = BAD_TEXT_CSVS[case]
+    at = sent_csv_page()
+    at.file_uploader(key="sent_upload").set_value((f"{case}.csv", data, "text/csv")).run()
+    clean(at)
+    assert "Loading the reviews" in errors(at) and expected in errors(at), errors(at)
+    assert at.button(key="sent_train").disabled
+    at.file_uploader(key="sent_upload").set_value(("good.csv", GOOD_TEXTS, "text/csv")).run()
+    clean(at)
+    assert not at.error, errors(at)
+    assert metric(at, "Training reviews") == "32" and not at.button(key="sent_train").disabled
