@@ -1,28 +1,14 @@
 """RNN Explorer: entry point. `streamlit run app.py` opens the home page and the navigation.
 
 TensorFlow is not imported here, so the home page paints at once; a background
-thread warms the import so the first Train click does not wait for it.
+thread imports it and trains a tiny model once (explorer.warmup), so the first Train
+click does not pay TensorFlow's one-time costs.
 """
-import importlib
-import threading
-
 import streamlit as st
 
+from ui.entry import start_warmup
+
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
-
-
-def _warm_tensorflow() -> None:
-    try:
-        importlib.import_module("keras")
-    except Exception:  # noqa: BLE001 - warming is best effort; the pages import it for real
-        pass
-
-
-@st.cache_resource
-def _start_warmup() -> threading.Thread:
-    thread = threading.Thread(target=_warm_tensorflow, name="warm-tensorflow", daemon=True)
-    thread.start()
-    return thread
 
 
 def home() -> None:
@@ -58,5 +44,5 @@ PAGES = {
 }
 
 navigation = st.navigation([st.Page(home, title="Home", icon="🏠", default=True), *PAGES.values()])
-_start_warmup()
+start_warmup()
 navigation.run()

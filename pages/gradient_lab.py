@@ -15,7 +15,7 @@ import streamlit as st
 from explorer import config
 from explorer.data.memory_tasks import TASK_LABELS, TASKS
 from explorer.gradlab import ARCHS, DEFAULT_LAGS, MAX_T, LabConfig, bound_note, lab_problems
-from ui.entry import through_app
+from ui.entry import through_app, wait_for_warmup
 from ui.guard import friendly
 
 through_app()
@@ -159,6 +159,7 @@ def _train(cfg: LabConfig, archs: list) -> None:
     from explorer.gradlab import fit_arch, lab_task, start_arch, summarize
     from explorer.introspect import memory_horizon
 
+    wait_for_warmup()
     lab = LabState(cfg, list(archs), running=True)
     st.session_state[LAB] = lab
     st.button("⏹ Stop", key="gl_stop", help="Stop after the current batch; finished epochs are kept")
@@ -383,6 +384,7 @@ def _sweep_section(cfg: LabConfig, archs: list) -> None:
                                key=f"gl_sweep_live_{count[0]}")
 
         with friendly("The sweep"):
+            wait_for_warmup()
             out = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result)
             held.update(values=out.values, chance=out.chance, seconds=out.seconds)
         held["running"] = False

@@ -1,5 +1,13 @@
-"""Make every page run inside app.py's navigation, even on a server's very first visit by deep link."""
+"""How the app starts: every page inside app.py's navigation, TensorFlow warmed in the background."""
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
 import streamlit as st
+
+_warm: Optional[threading.Thread] = None
+_warm_lock = threading.Lock()
 
 
 def through_app() -> None:
@@ -15,3 +23,27 @@ def through_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _warm_up() -> None:
+    try:
+        from explorer.warmup import warm_up
+
+        warm_up()
+    except Exception:  # noqa: BLE001 - warming is best effort; the pages import and train for real
+        pass
+
+
+def start_warmup() -> None:
+    """Once per server process: import TensorFlow and train a tiny model in a background thread."""
+    global _warm
+    with _warm_lock:
+        if _warm is None:
+            _warm = threading.Thread(target=_warm_up, name="warm-tensorflow", daemon=True)
+            _warm.start()
+
+
+def wait_for_warmup(timeout: float = 120.0) -> None:
+    """Let a running warm-up finish first: it sets Keras' global seed, which a person's run relies on."""
+    if _warm is not None:
+        _warm.join(timeout)

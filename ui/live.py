@@ -14,6 +14,7 @@ import streamlit as st
 
 from explorer import charts
 from explorer.training import RunResult, STOPPED, TrainEvent
+from ui.entry import wait_for_warmup
 
 
 RUNNING = "running"
@@ -60,6 +61,7 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
             chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric),
                                width="stretch")
 
+    wait_for_warmup()
     fit(sink=sink, result=run.result)
     run.status = run.result.status
     progress.progress(1.0 if run.status != STOPPED else min(1.0, run.result.epochs_done / max(1, epochs)),
