@@ -131,6 +131,19 @@ def test_on_the_line_default_init_plain_rnn_does_not_fade_faster_at_epoch_0():
     assert 0.6 < run.carry0 < 0.85  # mean forget gate: the LSTM's own per-step decay of c
 
 
+def test_after_brief_training_with_default_init_plain_rnn_fades_orders_of_magnitude_faster():
+    """The issue's fact where it holds with Keras' defaults: once two epochs of the adding task
+    at T = 100 have moved W_hh off the line, the plain RNN's ‖∂L/∂h_1‖/‖∂L/∂h_T‖ sits orders of
+    magnitude below the LSTM's (bench_gradients records both, before and after)."""
+    from explorer.gradlab import train_arch
+
+    cfg = LabConfig(task="adding", T=100, epochs=2, samples=256)
+    task = lab_task(cfg)
+    plain, lstm = (train_arch(cfg, arch, task) for arch in ("SimpleRNN", "LSTM"))
+    assert plain.status == lstm.status == "finished"
+    assert lstm.ratio > 0 and plain.ratio < 1e-2 * lstm.ratio, (plain.ratio, lstm.ratio)
+
+
 @pytest.mark.parametrize("activation,init,scale", [("tanh", "orthogonal", 2.0), ("relu", "identity", 1.05)])
 def test_large_recurrent_scale_makes_the_gradient_grow_back_in_time(activation, init, scale):
     cfg = LabConfig(task="adding", T=100, units=16, samples=32, activation=activation,

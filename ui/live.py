@@ -7,6 +7,7 @@ learned so far and marks it stopped.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -18,6 +19,7 @@ from ui.entry import wait_for_warmup
 
 
 RUNNING = "running"
+REDRAW_S = 0.5  # least seconds between two live redraws of the curves
 
 
 @dataclass
@@ -52,17 +54,25 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
     progress = st.progress(0.0, text="Starting…")
     chart = st.empty()
 
+    drawn = [0.0, 0]  # when the chart was last drawn, and with how many epochs
+
+    def draw() -> None:
+        chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric), width="stretch")
+        drawn[:] = [time.perf_counter(), run.result.epochs_done]
+
     def sink(event: TrainEvent) -> None:
         done = event.epoch + (1 if event.kind == "epoch" else 0)
         frac = min(1.0, done / max(1, epochs))
         loss = event.logs.get("loss", float("nan"))
         progress.progress(frac, text=f"Epoch {event.epoch + 1}/{epochs} · {metric} {event.logs.get(metric, loss):.4g}")
-        if event.kind == "epoch":
-            chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric),
-                               width="stretch")
+        # Short epochs: redraw at most every REDRAW_S, so drawing does not slow training down.
+        if event.kind == "epoch" and (drawn[1] == 0 or time.perf_counter() - drawn[0] >= REDRAW_S):
+            draw()
 
     wait_for_warmup()
     fit(sink=sink, result=run.result)
+    if run.result.epochs_done != drawn[1]:
+        draw()
     run.status = run.result.status
     progress.progress(1.0 if run.status != STOPPED else min(1.0, run.result.epochs_done / max(1, epochs)),
                       text=f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s")
