@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Fresh README screenshots: the real app in headless Chromium, with set-ups that show something.
 
-    .venv/bin/python docs/make_screenshots.py      # about 3 minutes on 2 CPU cores; writes docs/screenshots/
+    .venv/bin/python docs/make_screenshots.py [PAGE ...]   # about 3 minutes on 2 CPU cores; writes docs/screenshots/
+
+PAGE: home, time_series, gradient_lab, sentiment (default: all).
 
 Unlike the browser tests (tiny models, for speed), these runs are the page defaults or
 close to them, so the pictures show what a person sees: a fitted sine, gradients fading
@@ -22,6 +24,7 @@ from tests.browser.harness import AppServer, find_chromium, launch_chromium, wai
 
 OUT = ROOT / "docs" / "screenshots"
 VIEW = {"width": 1400, "height": 900}
+PAGES = ("home", "time_series", "gradient_lab", "sentiment")
 
 
 def shot(page, name: str, anchor: str | None = None) -> None:
@@ -42,7 +45,12 @@ def click_train(page, name: str, done: str, timeout: float) -> None:
     wait_idle(page, timeout)
 
 
-def main() -> int:
+def main(wanted: list[str]) -> int:
+    unknown = set(wanted) - set(PAGES)
+    if unknown:
+        print(f"unknown page(s) {', '.join(sorted(unknown))}: choose from {', '.join(PAGES)}")
+        return 2
+    wanted = wanted or list(PAGES)
     chromium = find_chromium()
     if not chromium:
         print("no chromium found: run `python3 dev.py test` once (it installs Debian's chromium)")
@@ -54,27 +62,31 @@ def main() -> int:
         with sync_playwright() as p:
             browser = launch_chromium(p, chromium)
             page = browser.new_page(viewport=VIEW)
-            page.goto(server.url)
-            expect(page.get_by_role("heading", name="RNN Explorer")).to_be_visible(timeout=60_000)
-            wait_idle(page)
-            shot(page, "home")
+            if "home" in wanted:
+                page.goto(server.url)
+                expect(page.get_by_role("heading", name="RNN Explorer")).to_be_visible(timeout=60_000)
+                wait_idle(page)
+                shot(page, "home")
 
-            page.goto(f"{server.url}/time_series")  # the page default: SimpleRNN(50) on a sine, 60 epochs
-            click_train(page, "▶ Train", "4 · Predictions, forecast and baselines", 300_000)
-            shot(page, "time_series", "4 · Predictions, forecast and baselines")
-            shot(page, "time_series_inside", "5 · Inside the network")
+            if "time_series" in wanted:  # the page default: SimpleRNN(50) on a sine, 60 epochs
+                page.goto(f"{server.url}/time_series")
+                click_train(page, "▶ Train", "4 · Predictions, forecast and baselines", 300_000)
+                shot(page, "time_series", "4 · Predictions, forecast and baselines")
+                shot(page, "time_series_inside", "5 · Inside the network")
 
-            page.goto(f"{server.url}/gradient_lab?gl_T=100&gl_epochs=3&gl_samples=512")
-            click_train(page, "▶ Train side by side", "At the last epoch, ‖∂L/∂h₁‖", 600_000)
-            shot(page, "gradient_lab", "‖∂L/∂h_t‖ over timesteps and epochs")
+            if "gradient_lab" in wanted:
+                page.goto(f"{server.url}/gradient_lab?gl_T=100&gl_epochs=3&gl_samples=512")
+                click_train(page, "▶ Train side by side", "At the last epoch, ‖∂L/∂h₁‖", 600_000)
+                shot(page, "gradient_lab", "‖∂L/∂h_t‖ over timesteps and epochs")
 
-            page.goto(f"{server.url}/sentiment?m_cell=GRU&m_units=32&t_epochs=2&x_max_len=200"
-                      "&d_n_train=5000&d_n_test=2000")
-            click_train(page, "▶ Train", "Test accuracy", 600_000)
-            page.get_by_role("button", name="Negation", exact=True).click()
-            expect(page.get_by_text("Prediction after each word")).to_be_visible(timeout=60_000)
-            wait_idle(page)
-            shot(page, "sentiment", "4 · Type a review")
+            if "sentiment" in wanted:  # a review that turns from negative to positive: the trajectory shows it
+                page.goto(f"{server.url}/sentiment?m_cell=GRU&m_units=32&t_epochs=2&x_max_len=200"
+                          "&d_n_train=5000&d_n_test=2000")
+                click_train(page, "▶ Train", "Test accuracy", 600_000)
+                page.get_by_role("button", name="Turns around", exact=True).click()
+                expect(page.get_by_text("Prediction after each word")).to_be_visible(timeout=60_000)
+                wait_idle(page)
+                shot(page, "sentiment", "4 · Type a review")
             browser.close()
     finally:
         server.stop()
@@ -82,4 +94,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
