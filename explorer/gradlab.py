@@ -10,9 +10,7 @@ A sweep over the recall lag shows where each architecture stops learning.
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
@@ -121,53 +119,23 @@ def initial_spectrum(cfg: LabConfig, arch: str = "SimpleRNN") -> dict[str, float
 class TimedProbe:
     """`GradientProbe` on a fixed batch that also records how long each call took.
 
-    With a `twin` factory, the probe runs on a cached copy of the architecture (weights
-    copied in before each call), so its tf.function is traced once per shape per process
-    instead of once per trained model: later runs with the same shape pay no trace.
+    With a `twin` factory it is a `CachedProbe`: traced once per shape per process
+    instead of once per trained model, so later runs with the same shape pay no trace.
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, twin_key: tuple | None = None,
                  make_twin: Optional[Callable[[], object]] = None):
-        from explorer.introspect import GradientProbe
+        from explorer.introspect import CachedProbe, GradientProbe
 
         self.x, self.y = x, y
-        self.probe = GradientProbe(x, y)
-        self.twin_key, self.make_twin = twin_key, make_twin
+        self.probe = GradientProbe(x, y) if make_twin is None else CachedProbe(x, y, twin_key, make_twin)
         self.seconds: list[float] = []
 
     def __call__(self, model) -> np.ndarray:
         t0 = time.perf_counter()
-        if self.make_twin is None:
-            out = self.probe(model)
-        else:
-            entry = _twin(self.twin_key, self.make_twin)
-            with entry["lock"]:
-                entry["model"].set_weights(model.get_weights())
-                probe = entry["probe"]
-                probe.x, probe.y = self.x, self.y  # same shapes: the traced function is reused
-                out = probe(entry["model"])
+        out = self.probe(model)
         self.seconds.append(time.perf_counter() - t0)
         return out
-
-
-_TWINS: "OrderedDict[tuple, dict]" = OrderedDict()
-_TWINS_LOCK = threading.Lock()
-MAX_TWINS = 8
-
-
-def _twin(key: tuple, make: Callable[[], object]) -> dict:
-    """The cached probe twin for `key` (least recently used ones are dropped)."""
-    from explorer.introspect import GradientProbe
-
-    with _TWINS_LOCK:
-        entry = _TWINS.get(key)
-        if entry is None:
-            entry = {"model": make(), "probe": GradientProbe(None, None), "lock": threading.Lock()}
-            _TWINS[key] = entry
-            while len(_TWINS) > MAX_TWINS:
-                _TWINS.popitem(last=False)
-        _TWINS.move_to_end(key)
-        return entry
 
 
 def _spectral_callback(store: list):
@@ -242,10 +210,8 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True) -
     model = build_model(mc, tc, task.timesteps, task.features)
     n = min(PROBE_BATCH, len(task.x))
     key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
-    probe = TimedProbe(task.x[:n], task.y[:n])
-    if twin:
-        probe = TimedProbe(task.x[:n], task.y[:n], key, lambda: build_model(mc, tc, task.timesteps, task.features))
-        _twin(key, probe.make_twin)  # built now, not inside `train`, so training's random stream is the same
+    make_twin = (lambda: build_model(mc, tc, task.timesteps, task.features)) if twin else None
+    probe = TimedProbe(task.x[:n], task.y[:n], key, make_twin)
     run = ArchRun(arch, model, probe, RunResult())
     run.spectra.append(_spectrum(recurrent_matrix(recurrent_layers(model)[0])))
     run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)

@@ -23,6 +23,7 @@ from explorer.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 from explorer.data import synthetic
 from explorer.data.csv_series import CsvError, extract_series, minimum_length, read_table
 from explorer.data.windows import chronological_split
+from explorer.series_run import series_model_config
 from ui.entry import through_app
 from ui.guard import UserError, friendly
 from ui.live import RUNNING, recover, train_live
@@ -241,26 +242,21 @@ def _model_name(m: ModelConfig) -> str:
 
 def _train(values: np.ndarray, dates, label: str, cfgs: dict) -> None:
     """Step 3: build, train live (with the BPTT probe each epoch), then evaluate once."""
-    from explorer.data.windows import prepare_series
-    from explorer.introspect import GradientProbe
-    from explorer.models import build_model, config_problems
+    from explorer.models import config_problems
+    from explorer.series_run import prepare_run
     from explorer.training import train
 
     s, m, t = cfgs["series"], cfgs["model"], cfgs["train"]
     problems = config_problems(m, t)
     if problems:
         raise UserError(" ".join(problems))
-    ds = prepare_series(values, s.window, s.horizon, s.val_fraction, s.test_fraction)
-    model = build_model(m, t, s.window)
-    xv, yv = (ds.x_val, ds.y_val) if len(ds.x_val) else (ds.x_train, ds.y_train)
-    probe = GradientProbe(xv[:32], yv[:32], layer_index=0)  # a fixed small validation batch
-    val = (ds.x_val, ds.y_val) if len(ds.x_val) else None
+    r = prepare_run(values, s, m, t)
     n = len(ss.get(HISTORY_KEY, [])) + 1
-    extra = {"ds": ds, "dates": dates, "label": label, "name": f"#{n} {_model_name(m)}",
+    extra = {"ds": r.ds, "dates": dates, "label": label, "name": f"#{n} {_model_name(m)}",
              "configs": {p: C.to_dict(c) for p, c in cfgs.items()}, "model_name": _model_name(m)}
-    train_live(RUN_KEY, model,
-               lambda sink, result: train(model, ds.x_train, ds.y_train, t, val, sink=sink,
-                                          result=result, probe=probe),
+    train_live(RUN_KEY, r.model,
+               lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
+                                          result=result, probe=r.probe),
                epochs=t.epochs, extra=extra, title="Loss while training (scaled units)")
 
 
@@ -418,7 +414,7 @@ data = None
 with friendly("Preparing the data"):
     data = _data_section(_current("series"))
 cfgs = {p: _current(p) for p in CLASSES}
-cfgs["model"] = dataclasses.replace(cfgs["model"], head="regression", vocab_size=0, outputs=cfgs["series"].horizon)
+cfgs["model"] = series_model_config(cfgs["model"], cfgs["series"])
 link = _sync_url(cfgs)
 with st.expander("Share this set-up"):
     st.code(link, language=None)

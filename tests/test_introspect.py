@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from explorer.config import ModelConfig, TrainConfig
-from explorer.introspect import (GradientProbe, decay_per_step, hidden_states, memory_horizon,
+from explorer.introspect import (GradientProbe, decay_per_step, hidden_states, memory_horizon, model_probe,
                                  perturbed_output)
 from explorer.models import build_model, recurrent_layers
 
@@ -121,3 +121,31 @@ def test_memory_horizon_and_decay_on_known_curves():
     assert decay_per_step(decaying) == pytest.approx(0.5)
     assert memory_horizon(np.ones(30)) == 30
     assert memory_horizon(np.zeros(5)) == 0 and memory_horizon(np.array([np.nan, 1.0])) == 0
+
+
+def test_cached_probe_equals_probing_each_model_and_shares_one_twin():
+    cfg, train_cfg = ModelConfig(cell="GRU", units=5), TrainConfig(seed=3)
+    a = build_model(cfg, train_cfg, timesteps=7)
+    b = build_model(cfg, TrainConfig(seed=4), timesteps=7)  # same architecture, other weights
+    pa = model_probe(cfg, train_cfg, 7, 1, X, Y)
+    pb = model_probe(cfg, train_cfg, 7, 1, X, Y)
+    assert pa._twin is pb._twin  # one twin, traced once, for every model of this architecture and shape
+    for probe, model in ((pa, a), (pb, b), (pa, a)):
+        np.testing.assert_allclose(probe(model), GradientProbe(X, Y)(model), rtol=1e-5, atol=1e-9)
+    assert not np.allclose(pa(a), pb(b))
+
+
+def test_warm_up_leaves_the_time_series_default_probe_traced():
+    from explorer import introspect
+    from explorer.config import SeriesConfig
+    from explorer.data.synthetic import sine_wave
+    from explorer.series_run import prepare_run
+    from explorer.warmup import warm_up
+
+    warm_up()
+    before = dict(introspect._TWINS)
+    s = SeriesConfig()
+    run = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, ModelConfig(),
+                      TrainConfig(epochs=60))  # the page's defaults
+    assert run.probe._twin in before.values()
+    assert run.probe(run.model).shape == (s.window,)
