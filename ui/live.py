@@ -20,6 +20,7 @@ from ui.entry import wait_for_warmup
 
 RUNNING = "running"
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
+PROGRESS_S = 0.25  # least seconds between two progress-bar updates
 
 
 @dataclass
@@ -60,13 +61,20 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
         chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric), width="stretch")
         drawn[:] = [time.perf_counter(), run.result.epochs_done]
 
+    told = [0.0]  # when the progress bar was last updated
+
     def sink(event: TrainEvent) -> None:
-        done = event.epoch + (1 if event.kind == "epoch" else 0)
-        frac = min(1.0, done / max(1, epochs))
-        loss = event.logs.get("loss", float("nan"))
-        progress.progress(frac, text=f"Epoch {event.epoch + 1}/{epochs} · {metric} {event.logs.get(metric, loss):.4g}")
-        # Short epochs: redraw at most every REDRAW_S, so drawing does not slow training down.
-        if event.kind == "epoch" and (drawn[1] == 0 or time.perf_counter() - drawn[0] >= REDRAW_S):
+        # Short epochs: update at most every PROGRESS_S / REDRAW_S, so the page (and the browser
+        # on the same cores) does not slow training down.
+        now = time.perf_counter()
+        redraw = event.kind == "epoch" and (drawn[1] == 0 or now - drawn[0] >= REDRAW_S)
+        if redraw or now - told[0] >= PROGRESS_S:
+            done = event.epoch + (1 if event.kind == "epoch" else 0)
+            loss = event.logs.get("loss", float("nan"))
+            progress.progress(min(1.0, done / max(1, epochs)),
+                              text=f"Epoch {event.epoch + 1}/{epochs} · {metric} {event.logs.get(metric, loss):.4g}")
+            told[0] = now
+        if redraw:
             draw()
 
     wait_for_warmup()
