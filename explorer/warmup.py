@@ -3,8 +3,9 @@
 The first `fit` in a process is slow for reasons that have nothing to do with the
 model (graph machinery, kernels, allocator, the first traced functions). The app calls
 `warm_up` in a background thread at start, so the person's first run starts as fast as
-their later ones, and the gradient probe of the time-series page's default set-up is
-already traced (it is cached per architecture, see `explorer.introspect.CachedProbe`).
+their later ones, and the gradient probes of the time-series page's and the gradient
+lab's default set-ups are already traced (they are cached per architecture, see
+`explorer.introspect.CachedProbe`).
 """
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import numpy as np
 
 
 def warm_up() -> float:
-    """Import Keras and train the time-series page's default model for one epoch, probe included; returns seconds."""
+    """Train the time-series default for one epoch and trace the gradient lab's default probes; returns seconds."""
     import time
 
     t0 = time.perf_counter()
     from explorer.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
+    from explorer.gradlab import ARCHS, LabConfig, lab_task, start_arch
     from explorer.series_run import prepare_run
     from explorer.training import train
 
@@ -26,4 +28,9 @@ def warm_up() -> float:
     r = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, ModelConfig(), cfg)
     train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
     r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
+    lab = LabConfig()
+    task = lab_task(lab)
+    for arch in ARCHS:
+        run = start_arch(lab, arch, task)
+        run.probe(run.model)
     return time.perf_counter() - t0
