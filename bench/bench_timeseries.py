@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # The page's default set-up (pages/time_series.py DEFAULTS): the seed tutorial's sine,
-# window 10, SimpleRNN(50), batch 32, 60 epochs, probe on 32 validation windows.
-DEFAULT_EPOCHS = 60
+# window 10, SimpleRNN(50), batch 32, 40 epochs, probe on 32 validation windows.
+DEFAULT_EPOCHS = 40
 FORECAST_STEPS = 200
 
 

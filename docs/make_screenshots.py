@@ -68,7 +68,7 @@ def main(wanted: list[str]) -> int:
                 wait_idle(page)
                 shot(page, "home")
 
-            if "time_series" in wanted:  # the page default: SimpleRNN(50) on a sine, 60 epochs
+            if "time_series" in wanted:  # the page default: SimpleRNN(50) on a sine, 40 epochs
                 page.goto(f"{server.url}/time_series")
                 click_train(page, "▶ Train", "4 · Predictions, forecast and baselines", 300_000)
                 shot(page, "time_series", "4 · Predictions, forecast and baselines")

@@ -33,9 +33,9 @@ through_app()
 RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
 PREFIXES = {"series": "d_", "model": "m_", "train": "t_"}
 CLASSES = {"series": SeriesConfig, "model": ModelConfig, "train": TrainConfig}
-# The seed tutorial's set-up: 500-point sine, window 10, SimpleRNN(50), batch 32; 60 epochs
-# take about 10 s on 2 CPU cores (bench/bench_timeseries.py).
-DEFAULTS = {"series": SeriesConfig(), "model": ModelConfig(), "train": TrainConfig(epochs=60)}
+# The seed tutorial's set-up: 500-point sine, window 10, SimpleRNN(50), batch 32; 40 epochs
+# take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
+DEFAULTS = {"series": SeriesConfig(), "model": ModelConfig(), "train": TrainConfig(epochs=40)}
 SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
 FORECAST_MAX = 200
 ss = st.session_state
