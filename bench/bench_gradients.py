@@ -66,7 +66,7 @@ def _overhead(quick: bool) -> list[dict]:
     Train click does; run 3 reuses the trace, as every later click with the same shape does.
     """
     from explorer.gradlab import ARCHS, LabConfig, fit_arch, lab_task, model_config, start_arch, train_config
-    from explorer.introspect import _TWINS
+    from explorer.introspect import forget_cached_probes
     from explorer.models import build_model
     from explorer.training import train
     from explorer.warmup import warm_up
@@ -81,7 +81,7 @@ def _overhead(quick: bool) -> list[dict]:
         bare = time.perf_counter() - t0
         for attempt in (1, 2, 3):
             if attempt == 2:
-                _TWINS.clear()  # as in a fresh app process …
+                forget_cached_probes()  # as in a fresh app process …
                 warm_up()  # … that ran its start-up warm-up
             run = start_arch(cfg, arch, task)
             t0 = time.perf_counter()

@@ -192,6 +192,12 @@ _TWINS_LOCK = threading.Lock()
 MAX_TWINS = 8  # least recently used twins beyond this are dropped
 
 
+def forget_cached_probes() -> None:
+    """Drop every cached twin, as a fresh process starts (for benchmarks of first runs)."""
+    with _TWINS_LOCK:
+        _TWINS.clear()
+
+
 def _twin(key: tuple, make_model: Callable[[], keras.Model], layer_index: int) -> dict:
     with _TWINS_LOCK:
         twin = _TWINS.get(key)

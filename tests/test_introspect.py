@@ -146,6 +146,6 @@ def test_warm_up_leaves_the_time_series_default_probe_traced():
     before = dict(introspect._TWINS)
     s = SeriesConfig()
     run = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, ModelConfig(),
-                      TrainConfig(epochs=40))  # the page's defaults
+                      TrainConfig())  # the page's defaults (training settings are not part of the key)
     assert run.probe._twin in before.values()
     assert run.probe(run.model).shape == (s.window,)

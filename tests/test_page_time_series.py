@@ -171,3 +171,19 @@ def test_url_reproduces_the_set_up_and_survives_bad_values():
     assert at.selectbox(key="m_cell").value == "SimpleRNN" and at.number_input(key="m_units").value == 512
     assert at.number_input(key="t_learning_rate").value == pytest.approx(0.001)
     assert at.number_input(key="d_window").value == 1
+
+
+def test_default_train_uses_the_probe_the_apps_warm_up_traced():
+    """The page's own default set-up (read from its widgets) must hit the warm-up's cached probe,
+    or a person's first Train click waits for a trace the warm-up was meant to pay."""
+    from explorer import introspect
+    from explorer.warmup import warm_up
+
+    warm_up()
+    traced = set(introspect._TWINS)
+    at = _page(t_epochs="1")  # only the epochs differ from the defaults; they are not part of the model
+    at.button(key="ts_train").click().run()
+    _no_problems(at)
+    run = at.session_state["ts_run"]
+    assert run.result.epochs_done == 1 and len(run.result.probes) == 2
+    assert set(introspect._TWINS) == traced  # no new twin: the page's probe was already traced
