@@ -19,6 +19,7 @@ ACTIVATIONS = ("tanh", "relu")
 RECURRENT_INITS = ("orthogonal", "normal", "identity", "glorot_uniform")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 HEADS = ("regression", "binary")
+READOUTS = ("last", "mean", "max")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class ModelConfig:
     recurrent_scale: float = 1.0
     head: str = "regression"
     outputs: int = 1
+    # What the head reads: the last hidden state, or the mean / max of all of them (masked steps
+    # left out). Pooling gives every timestep a direct path to the loss, not only through time.
+    readout: str = "last"
     # Text models only: an Embedding front end (vocab_size > 0 turns it on).
     vocab_size: int = 0
     embedding_dim: int = 32
@@ -53,6 +57,9 @@ class TrainConfig:
     clipnorm: float = 0.0  # 0 turns clipping off
     seed: int = 0
     batch_every: int = 10  # stream a live point every N batches (0: per epoch only)
+    # Early stopping: end the run after this many epochs without a lower validation loss, and
+    # keep the weights of the best epoch (0: off; train every epoch and keep the last).
+    patience: int = 0
 
 
 @dataclass(frozen=True)

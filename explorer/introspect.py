@@ -18,7 +18,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from explorer.models import build_model, recurrent_layers
+from explorer.models import build_model, call_layer, recurrent_layers
 
 _RNN = (keras.layers.RNN, keras.layers.Bidirectional)
 
@@ -41,7 +41,7 @@ def _run(model: keras.Model, x, on_recurrent: Callable):
             if not layer.return_sequences:
                 mask = None
         else:
-            h = layer(h, training=False)
+            h, mask = call_layer(layer, h, mask)
     return h
 
 

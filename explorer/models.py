@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, RECURRENT_INITS, ModelConfig, TrainConfig
+from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, ModelConfig, TrainConfig
 
 import keras  # noqa: E402  (after the cheap imports, on purpose)
 import tensorflow as tf  # noqa: E402
@@ -40,6 +40,8 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
         out.append("The recurrent weight scale must be a positive number.")
     if model.head not in HEADS:
         out.append(f"Unknown head {model.head!r}.")
+    if model.readout not in READOUTS:
+        out.append(f"Unknown readout {model.readout!r}: choose one of {', '.join(READOUTS)}.")
     if model.outputs < 1:
         out.append("The model must predict at least one value.")
     if model.vocab_size < 0 or (model.vocab_size and model.embedding_dim < 1):
@@ -53,6 +55,8 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
             out.append("The batch size must be at least 1.")
         if train.epochs < 1:
             out.append("Train for at least one epoch.")
+        if train.patience < 0:
+            out.append("Early-stopping patience must be 0 (off) or a positive number of epochs.")
         if train.clipnorm < 0:
             out.append("The clipping threshold must be 0 (off) or positive.")
     return out
@@ -87,6 +91,48 @@ class InstrumentedModel(keras.Model):
         for layer, gs in by_layer.items():
             logs[GRAD_PREFIX + layer] = tf.linalg.global_norm(gs)
         return logs
+
+
+@keras.saving.register_keras_serializable(package="explorer")
+class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+    """Max over time of a sequence, skipping masked steps (Keras' GlobalMaxPooling1D ignores the mask)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return keras.ops.max(inputs, axis=1)
+        keep = keras.ops.cast(mask, "bool")[:, :, None]
+        low = keras.ops.min(inputs) - 1.0
+        pooled = keras.ops.max(keras.ops.where(keep, inputs, low), axis=1)
+        return keras.ops.where(keras.ops.any(keep, axis=1), pooled, 0.0)  # an all-padding row reads 0
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+def readout_layer(cfg: ModelConfig):
+    """The pooling layer between the last recurrent layer and the head; None for the last state."""
+    if cfg.readout == "mean":
+        return keras.layers.GlobalAveragePooling1D(name="readout")
+    if cfg.readout == "max":
+        return MaskedGlobalMaxPooling1D(name="readout")
+    return None
+
+
+def call_layer(layer, h, mask):
+    """Call one non-recurrent layer of a built model eagerly or in a trace: (output, mask after it).
+
+    The pooling readout reads the mask (padding left out of the mean or max) and ends it.
+    """
+    if isinstance(layer, (keras.layers.GlobalAveragePooling1D, MaskedGlobalMaxPooling1D)):
+        return layer(h, mask=mask, training=False), None
+    return layer(h, training=False), mask
 
 
 def recurrent_initializer(cfg: ModelConfig, seed: int | None = None):
@@ -127,7 +173,7 @@ def make_optimizer(train: TrainConfig):
 
 def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
                 features: int = 1) -> InstrumentedModel:
-    """A compiled model: [Embedding] → recurrent layers → Dense head; seeded by `train.seed`."""
+    """A compiled model: [Embedding] → recurrent layers → [pooling readout] → Dense head; seeded by `train.seed`."""
     problems = config_problems(cfg, train)
     if problems:
         raise ValueError(" ".join(problems))
@@ -141,7 +187,11 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
         x = inputs
     for i in range(cfg.layers):
         last = i == cfg.layers - 1
-        x = _recurrent_layer(cfg, return_sequences=not last, name=f"rnn_{i}", seed=train.seed + 10 * i)(x)
+        x = _recurrent_layer(cfg, return_sequences=not last or cfg.readout != "last", name=f"rnn_{i}",
+                             seed=train.seed + 10 * i)(x)
+    pool = readout_layer(cfg)
+    if pool is not None:
+        x = pool(x)
     if cfg.head == "binary":
         outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(x)
         loss, metrics = "binary_crossentropy", ["accuracy"]

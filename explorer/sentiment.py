@@ -164,6 +164,8 @@ def _saliency_fn(model):
     import keras
     import tensorflow as tf
 
+    from explorer.models import call_layer
+
     key = id(model)
     hit = _SALIENCY.get(key)
     if hit is not None and hit[0]() is model:
@@ -187,7 +189,7 @@ def _saliency_fn(model):
                     if not layer.return_sequences:
                         mask = None
                 else:
-                    h = layer(h, training=False)
+                    h, mask = call_layer(layer, h, mask)
             p = tf.reduce_sum(h)
         g = tape.gradient(p, e)
         return tf.sqrt(tf.reduce_sum(tf.square(g), axis=-1))
@@ -228,6 +230,7 @@ def _states_fn(model):
     import tensorflow as tf
 
     from explorer.introspect import _unroll
+    from explorer.models import call_layer
 
     hit = _STATES.get(id(model))
     if hit is not None and hit[0]() is model:
@@ -257,7 +260,7 @@ def _states_fn(model):
                 if not layer.return_sequences:
                     mask = None
             else:
-                h = layer(h, training=False)
+                h, mask = call_layer(layer, h, mask)
         return outs
 
     for k in [k for k, v in _STATES.items() if v[0]() is None]:

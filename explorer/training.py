@@ -55,6 +55,7 @@ class RunResult:
     step_loss: list[float] = field(default_factory=list)  # per step
     probes: list[np.ndarray] = field(default_factory=list)  # per epoch, from the probe callable
     seconds: float = 0.0
+    best_epoch: int = 0  # with early stopping: the epoch whose weights the model kept (1-based; 0: off)
 
 
 class LiveCallback(keras.callbacks.Callback):
@@ -124,20 +125,33 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
 
     `probe(model)` runs after every epoch (e.g. the BPTT gradient probe) and its
     results are kept in `RunResult.probes`, so heatmaps over epochs come for free.
+    With `cfg.patience` and validation data, Keras' EarlyStopping ends the run when the
+    validation loss stops improving and the model keeps its best epoch's weights.
     Pass your own `result` to hold a live reference that survives an interrupted call.
     """
     result = RunResult() if result is None else result
     keras.utils.set_random_seed(cfg.seed)
     callback = LiveCallback(result, sink, should_stop, cfg.batch_every, probe)
+    stopper = None
+    if cfg.patience > 0 and validation_data is not None:
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model
     model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, validation_data=validation_data,
-              shuffle=True, verbose=0, callbacks=[callback, *extra_callbacks])
+              shuffle=True, verbose=0, callbacks=[callback, *([stopper] if stopper else []), *extra_callbacks])
     result.seconds = time.perf_counter() - t0
-    if result.status == FINISHED and result.epochs_done < cfg.epochs:
+    if stopper is not None and stopper.best_weights is not None:
+        result.best_epoch = stopper.best_epoch + 1
+    if result.status == FINISHED and stopper is not None and stopper.stopped_epoch > 0:
+        result.message = (f"Stopped early after epoch {result.epochs_done}: the validation loss had not improved "
+                          f"for {cfg.patience} epoch(s).")
+    elif result.status == FINISHED and result.epochs_done < cfg.epochs:
         result.status = STOPPED
         result.message = result.message or f"Stopped after {result.epochs_done} epochs."
+    if result.best_epoch and result.best_epoch != result.epochs_done and result.status != DIVERGED:
+        result.message = (f"{result.message} The model keeps the weights of epoch {result.best_epoch}, "
+                          "the one with the lowest validation loss.").strip()
     if result.status == FINISHED:
         last = result.history.get("loss", [float("nan")])[-1]
         if not math.isfinite(last):

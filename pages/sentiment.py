@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from explorer import charts, charts_text, config
-from explorer.config import CELLS, OPTIMIZERS, ModelConfig, TrainConfig
+from explorer.config import CELLS, OPTIMIZERS, READOUTS, ModelConfig, TrainConfig
 from explorer.data import imdb
 from explorer.sentiment import EXAMPLES, DataConfig
 from explorer.text import PADDINGS, TextConfig
@@ -31,6 +31,13 @@ REVIEW_KEY = "sentiment_review"
 DEFAULT_MODEL = ModelConfig(cell="LSTM", units=64, head="binary", vocab_size=10_000, embedding_dim=32)
 DEFAULT_TRAIN = TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=2, batch_every=20)
 MAX_REVIEW_CHARS = 100_000
+READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
+                     "come after the words and the gradient that reaches the words has vanished by orders of "
+                     "magnitude, so a plain RNN stays at chance. Flip *Padding side* and train again to compare.")
+READOUT_POOLED_NOTE = ("The loss reads a pool of the states at every position, so each word gets gradient directly, "
+                       "not only through time: the curve stays high over the whole review. Set *Readout* to "
+                       "*last state* and train again to see the gradient fade towards the first words.")
+READOUT_LABELS = {"last": "last state", "mean": "mean of all states", "max": "max of all states"}
 
 st.title("💬 Sentiment: IMDB movie reviews")
 st.caption("Train a real recurrent network on the Large Movie Review Dataset (Maas et al., 2011), "
@@ -141,6 +148,11 @@ with c2:
     bidir = st.checkbox("Bidirectional", value=m0.bidirectional, key="sent_bidir")
     dropout = st.select_slider("Dropout", [0.0, 0.1, 0.2, 0.3, 0.5], value=_pick([0.0, 0.1, 0.2, 0.3, 0.5], m0.dropout),
                                key="sent_dropout")
+    readout = st.selectbox("Readout", READOUTS, index=READOUTS.index(m0.readout) if m0.readout in READOUTS else 0,
+                           format_func=READOUT_LABELS.get, key="sent_readout",
+                           help="What the classifier reads. Last state: the classic RNN; every word's signal must "
+                                "travel through time to the end. Mean or max over the states at every word "
+                                "(padding left out when masked): each word has a direct path to the loss.")
 with c3:
     st.markdown("**Training**")
     opt = st.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t0.optimizer) if t0.optimizer in OPTIMIZERS else 0,
@@ -150,6 +162,9 @@ with c3:
     batch = st.select_slider("Batch size", [16, 32, 64, 128, 256], value=_pick([16, 32, 64, 128, 256], t0.batch_size),
                              key="sent_batch")
     epochs = st.slider("Epochs", 1, 10, value=int(min(10, max(1, t0.epochs))), key="sent_epochs")
+    keep_best = st.checkbox("Stop early, keep the best epoch", value=t0.patience > 0, key="sent_keep_best",
+                            help="Keras EarlyStopping: stop once the validation loss stops falling and keep the "
+                                 "weights of the epoch where it was lowest (IMDB models overfit within a few epochs).")
 with c4:
     st.markdown("**Reviews used**")
     n_train = st.select_slider("Training reviews", [500, 1_000, 2_000, 5_000, 10_000, 25_000],
@@ -163,9 +178,9 @@ text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=paddi
 data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
 model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
                         dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
-                        mask_zero=bool(mask))
+                        mask_zero=bool(mask), readout=readout)
 train_cfg = replace(DEFAULT_TRAIN, optimizer=opt, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
-                    seed=t0.seed)
+                    seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
 query = {**config.to_query(model_cfg, "m_"), **config.to_query(train_cfg, "t_"),
          **config.to_query(text_cfg, "x_"), **config.to_query(data_cfg, "d_")}
 if query != params:
@@ -256,8 +271,11 @@ if run is not None and "encoded" in run.extra:
             test = run.extra["test"]
             a, b = st.columns([1, 2])
             a.metric("Test accuracy", f"{test.accuracy:.3f}", help=f"{test.n:,} reviews the model never saw")
-            a.caption(f"{res.epochs_done} epoch(s), {res.seconds:.0f} s. "
-                      f"Model: {run.extra['model_cfg'].cell}({run.extra['model_cfg'].units}), "
+            mc = run.extra["model_cfg"]
+            kept = f" (weights of epoch {res.best_epoch})" if res.best_epoch else ""
+            a.caption(f"{res.epochs_done} epoch(s){kept}, {res.seconds:.0f} s. "
+                      f"Model: {'bidirectional ' if mc.bidirectional else ''}{mc.cell}({mc.units}), "
+                      f"{READOUT_LABELS.get(mc.readout, mc.readout)} read, "
                       f"{run.extra['text_cfg'].max_len} words, {run.extra['text_cfg'].padding} padding.")
             b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
             with st.expander("The test reviews it got most confidently wrong (plain text)"):
@@ -271,11 +289,9 @@ if run is not None and "encoded" in run.extra:
             tc = run.extra["text_cfg"]
             st.markdown(
                 "‖∂L/∂h_t‖ of the first recurrent layer for 32 validation reviews, at every input "
-                "position, before training (epoch 0) and after each epoch. The loss is read after the "
-                f"last position. With **{tc.padding}** padding the words of a typical review sit in the "
-                "shaded band. With end padding and no mask, hundreds of zeros come after the words and the "
-                "gradient that reaches the words has vanished by orders of magnitude, so a plain RNN "
-                "stays at chance. Flip *Padding side* and train again to compare.")
+                "position, before training (epoch 0) and after each epoch. "
+                f"With **{tc.padding}** padding the words of a typical review sit in the shaded band. "
+                + (READOUT_LAST_NOTE if run.extra["model_cfg"].readout == "last" else READOUT_POOLED_NOTE))
             probes = np.asarray(res.probes)
             lengths = np.count_nonzero(run.extra["encoded"].x_val[:32], axis=1)
             st.plotly_chart(charts_text.grad_over_positions(probes[-1], lengths, tc.padding), width="stretch")

@@ -74,9 +74,10 @@ def test_unperturbed_unroll_reproduces_keras_output(cell, bidirectional):
     np.testing.assert_allclose(perturbed_output(model, X), model.predict(X, verbose=0), atol=1e-6)
 
 
-def test_masked_text_model_unroll_and_probe_ignore_padding():
+@pytest.mark.parametrize("readout", ["last", "mean", "max"])
+def test_masked_text_model_unroll_and_probe_ignore_padding(readout):
     cfg = ModelConfig(cell="LSTM", units=4, vocab_size=30, embedding_dim=3, mask_zero=True,
-                      head="binary", bidirectional=True)
+                      head="binary", bidirectional=True, readout=readout)
     model = build_model(cfg, TrainConfig(seed=2), timesteps=9)
     tokens = RNG.integers(1, 30, size=(3, 9))
     tokens[:, :4] = 0  # front padding
@@ -149,3 +150,16 @@ def test_warm_up_leaves_the_time_series_default_probe_traced():
                       TrainConfig())  # the page's defaults (training settings are not part of the key)
     assert run.probe._twin in before.values()
     assert run.probe(run.model).shape == (s.window,)
+
+
+def test_pooled_readout_gives_early_steps_a_direct_path_to_the_loss():
+    """With the last state read, a contracting SimpleRNN's gradient vanishes towards t = 1; pooled, it does not."""
+    ratios = {}
+    x = RNG.normal(size=(8, 40, 1)).astype(np.float32)
+    y = RNG.normal(size=(8, 1)).astype(np.float32)
+    for readout in ("last", "mean"):
+        model = build_model(ModelConfig(units=8, recurrent_scale=0.3, readout=readout), TrainConfig(seed=1), 40)
+        norms = GradientProbe(x, y)(model)
+        np.testing.assert_allclose(perturbed_output(model, x), model.predict(x, verbose=0), atol=1e-6)
+        ratios[readout] = norms[0] / norms[-1]
+    assert ratios["last"] < 1e-6 < 1e-2 < ratios["mean"]

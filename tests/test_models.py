@@ -66,3 +66,25 @@ def test_clipnorm_reaches_the_optimizer():
     model = build_model(ModelConfig(units=4), TrainConfig(clipnorm=0.5, optimizer="sgd"), 5)
     assert model.optimizer.clipnorm == 0.5
     assert build_model(ModelConfig(units=4), TrainConfig(), 5).optimizer.clipnorm is None
+
+
+@pytest.mark.parametrize("readout", ["mean", "max"])
+def test_pooled_readout_is_the_mean_or_max_of_the_hidden_states_padding_left_out(readout):
+    import keras
+
+    cfg = ModelConfig(cell="GRU", units=6, vocab_size=40, embedding_dim=4, head="binary", mask_zero=True,
+                      bidirectional=True, readout=readout)
+    model = build_model(cfg, TrainConfig(seed=4), timesteps=None)
+    tokens = np.random.default_rng(1).integers(1, 40, (3, 10))
+    tokens[:, :4] = 0  # front padding
+    states = keras.Model(model.input, recurrent_layers(model)[0].output)(tokens).numpy()[:, 4:]
+    pooled = states.mean(axis=1) if readout == "mean" else states.max(axis=1)
+    expected = keras.ops.convert_to_numpy(model.get_layer("head")(pooled))
+    p = model.predict(tokens, verbose=0)
+    np.testing.assert_allclose(p, expected, atol=1e-6)
+    # Masked, the prediction does not depend on how much padding there is.
+    np.testing.assert_allclose(model.predict(tokens[:, 2:], verbose=0), p, atol=1e-6)
+
+
+def test_unknown_readout_is_explained():
+    assert "Unknown readout" in " ".join(config_problems(ModelConfig(readout="attention")))

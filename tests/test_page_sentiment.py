@@ -72,3 +72,28 @@ def test_csv_upload_bad_then_good():
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Training reviews"] == "40"
     assert not at.button(key="sent_train").disabled
+
+
+def test_pooled_readout_and_early_stopping_on_own_texts():
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["sent_source"] = "My own labelled texts (CSV)"
+    at.run()
+    rows = "".join(f"review {i} {'great fun loved' if i % 2 else 'awful dull hated'},{i % 2}\n" for i in range(200))
+    at.file_uploader(key="sent_upload").set_value(("mine.csv", ("text,label\n" + rows).encode(), "text/csv")).run()
+    at.select_slider(key="sent_units").set_value(8)
+    at.select_slider(key="sent_emb").set_value(8)
+    at.select_slider(key="sent_maxlen").set_value(50)
+    at.selectbox(key="sent_readout").set_value("mean")
+    at.checkbox(key="sent_keep_best").check()
+    at.slider(key="sent_epochs").set_value(3)
+    at.checkbox(key="sent_mask").check()
+    at.run()
+    assert at.query_params["m_readout"] in ("mean", ["mean"]) and at.query_params["t_patience"] in ("1", ["1"])
+    at.button(key="sent_train").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    text = _texts(at)
+    assert "mean of all states read" in text and "(weights of epoch " in text
+    assert "each word gets gradient directly" in text
+    at.text_area(key="sentiment_review").input("great fun, loved it").run()
+    assert not at.exception and not at.error
+    assert 0.0 <= float({m.label: m.value for m in at.metric}["P(positive)"]) <= 1.0

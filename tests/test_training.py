@@ -112,3 +112,27 @@ def test_probe_runs_before_training_and_after_every_epoch(sine):
     result = train(model, sine.x_train, sine.y_train, cfg, probe=probe)
     assert len(result.probes) == 4 and all(p.shape == (sine.window,) for p in result.probes)
     assert not np.allclose(result.probes[0], result.probes[-1])
+
+
+def test_early_stopping_ends_an_overfitting_run_and_keeps_its_best_epoch():
+    rng = np.random.default_rng(0)
+    # 64 noise sequences with noise targets: a 32-unit GRU memorises them, so the loss on other
+    # noise (validation) rises after the first epochs.
+    x, y = rng.normal(size=(64, 6, 1)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    xv, yv = rng.normal(size=(64, 6, 1)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    cfg = TrainConfig(epochs=60, batch_size=16, learning_rate=0.02, patience=2, batch_every=0)
+    model = build_model(ModelConfig(cell="GRU", units=32), cfg, timesteps=6)
+    result = train(model, x, y, cfg, (xv, yv))
+    val = result.history["val_loss"]
+    assert result.status == FINISHED and result.epochs_done < 60 and "Stopped early" in result.message
+    assert result.best_epoch == int(np.argmin(val)) + 1 == result.epochs_done - 2
+    assert f"epoch {result.best_epoch}" in result.message
+    # The model now holds the best epoch's weights, not the last epoch's.
+    assert model.evaluate(xv, yv, verbose=0)[0] == pytest.approx(min(val), rel=1e-5)
+    assert min(val) < val[-1]
+
+
+def test_without_patience_every_epoch_runs_and_the_last_is_kept(sine):
+    model, cfg = _fit(sine, epochs=3)
+    result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val))
+    assert result.epochs_done == 3 and result.best_epoch == 0 and result.message == ""
