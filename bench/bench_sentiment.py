@@ -17,6 +17,7 @@ import resource
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,17 +25,24 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# The page's default (pages/sentiment.py DEFAULT_MODEL/DEFAULT_TRAIN, TextConfig(), DataConfig()).
-DEFAULT = dict(name="default LSTM(64), 10k words, 200 per review, front padding, 2 epochs",
-               model=dict(cell="LSTM", units=64, embedding_dim=32), text=dict(vocab_size=10_000, max_len=200),
-               train=dict(epochs=2, batch_size=64, learning_rate=1e-3), target=0.86, extra_epochs=1)
-# The strongest set-up the page offers within minutes: whole reviews (500 words), a bigger
-# vocabulary, a bidirectional LSTM with the padding masked (so the backward direction does not
-# read hundreds of zeros last); keeps the epoch with the best validation accuracy.
-BEST = dict(name="best offered: Bidirectional LSTM(64), 20k words, 500 per review, masked, ≤4 epochs",
-            model=dict(cell="LSTM", units=64, embedding_dim=64, bidirectional=True, mask_zero=True),
-            text=dict(vocab_size=20_000, max_len=500, mask=True),
-            train=dict(epochs=4, batch_size=64, learning_rate=1e-3), target=0.88, best_epoch=True)
+
+def _specs():
+    """The page's two presets (explorer.sentiment.QUICK and BEST) with their targets."""
+    from explorer.sentiment import BEST, QUICK
+
+    default = dict(name="default " + _describe(QUICK), setup=QUICK, target=0.86, extra_epochs=1)
+    best = dict(name="best offered: " + _describe(BEST), setup=BEST, target=0.88)
+    return default, best
+
+
+def _describe(setup) -> str:
+    m, x, t = setup.model, setup.text, setup.train
+    cell = f"{'Bidirectional ' if m.bidirectional else ''}{m.cell}({m.units})"
+    read = "" if m.readout == "last" else f", {m.readout} readout"
+    stop = f", ≤{t.epochs} epochs keeping the best" if t.patience else f", {t.epochs} epochs"
+    mask = ", masked" if x.mask else ""
+    return (f"{cell}{read}, {m.embedding_dim}-d embedding, {x.vocab_size // 1000}k words, {x.max_len} per review, "
+            f"{x.padding} padding{mask}{stop}")
 
 
 def _row(name, value, unit, target=None, met=None, note=""):
@@ -57,33 +65,27 @@ def _train_config(data, spec: dict, quick: bool):
     """Train one configuration as the page does; returns (model, encoded, row facts)."""
     import keras
 
-    from explorer.config import ModelConfig, TrainConfig
     from explorer.introspect import GradientProbe
     from explorer.models import build_model
     from explorer.sentiment import DataConfig, encode_dataset, evaluate
-    from explorer.text import TextConfig
     from explorer.training import train
 
-    text_cfg = TextConfig(**spec["text"])
+    setup = spec["setup"]
+    text_cfg = setup.text
     data_cfg = DataConfig(n_train=5_000 if quick else 25_000, n_test=5_000 if quick else 25_000)
     t0 = time.perf_counter()
     enc = encode_dataset(data, text_cfg, data_cfg)
     encode_s = time.perf_counter() - t0
-    train_kw = dict(spec["train"])
-    if quick:
-        train_kw["epochs"] = 1
-    train_cfg = TrainConfig(**train_kw, batch_every=20)
-    model_cfg = ModelConfig(head="binary", vocab_size=enc.pipeline.vocab_size, **spec["model"])
+    train_cfg = replace(setup.train, epochs=1) if quick else setup.train
+    model_cfg = replace(setup.model, vocab_size=enc.pipeline.vocab_size)
     model = build_model(model_cfg, train_cfg, timesteps=text_cfg.max_len)
     probe = GradientProbe(enc.x_val[:32], enc.y_val[:32, None])
     extra = ()
-    if spec.get("best_epoch"):
-        extra = (keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True),)
     epoch_marks: list[tuple[float, float]] = []
     per_epoch_test: list[float] = []
     excluded = [0.0, 0.0]  # CPU and wall seconds spent scoring the test set between epochs
     c0, w0 = time.process_time(), time.perf_counter()
-    main_epochs = train_kw["epochs"]
+    main_epochs = train_cfg.epochs
     more = 0 if quick else spec.get("extra_epochs", 0)
 
     class TestEach(keras.callbacks.Callback):
@@ -100,7 +102,7 @@ def _train_config(data, spec: dict, quick: bool):
             epoch_marks.append((time.process_time() - c0 - excluded[0], time.perf_counter() - w0 - excluded[1]))
 
     if more:
-        train_cfg = TrainConfig(**{**train_kw, "epochs": main_epochs + more}, batch_every=20)
+        train_cfg = replace(train_cfg, epochs=main_epochs + more)
         extra = (*extra, TestEach())
     result = train(model, enc.x_train, enc.y_train, train_cfg, (enc.x_val, enc.y_val), sink=sink,
                    probe=probe, extra_callbacks=extra)
@@ -115,13 +117,14 @@ def _train_config(data, spec: dict, quick: bool):
     facts = dict(accuracy=accuracy, n_test=test.n, per_epoch_test=per_epoch_test, more=more, epochs=result.epochs_done, status=result.status,
                  cpu_per_epoch=cpu / max(1, result.epochs_done), wall_per_epoch=wall / max(1, result.epochs_done),
                  wall=wall, encode_s=encode_s, test_s=time.perf_counter() - t1,
-                 val=result.history.get("val_accuracy", []), n_train=len(enc.y_train))
+                 val=result.history.get("val_accuracy", []), n_train=len(enc.y_train), best_epoch=result.best_epoch)
     return model, enc, facts
 
 
 def _accuracy_row(spec: dict, f: dict, quick: bool) -> dict:
     val = ", ".join(f"{v:.3f}" for v in f["val"])
-    note = (f"{f['n_test']:,} test reviews; trained on {f['n_train']:,} ({f['epochs']} epoch(s), {f['status']}); "
+    kept = f", weights of epoch {f['best_epoch']} kept" if f["best_epoch"] else ""
+    note = (f"{f['n_test']:,} test reviews; trained on {f['n_train']:,} ({f['epochs']} epoch(s), {f['status']}{kept}); "
             f"{f['cpu_per_epoch']:.0f} CPU-s/epoch, {f['wall_per_epoch']:.0f} wall-s/epoch; "
             f"vocabulary+encoding {f['encode_s']:.1f} s; val acc per epoch {val}")
     if quick:
@@ -179,10 +182,11 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
                      f"{len(data.train):,} train + {len(data.test):,} test from {data.source}; "
                      f"RSS after load {_rss_mb():.0f} MB"))
     want = set(only) or {"default", "best", "latency"}
+    default, best = _specs()
     if want & {"default", "latency"}:
-        model, enc, f = _train_config(data, DEFAULT, quick)
+        model, enc, f = _train_config(data, default, quick)
         if "default" in want:
-            rows += _accuracy_row(DEFAULT, f, quick)
+            rows += _accuracy_row(default, f, quick)
             rows.append(_row("default run, Train click to test accuracy", round(f["encode_s"] + f["wall"] + f["test_s"], 1),
                              "s", None if quick else "<= 90", None if quick else f["encode_s"] + f["wall"] + f["test_s"] <= 90,
                              "the page's quick default (issue: ≥ 0.80 test accuracy in about a minute); "
@@ -196,8 +200,8 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
                              "probability + trajectory + occlusion + saliency + hidden states + PCA, short review"))
         del model, enc
     if "best" in want:
-        _, _, f = _train_config(data, BEST, quick)
-        rows += _accuracy_row(BEST, f, quick)
+        _, _, f = _train_config(data, best, quick)
+        rows += _accuracy_row(best, f, quick)
     peak = _rss_mb()
     rows.append(_row("peak RSS with IMDB loaded, encoded and a model trained", round(peak), "MB", "<= 2048",
                      peak <= 2048, "this process does what the page's process does (resource.getrusage ru_maxrss); "

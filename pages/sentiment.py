@@ -2,9 +2,8 @@
 
 Thin glue: widgets in, `explorer` calls, figures out. Useful at once through a quick
 default run rather than a shipped model (so what you see is always what you trained):
-LSTM(64), 10k words, 200 words per review, front padding, 2 epochs on 22,500 training
-reviews → 0.86 accuracy on the 24,000 test reviews of the offline copy, ~37 CPU-seconds
-per epoch (about a minute in all on a quiet 2-core CPU; see bench/bench_sentiment.py).
+the presets `explorer.sentiment.QUICK` (about a minute on 2 cores) and `BEST` (about ten
+minutes); their measured accuracy and CPU time per epoch are in bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ import streamlit as st
 from explorer import charts, charts_text, config
 from explorer.config import CELLS, OPTIMIZERS, READOUTS, ModelConfig, TrainConfig
 from explorer.data import imdb
-from explorer.sentiment import EXAMPLES, DataConfig
+from explorer.sentiment import EXAMPLES, PRESETS, QUICK, DataConfig, Setup
 from explorer.text import PADDINGS, TextConfig
 from ui.entry import through_app
 from ui.guard import UserError, friendly
@@ -28,8 +27,9 @@ through_app()
 
 RUN_KEY = "sentiment_run"
 REVIEW_KEY = "sentiment_review"
-DEFAULT_MODEL = ModelConfig(cell="LSTM", units=64, head="binary", vocab_size=10_000, embedding_dim=32)
-DEFAULT_TRAIN = TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=2, batch_every=20)
+KNOBS = ("sent_vocab", "sent_maxlen", "sent_padding", "sent_mask", "sent_emb", "sent_cell", "sent_units",
+         "sent_layers", "sent_bidir", "sent_dropout", "sent_readout", "sent_opt", "sent_lr", "sent_batch",
+         "sent_epochs", "sent_keep_best", "sent_ntrain", "sent_ntest")
 MAX_REVIEW_CHARS = 100_000
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
                      "come after the words and the gradient that reaches the words has vanished by orders of "
@@ -43,14 +43,26 @@ st.title("💬 Sentiment: IMDB movie reviews")
 st.caption("Train a real recurrent network on the Large Movie Review Dataset (Maas et al., 2011), "
            "then type a review and watch the prediction move word by word. The default run "
            "(LSTM, 2 epochs on all 25,000 training reviews) reaches about 0.86 test accuracy in "
-           "about a minute on a 2-core CPU: press **Train** and it is ready.")
+           "about a minute and a half on a 2-core CPU: press **Train** and it is ready.")
 
 # ---------------------------------------------------------------- settings from the URL
 params = st.query_params.to_dict()
-m0 = config.from_query(ModelConfig, params, "m_") if any(k.startswith("m_") for k in params) else DEFAULT_MODEL
-t0 = config.from_query(TrainConfig, params, "t_") if any(k.startswith("t_") for k in params) else DEFAULT_TRAIN
-x0 = config.from_query(TextConfig, params, "x_")
-d0 = config.from_query(DataConfig, params, "d_")
+m0 = config.from_query(ModelConfig, params, "m_") if any(k.startswith("m_") for k in params) else QUICK.model
+t0 = config.from_query(TrainConfig, params, "t_") if any(k.startswith("t_") for k in params) else QUICK.train
+x0 = config.from_query(TextConfig, params, "x_") if any(k.startswith("x_") for k in params) else QUICK.text
+d0 = config.from_query(DataConfig, params, "d_") if any(k.startswith("d_") for k in params) else QUICK.data
+
+
+def _query(text: TextConfig, model: ModelConfig, train: TrainConfig, data: DataConfig) -> dict:
+    return {**config.to_query(model, "m_"), **config.to_query(train, "t_"), **config.to_query(text, "x_"),
+            **config.to_query(data, "d_")}
+
+
+def _use_preset(setup: Setup) -> None:
+    """Put a preset in the URL and let every knob read it afresh."""
+    for key in KNOBS:
+        st.session_state.pop(key, None)
+    st.query_params.from_dict(_query(setup.text, setup.model, setup.train, setup.data))
 
 
 def _pick(options, value):
@@ -125,6 +137,8 @@ with friendly("Loading the reviews"):
 
 # ---------------------------------------------------------------- 2 · knobs
 st.header("2 · The model")
+for col, (name, setup) in zip(st.columns(len(PRESETS)), PRESETS.items()):
+    col.button(setup.label, key=f"sent_preset_{name}", on_click=_use_preset, args=(setup,), width="stretch")
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     st.markdown("**Text**")
@@ -179,10 +193,9 @@ data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
 model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
                         dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
                         mask_zero=bool(mask), readout=readout)
-train_cfg = replace(DEFAULT_TRAIN, optimizer=opt, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
+train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
                     seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
-query = {**config.to_query(model_cfg, "m_"), **config.to_query(train_cfg, "t_"),
-         **config.to_query(text_cfg, "x_"), **config.to_query(data_cfg, "d_")}
+query = _query(text_cfg, model_cfg, train_cfg, data_cfg)
 if query != params:
     st.query_params.from_dict(query)
 

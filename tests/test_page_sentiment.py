@@ -97,3 +97,26 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     at.text_area(key="sentiment_review").input("great fun, loved it").run()
     assert not at.exception and not at.error
     assert 0.0 <= float({m.label: m.value for m in at.metric}["P(positive)"]) <= 1.0
+
+
+def test_presets_fill_every_knob_and_the_link():
+    from explorer.sentiment import BEST, QUICK
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["sent_source"] = "My own labelled texts (CSV)"  # no data needed to set knobs
+    at.run()
+    at.select_slider(key="sent_units").set_value(8).run()
+    at.button(key="sent_preset_best").click().run()
+    assert not at.exception and not at.error
+    assert at.select_slider(key="sent_maxlen").value == BEST.text.max_len
+    assert at.select_slider(key="sent_vocab").value == BEST.text.vocab_size
+    assert at.select_slider(key="sent_units").value == BEST.model.units
+    assert at.checkbox(key="sent_bidir").value and at.checkbox(key="sent_mask").value
+    assert at.selectbox(key="sent_readout").value == BEST.model.readout
+    assert at.checkbox(key="sent_keep_best").value == (BEST.train.patience > 0)
+    assert at.slider(key="sent_epochs").value == BEST.train.epochs
+    assert at.query_params["m_bidirectional"] in ("true", ["true"], "True", ["True"])
+    at.button(key="sent_preset_quick").click().run()
+    assert at.select_slider(key="sent_maxlen").value == QUICK.text.max_len
+    assert at.selectbox(key="sent_cell").value == QUICK.model.cell and not at.checkbox(key="sent_bidir").value
+    assert at.slider(key="sent_epochs").value == QUICK.train.epochs
