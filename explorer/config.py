@@ -111,8 +111,8 @@ def _coerce(value: Any, typ: Any) -> Any:
     return value
 
 
-def from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
-    """Build `cls` from a mapping, keeping defaults for missing, unknown or malformed keys."""
+def from_dict(cls: type[T], data: Mapping[str, Any] | None, base: T | None = None) -> T:
+    """Build `cls` from a mapping; missing, unknown or malformed keys keep `base`'s values (or the defaults)."""
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -122,7 +122,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None) -> T:
             kwargs[f.name] = _coerce(data[f.name], hints.get(f.name, f.type))
         except (TypeError, ValueError):
             continue
-    return cls(**kwargs)
+    return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
 
 
 def to_json(cfg: Any) -> str:
@@ -147,10 +147,10 @@ def to_query(cfg: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def from_query(cls: type[T], params: Mapping[str, Any], prefix: str = "") -> T:
-    """Inverse of `to_query`: read `prefix`-ed keys of a URL's params."""
+def from_query(cls: type[T], params: Mapping[str, Any], prefix: str = "", base: T | None = None) -> T:
+    """Inverse of `to_query`: read `prefix`-ed keys of a URL's params (keys not there keep `base`'s values)."""
     data = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-    return from_dict(cls, data)
+    return from_dict(cls, data, base)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Thin glue: widgets in, `explorer` calls, figures out. Useful at once through a quick
 default run rather than a shipped model (so what you see is always what you trained):
-the presets `explorer.sentiment.QUICK` (about a minute on 2 cores) and `BEST` (about ten
+the presets `explorer.sentiment.QUICK` (about a minute and a half on 2 cores) and `BEST` (about ten
 minutes); their measured accuracy and CPU time per epoch are in bench/RESULTS.md.
 """
 from __future__ import annotations
@@ -27,9 +27,13 @@ through_app()
 
 RUN_KEY = "sentiment_run"
 REVIEW_KEY = "sentiment_review"
-KNOBS = ("sent_vocab", "sent_maxlen", "sent_padding", "sent_mask", "sent_emb", "sent_cell", "sent_units",
-         "sent_layers", "sent_bidir", "sent_dropout", "sent_readout", "sent_opt", "sent_lr", "sent_batch",
-         "sent_epochs", "sent_keep_best", "sent_ntrain", "sent_ntest")
+# Knob → the values it offers (URL values snap to the nearest one).
+OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100, 200, 300, 500],
+           "sent_emb": [8, 16, 32, 64, 128], "sent_units": [8, 16, 32, 64, 128], "sent_layers": [1, 2, 3],
+           "sent_dropout": [0.0, 0.1, 0.2, 0.3, 0.5], "sent_lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
+           "sent_batch": [16, 32, 64, 128, 256], "sent_ntrain": [500, 1_000, 2_000, 5_000, 10_000, 25_000],
+           "sent_ntest": [500, 1_000, 5_000, 25_000], "sent_padding": list(PADDINGS), "sent_cell": list(CELLS),
+           "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS)}
 MAX_REVIEW_CHARS = 100_000
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
                      "come after the words and the gradient that reaches the words has vanished by orders of "
@@ -47,22 +51,13 @@ st.caption("Train a real recurrent network on the Large Movie Review Dataset (Ma
 
 # ---------------------------------------------------------------- settings from the URL
 params = st.query_params.to_dict()
-m0 = config.from_query(ModelConfig, params, "m_") if any(k.startswith("m_") for k in params) else QUICK.model
-t0 = config.from_query(TrainConfig, params, "t_") if any(k.startswith("t_") for k in params) else QUICK.train
-x0 = config.from_query(TextConfig, params, "x_") if any(k.startswith("x_") for k in params) else QUICK.text
-d0 = config.from_query(DataConfig, params, "d_") if any(k.startswith("d_") for k in params) else QUICK.data
+t0 = config.from_query(TrainConfig, params, "t_", QUICK.train)  # its seed and patience outlive the knobs
+d0 = config.from_query(DataConfig, params, "d_", QUICK.data)
 
 
 def _query(text: TextConfig, model: ModelConfig, train: TrainConfig, data: DataConfig) -> dict:
     return {**config.to_query(model, "m_"), **config.to_query(train, "t_"), **config.to_query(text, "x_"),
             **config.to_query(data, "d_")}
-
-
-def _use_preset(setup: Setup) -> None:
-    """Put a preset in the URL and let every knob read it afresh."""
-    for key in KNOBS:
-        st.session_state.pop(key, None)
-    st.query_params.from_dict(_query(setup.text, setup.model, setup.train, setup.data))
 
 
 def _pick(options, value):
@@ -73,6 +68,24 @@ def _pick(options, value):
         return min(options, key=lambda o: abs(float(o) - float(value)))
     except (TypeError, ValueError):
         return options[0]
+
+
+def _set_knobs(setup: Setup) -> None:
+    """Every knob shows `setup` (a preset, or the URL's settings on the first visit)."""
+    x, m, t, d = setup.text, setup.model, setup.train, setup.data
+    values = {"sent_vocab": x.vocab_size, "sent_maxlen": x.max_len, "sent_padding": x.padding, "sent_mask": x.mask,
+              "sent_emb": m.embedding_dim, "sent_cell": m.cell, "sent_units": m.units, "sent_layers": m.layers,
+              "sent_bidir": m.bidirectional, "sent_dropout": m.dropout, "sent_readout": m.readout,
+              "sent_opt": t.optimizer, "sent_lr": t.learning_rate, "sent_batch": t.batch_size,
+              "sent_epochs": int(min(10, max(1, t.epochs))), "sent_keep_best": t.patience > 0,
+              "sent_ntrain": d.n_train, "sent_ntest": d.n_test}
+    for key, value in values.items():
+        st.session_state[key] = _pick(OPTIONS[key], value) if key in OPTIONS else value
+
+
+if "sent_vocab" not in st.session_state:
+    _set_knobs(Setup("link", config.from_query(TextConfig, params, "x_", QUICK.text),
+                     config.from_query(ModelConfig, params, "m_", QUICK.model), t0, d0))
 
 
 @st.cache_resource(show_spinner="Loading the IMDB reviews (downloaded once on first use, 84 MB)…", max_entries=2)
@@ -138,54 +151,44 @@ with friendly("Loading the reviews"):
 # ---------------------------------------------------------------- 2 · knobs
 st.header("2 · The model")
 for col, (name, setup) in zip(st.columns(len(PRESETS)), PRESETS.items()):
-    col.button(setup.label, key=f"sent_preset_{name}", on_click=_use_preset, args=(setup,), width="stretch")
+    col.button(setup.label, key=f"sent_preset_{name}", on_click=_set_knobs, args=(setup,), width="stretch")
 c1, c2, c3, c4 = st.columns(4)
+O = OPTIONS
 with c1:
     st.markdown("**Text**")
-    vocab = st.select_slider("Vocabulary (words)", [2_000, 5_000, 10_000, 20_000],
-                             value=_pick([2_000, 5_000, 10_000, 20_000], x0.vocab_size), key="sent_vocab")
-    max_len = st.select_slider("Words read per review", [50, 100, 200, 300, 500],
-                               value=_pick([50, 100, 200, 300, 500], x0.max_len), key="sent_maxlen",
+    vocab = st.select_slider("Vocabulary (words)", O["sent_vocab"], key="sent_vocab")
+    max_len = st.select_slider("Words read per review", O["sent_maxlen"], key="sent_maxlen",
                                help="Longer reviews are cut; shorter ones are padded with zeros.")
-    padding = st.radio("Padding side", PADDINGS, index=PADDINGS.index(x0.padding) if x0.padding in PADDINGS else 0,
-                       horizontal=True, key="sent_padding",
+    padding = st.radio("Padding side", O["sent_padding"], horizontal=True, key="sent_padding",
                        help="front: zeros before the review, long reviews keep their end (Keras pad_sequences). "
                             "end: zeros after the review (TextVectorization's default).")
-    mask = st.checkbox("Mask padding (mask_zero)", value=x0.mask, key="sent_mask")
+    mask = st.checkbox("Mask padding (mask_zero)", key="sent_mask")
 with c2:
     st.markdown("**Network**")
-    emb = st.select_slider("Embedding size", [8, 16, 32, 64, 128], value=_pick([8, 16, 32, 64, 128], m0.embedding_dim),
-                           key="sent_emb")
-    cell = st.selectbox("Cell", CELLS, index=CELLS.index(m0.cell) if m0.cell in CELLS else 1, key="sent_cell")
-    units = st.select_slider("Units", [8, 16, 32, 64, 128], value=_pick([8, 16, 32, 64, 128], m0.units), key="sent_units")
-    layers = st.select_slider("Stacked layers", [1, 2, 3], value=_pick([1, 2, 3], m0.layers), key="sent_layers")
-    bidir = st.checkbox("Bidirectional", value=m0.bidirectional, key="sent_bidir")
-    dropout = st.select_slider("Dropout", [0.0, 0.1, 0.2, 0.3, 0.5], value=_pick([0.0, 0.1, 0.2, 0.3, 0.5], m0.dropout),
-                               key="sent_dropout")
-    readout = st.selectbox("Readout", READOUTS, index=READOUTS.index(m0.readout) if m0.readout in READOUTS else 0,
-                           format_func=READOUT_LABELS.get, key="sent_readout",
+    emb = st.select_slider("Embedding size", O["sent_emb"], key="sent_emb")
+    cell = st.selectbox("Cell", O["sent_cell"], key="sent_cell")
+    units = st.select_slider("Units", O["sent_units"], key="sent_units")
+    layers = st.select_slider("Stacked layers", O["sent_layers"], key="sent_layers")
+    bidir = st.checkbox("Bidirectional", key="sent_bidir")
+    dropout = st.select_slider("Dropout", O["sent_dropout"], key="sent_dropout")
+    readout = st.selectbox("Readout", O["sent_readout"], format_func=READOUT_LABELS.get, key="sent_readout",
                            help="What the classifier reads. Last state: the classic RNN; every word's signal must "
                                 "travel through time to the end. Mean or max over the states at every word "
                                 "(padding left out when masked): each word has a direct path to the loss.")
 with c3:
     st.markdown("**Training**")
-    opt = st.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t0.optimizer) if t0.optimizer in OPTIMIZERS else 0,
-                       key="sent_opt")
-    lr = st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
-                          value=_pick([1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], t0.learning_rate), key="sent_lr")
-    batch = st.select_slider("Batch size", [16, 32, 64, 128, 256], value=_pick([16, 32, 64, 128, 256], t0.batch_size),
-                             key="sent_batch")
-    epochs = st.slider("Epochs", 1, 10, value=int(min(10, max(1, t0.epochs))), key="sent_epochs")
-    keep_best = st.checkbox("Stop early, keep the best epoch", value=t0.patience > 0, key="sent_keep_best",
+    opt = st.selectbox("Optimizer", O["sent_opt"], key="sent_opt")
+    lr = st.select_slider("Learning rate", O["sent_lr"], key="sent_lr")
+    batch = st.select_slider("Batch size", O["sent_batch"], key="sent_batch")
+    epochs = st.slider("Epochs", 1, 10, key="sent_epochs")
+    keep_best = st.checkbox("Stop early, keep the best epoch", key="sent_keep_best",
                             help="Keras EarlyStopping: stop once the validation loss stops falling and keep the "
                                  "weights of the epoch where it was lowest (IMDB models overfit within a few epochs).")
 with c4:
     st.markdown("**Reviews used**")
-    n_train = st.select_slider("Training reviews", [500, 1_000, 2_000, 5_000, 10_000, 25_000],
-                               value=_pick([500, 1_000, 2_000, 5_000, 10_000, 25_000], d0.n_train), key="sent_ntrain",
+    n_train = st.select_slider("Training reviews", O["sent_ntrain"], key="sent_ntrain",
                                help="10% of them are held out for validation. Fewer = faster, less accurate.")
-    n_test = st.select_slider("Test reviews", [500, 1_000, 5_000, 25_000],
-                              value=_pick([500, 1_000, 5_000, 25_000], d0.n_test), key="sent_ntest",
+    n_test = st.select_slider("Test reviews", O["sent_ntest"], key="sent_ntest",
                               help="25,000 = every test review in the copy.")
 
 text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=padding, mask=bool(mask))
@@ -326,7 +329,7 @@ review_text = st.text_area("Your review (plain text; HTML is not rendered)", key
                            max_chars=MAX_REVIEW_CHARS, placeholder="e.g. The plot was thin but the acting was wonderful.")
 
 if run is None or "pipeline" not in run.extra or run.result.epochs_done < 1:
-    st.info("Train a model above first (the default run takes about a minute); then type a review here.")
+    st.info("Train a model above first (the default run takes about a minute and a half); then type a review here.")
 elif run.result.status == "diverged":
     st.warning("The last run diverged, so its predictions mean nothing: train again with a smaller learning rate.")
 else:

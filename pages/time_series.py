@@ -44,10 +44,7 @@ ss = st.session_state
 # ---------------------------------------------------------------- config ⇄ URL ⇄ widgets
 def _from_url(part: str, params: dict) -> object:
     """The page default for `part`, overridden by the URL's prefixed keys (bad values ignored)."""
-    prefix = PREFIXES[part]
-    data = {**C.to_dict(DEFAULTS[part]),
-            **{k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}}
-    return C.from_dict(CLASSES[part], data)
+    return C.from_query(CLASSES[part], params, PREFIXES[part], DEFAULTS[part])
 
 
 def _to_url(part: str, cfg) -> dict[str, str]:

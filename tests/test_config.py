@@ -21,6 +21,13 @@ def test_url_strings_are_coerced_to_field_types():
     assert (cfg.units, cfg.bidirectional, cfg.dropout) == (12, True, 0.1)
 
 
+def test_a_partial_link_keeps_the_base_config_for_keys_it_lacks():
+    base = TrainConfig(epochs=2, batch_size=64, learning_rate=3e-3)
+    cfg = from_query(TrainConfig, {"t_patience": "1", "t_epochs": "many"}, "t_", base=base)
+    assert cfg == TrainConfig(epochs=2, batch_size=64, learning_rate=3e-3, patience=1)
+    assert from_query(TrainConfig, {}, "t_", base=base) == base
+
+
 def test_malformed_and_unknown_keys_keep_defaults():
     cfg = from_dict(SeriesConfig, {"window": "ten", "length": "nan", "evil": "1", "noise": "0.5",
                                    "seed": 1.5})

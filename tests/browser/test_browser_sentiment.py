@@ -61,3 +61,26 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
     type_review(page, "   ")
     expect(page.get_by_text("Type or paste a review first")).to_be_visible(timeout=60_000)
     assert exceptions_on(page) == []
+
+
+def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_server, page):
+    # A link with one setting: the others stay the page's defaults (2 epochs, not TrainConfig's 20).
+    page.goto(f"{app_server.url}/sentiment?t_patience=1")
+    expect(page.get_by_role("checkbox", name="Stop early, keep the best epoch")).to_be_checked(timeout=90_000)
+    expect(page).to_have_url(re.compile(r"[?&]t_epochs=2(&|$)"), timeout=30_000)
+    words = page.get_by_role("slider", name="Words read per review")
+    bidir = page.get_by_role("checkbox", name="Bidirectional")
+    expect(words).to_have_attribute("aria-valuetext", "200")
+    wait_idle(page)
+    # The knobs the person sees change with the preset, not only the server's values and the link.
+    page.get_by_role("button", name=re.compile("^Best accuracy")).click()
+    expect(bidir).to_be_checked(timeout=30_000)
+    expect(words).to_have_attribute("aria-valuetext", "500")
+    expect(page.get_by_role("checkbox", name="Mask padding (mask_zero)")).to_be_checked()
+    expect(page).to_have_url(re.compile(r"[?&]x_max_len=500(&|$)"), timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile("^Quick default")).click()
+    expect(bidir).not_to_be_checked(timeout=30_000)
+    expect(words).to_have_attribute("aria-valuetext", "200")
+    expect(page).not_to_have_url(re.compile("m_bidirectional"), timeout=30_000)
+    assert exceptions_on(page) == []
