@@ -41,8 +41,10 @@ def _describe(setup) -> str:
     read = "" if m.readout == "last" else f", {m.readout} readout"
     stop = f", ≤{t.epochs} epochs keeping the best" if t.patience else f", {t.epochs} epochs"
     mask = ", masked" if x.mask else ""
+    drop = "".join(f", {name} dropout {v}" for name, v in (("input", m.dropout), ("head", m.head_dropout)) if v)
+    sched = f", {t.schedule} learning rate" if t.schedule != "constant" else ""
     return (f"{cell}{read}, {m.embedding_dim}-d embedding, {x.vocab_size // 1000}k words, {x.max_len} per review, "
-            f"{x.padding} padding{mask}{stop}")
+            f"{x.padding} padding{mask}{drop}{sched}{stop}")
 
 
 def _row(name, value, unit, target=None, met=None, note=""):

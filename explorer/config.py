@@ -20,6 +20,7 @@ RECURRENT_INITS = ("orthogonal", "normal", "identity", "glorot_uniform")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 HEADS = ("regression", "binary")
 READOUTS = ("last", "mean", "max")
+SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class ModelConfig:
     # What the head reads: the last hidden state, or the mean / max of all of them (masked steps
     # left out). Pooling gives every timestep a direct path to the loss, not only through time.
     readout: str = "last"
+    # Dropout on what the head reads (the last state or the pooled states), during training only.
+    head_dropout: float = 0.0
     # Text models only: an Embedding front end (vocab_size > 0 turns it on).
     vocab_size: int = 0
     embedding_dim: int = 32
@@ -60,6 +63,9 @@ class TrainConfig:
     # Early stopping: end the run after this many epochs without a lower validation loss, and
     # keep the weights of the best epoch (0: off; train every epoch and keep the last).
     patience: int = 0
+    # "constant", or "cosine": the step size falls along a half cosine from `learning_rate` to 0
+    # over the run's `epochs`, so the last updates are small and the weights settle.
+    schedule: str = "constant"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, ModelConfig, TrainConfig
+from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig
 
 import keras  # noqa: E402  (after the cheap imports, on purpose)
 import tensorflow as tf  # noqa: E402
@@ -29,7 +29,7 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
         out.append("More than 1024 units is too large to train live on a CPU.")
     if not 1 <= model.layers <= 8:
         out.append("Use between 1 and 8 stacked layers.")
-    for name in ("dropout", "recurrent_dropout"):
+    for name in ("dropout", "recurrent_dropout", "head_dropout"):
         if not 0 <= getattr(model, name) < 1:
             out.append(f"{name.replace('_', ' ').capitalize()} must be in [0, 1).")
     if model.activation not in ACTIVATIONS:
@@ -55,6 +55,8 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
             out.append("The batch size must be at least 1.")
         if train.epochs < 1:
             out.append("Train for at least one epoch.")
+        if train.schedule not in SCHEDULES:
+            out.append(f"Unknown learning-rate schedule {train.schedule!r}: choose one of {', '.join(SCHEDULES)}.")
         if train.patience < 0:
             out.append("Early-stopping patience must be 0 (off) or a positive number of epochs.")
         if train.clipnorm < 0:
@@ -192,6 +194,8 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
     pool = readout_layer(cfg)
     if pool is not None:
         x = pool(x)
+    if cfg.head_dropout:
+        x = keras.layers.Dropout(cfg.head_dropout, seed=train.seed + 2, name="head_dropout")(x)
     if cfg.head == "binary":
         outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(x)
         loss, metrics = "binary_crossentropy", ["accuracy"]

@@ -116,6 +116,23 @@ class LiveCallback(keras.callbacks.Callback):
         self._emit("epoch", -1, logs)
 
 
+class CosineSchedule(keras.callbacks.Callback):
+    """Sets the optimizer's step size before every batch: a half cosine from its start value to 0 over `steps`.
+
+    A callback, not a schedule object in the optimizer, so it also works on a model whose
+    train function was traced with a plain learning rate, and the page's knob stays a float.
+    """
+
+    def __init__(self, learning_rate: float, steps: int):
+        super().__init__()
+        self.schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
+        self.step = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.optimizer.learning_rate = float(self.schedule(self.step))
+        self.step += 1
+
+
 def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
           sink: Optional[Callable[[TrainEvent], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None,
@@ -135,11 +152,14 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     stopper = None
     if cfg.patience > 0 and validation_data is not None:
         stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
+    scheduler = ()
+    if cfg.schedule == "cosine":
+        scheduler = (CosineSchedule(cfg.learning_rate, cfg.epochs * math.ceil(len(x) / cfg.batch_size)),)
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model
     model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, validation_data=validation_data,
-              shuffle=True, verbose=0, callbacks=[callback, *([stopper] if stopper else []), *extra_callbacks])
+              shuffle=True, verbose=0, callbacks=[*scheduler, callback, *([stopper] if stopper else []), *extra_callbacks])
     result.seconds = time.perf_counter() - t0
     if stopper is not None and stopper.best_weights is not None:
         result.best_epoch = stopper.best_epoch + 1

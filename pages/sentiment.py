@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from explorer import charts, charts_text, config
-from explorer.config import CELLS, OPTIMIZERS, READOUTS, ModelConfig, TrainConfig
+from explorer.config import CELLS, OPTIMIZERS, READOUTS, SCHEDULES, ModelConfig, TrainConfig
 from explorer.data import imdb
 from explorer.sentiment import EXAMPLES, PRESETS, QUICK, DataConfig, Setup
 from explorer.text import PADDINGS, TextConfig
@@ -33,7 +33,8 @@ OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100
            "sent_dropout": [0.0, 0.1, 0.2, 0.3, 0.5], "sent_lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
            "sent_batch": [16, 32, 64, 128, 256], "sent_ntrain": [500, 1_000, 2_000, 5_000, 10_000, 25_000],
            "sent_ntest": [500, 1_000, 5_000, 25_000], "sent_padding": list(PADDINGS), "sent_cell": list(CELLS),
-           "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS)}
+           "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS), "sent_head_dropout": [0.0, 0.2, 0.3, 0.5],
+           "sent_schedule": list(SCHEDULES)}
 MAX_REVIEW_CHARS = 100_000
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
                      "come after the words and the gradient that reaches the words has vanished by orders of "
@@ -76,6 +77,7 @@ def _set_knobs(setup: Setup) -> None:
     values = {"sent_vocab": x.vocab_size, "sent_maxlen": x.max_len, "sent_padding": x.padding, "sent_mask": x.mask,
               "sent_emb": m.embedding_dim, "sent_cell": m.cell, "sent_units": m.units, "sent_layers": m.layers,
               "sent_bidir": m.bidirectional, "sent_dropout": m.dropout, "sent_readout": m.readout,
+              "sent_head_dropout": m.head_dropout, "sent_schedule": t.schedule,
               "sent_opt": t.optimizer, "sent_lr": t.learning_rate, "sent_batch": t.batch_size,
               "sent_epochs": int(min(10, max(1, t.epochs))), "sent_keep_best": t.patience > 0,
               "sent_ntrain": d.n_train, "sent_ntest": d.n_test}
@@ -170,15 +172,23 @@ with c2:
     units = st.select_slider("Units", O["sent_units"], key="sent_units")
     layers = st.select_slider("Stacked layers", O["sent_layers"], key="sent_layers")
     bidir = st.checkbox("Bidirectional", key="sent_bidir")
-    dropout = st.select_slider("Dropout", O["sent_dropout"], key="sent_dropout")
+    dropout = st.select_slider("Dropout", O["sent_dropout"], key="sent_dropout",
+                               help="Drops a share of the words' embedding values on their way into each recurrent "
+                                    "layer, while training only.")
     readout = st.selectbox("Readout", O["sent_readout"], format_func=READOUT_LABELS.get, key="sent_readout",
                            help="What the classifier reads. Last state: the classic RNN; every word's signal must "
                                 "travel through time to the end. Mean or max over the states at every word "
                                 "(padding left out when masked): each word has a direct path to the loss.")
+    head_dropout = st.select_slider("Dropout before the classifier", O["sent_head_dropout"], key="sent_head_dropout",
+                                    help="Drops a share of what the classifier reads (the readout), while training "
+                                         "only: it cannot lean on a few units.")
 with c3:
     st.markdown("**Training**")
     opt = st.selectbox("Optimizer", O["sent_opt"], key="sent_opt")
     lr = st.select_slider("Learning rate", O["sent_lr"], key="sent_lr")
+    schedule = st.radio("Learning-rate schedule", O["sent_schedule"], horizontal=True, key="sent_schedule",
+                        help="constant: the same step size throughout. cosine: the step size falls along a half "
+                             "cosine to 0 by the last epoch, so the final updates are small and the weights settle.")
     batch = st.select_slider("Batch size", O["sent_batch"], key="sent_batch")
     epochs = st.slider("Epochs", 1, 10, key="sent_epochs")
     keep_best = st.checkbox("Stop early, keep the best epoch", key="sent_keep_best",
@@ -195,9 +205,9 @@ text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=paddi
 data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
 model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
                         dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
-                        mask_zero=bool(mask), readout=readout)
-train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
-                    seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
+                        mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout))
+train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), schedule=schedule, batch_size=int(batch),
+                    epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
 query = _query(text_cfg, model_cfg, train_cfg, data_cfg)
 if query != params:
     st.query_params.from_dict(query)

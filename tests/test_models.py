@@ -1,4 +1,6 @@
 """The model builder: every architecture builds, initialisers do what their knobs say."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,24 @@ def test_pooled_readout_is_the_mean_or_max_of_the_hidden_states_padding_left_out
 
 def test_unknown_readout_is_explained():
     assert "Unknown readout" in " ".join(config_problems(ModelConfig(readout="attention")))
+
+
+def test_head_dropout_drops_while_training_and_never_at_inference():
+    cfg = ModelConfig(cell="LSTM", units=16, vocab_size=40, embedding_dim=4, head="binary", readout="mean",
+                      head_dropout=0.5)
+    model = build_model(cfg, TrainConfig(seed=3), timesteps=12)
+    assert model.get_layer("head_dropout").rate == 0.5
+    tokens = np.random.default_rng(2).integers(1, 40, (8, 12))
+    p = model.predict(tokens, verbose=0)
+    np.testing.assert_array_equal(model.predict(tokens, verbose=0), p)
+    train_mode = [np.asarray(model(tokens, training=True)) for _ in range(2)]
+    assert not np.allclose(train_mode[0], train_mode[1])
+    # Without it, the same seed builds the same network minus the layer: identical predictions.
+    plain = build_model(replace(cfg, head_dropout=0.0), TrainConfig(seed=3), timesteps=12)
+    assert "head_dropout" not in [l.name for l in plain.layers]
+    np.testing.assert_allclose(plain.predict(tokens, verbose=0), p, atol=1e-6)
+
+
+def test_bad_head_dropout_and_schedule_are_explained():
+    text = " ".join(config_problems(ModelConfig(head_dropout=1.0), TrainConfig(schedule="step")))
+    assert "Head dropout must be in [0, 1)" in text and "Unknown learning-rate schedule" in text

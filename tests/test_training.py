@@ -136,3 +136,25 @@ def test_without_patience_every_epoch_runs_and_the_last_is_kept(sine):
     model, cfg = _fit(sine, epochs=3)
     result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val))
     assert result.epochs_done == 3 and result.best_epoch == 0 and result.message == ""
+
+
+def test_cosine_schedule_falls_from_the_learning_rate_to_zero_over_the_run(sine):
+    import keras
+
+    model, cfg = _fit(sine, epochs=3, learning_rate=0.01, schedule="cosine")
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(float(self.model.optimizer.learning_rate))
+
+    result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val), extra_callbacks=(Watch(),))
+    steps = 3 * math.ceil(len(sine.x_train) / cfg.batch_size)
+    assert result.status == FINISHED and len(seen) == steps
+    expected = [0.005 * (1 + math.cos(math.pi * k / steps)) for k in range(steps)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-4, atol=1e-9)
+    # Constant: the step size never moves.
+    model, cfg = _fit(sine, epochs=1, learning_rate=0.01)
+    seen.clear()
+    train(model, sine.x_train, sine.y_train, cfg, extra_callbacks=(Watch(),))
+    assert seen == [pytest.approx(0.01)] * len(seen)
