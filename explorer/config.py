@@ -19,7 +19,7 @@ ACTIVATIONS = ("tanh", "relu")
 RECURRENT_INITS = ("orthogonal", "normal", "identity", "glorot_uniform")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 HEADS = ("regression", "binary")
-READOUTS = ("last", "mean", "max")
+READOUTS = ("last", "mean", "max", "meanmax")
 SCHEDULES = ("constant", "cosine")
 
 
@@ -38,8 +38,8 @@ class ModelConfig:
     recurrent_scale: float = 1.0
     head: str = "regression"
     outputs: int = 1
-    # What the head reads: the last hidden state, or the mean / max of all of them (masked steps
-    # left out). Pooling gives every timestep a direct path to the loss, not only through time.
+    # What the head reads: the last hidden state, or the mean / max of all of them, or both side by
+    # side ("meanmax"), masked steps left out. Pooling gives every timestep a direct path to the loss.
     readout: str = "last"
     # Dropout on what the head reads (the last state or the pooled states), during training only.
     head_dropout: float = 0.0

@@ -118,13 +118,35 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         return (input_shape[0], input_shape[2])
 
 
+@keras.saving.register_keras_serializable(package="explorer")
+class MaskedMeanMaxPooling1D(keras.layers.Layer):
+    """[mean, max] over time of a sequence, masked steps skipped: the concat pooling of ULMFiT
+    (Howard & Ruder, 2018). One layer, so the model stays a plain chain that the probes can walk."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mean = keras.layers.GlobalAveragePooling1D()
+        self.max = MaskedGlobalMaxPooling1D()
+
+    def call(self, inputs, mask=None):
+        return keras.ops.concatenate([self.mean(inputs, mask=mask), self.max(inputs, mask=mask)], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2 * input_shape[2])
+
+
+POOLINGS = {"mean": keras.layers.GlobalAveragePooling1D, "max": MaskedGlobalMaxPooling1D,
+            "meanmax": MaskedMeanMaxPooling1D}
+
+
 def readout_layer(cfg: ModelConfig):
     """The pooling layer between the last recurrent layer and the head; None for the last state."""
-    if cfg.readout == "mean":
-        return keras.layers.GlobalAveragePooling1D(name="readout")
-    if cfg.readout == "max":
-        return MaskedGlobalMaxPooling1D(name="readout")
-    return None
+    pool = POOLINGS.get(cfg.readout)
+    return pool(name="readout") if pool is not None else None
 
 
 def call_layer(layer, h, mask):
@@ -132,7 +154,7 @@ def call_layer(layer, h, mask):
 
     The pooling readout reads the mask (padding left out of the mean or max) and ends it.
     """
-    if isinstance(layer, (keras.layers.GlobalAveragePooling1D, MaskedGlobalMaxPooling1D)):
+    if isinstance(layer, tuple(POOLINGS.values())):
         return layer(h, mask=mask, training=False), None
     return layer(h, training=False), mask
 

@@ -42,7 +42,8 @@ READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding
 READOUT_POOLED_NOTE = ("The loss reads a pool of the states at every position, so each word gets gradient directly, "
                        "not only through time: the curve stays high over the whole review. Set *Readout* to "
                        "*last state* and train again to see the gradient fade towards the first words.")
-READOUT_LABELS = {"last": "last state", "mean": "mean of all states", "max": "max of all states"}
+READOUT_LABELS = {"last": "last state", "mean": "mean of all states", "max": "max of all states",
+                  "meanmax": "mean and max of all states"}
 
 st.title("💬 Sentiment: IMDB movie reviews")
 st.caption("Train a real recurrent network on the Large Movie Review Dataset (Maas et al., 2011), "
@@ -178,7 +179,8 @@ with c2:
     readout = st.selectbox("Readout", O["sent_readout"], format_func=READOUT_LABELS.get, key="sent_readout",
                            help="What the classifier reads. Last state: the classic RNN; every word's signal must "
                                 "travel through time to the end. Mean or max over the states at every word "
-                                "(padding left out when masked): each word has a direct path to the loss.")
+                                "(padding left out when masked): each word has a direct path to the loss. Mean and max: "
+                                "both, side by side (ULMFiT's concat pooling).")
     head_dropout = st.select_slider("Dropout before the classifier", O["sent_head_dropout"], key="sent_head_dropout",
                                     help="Drops a share of what the classifier reads (the readout), while training "
                                          "only: it cannot lean on a few units.")

@@ -74,7 +74,7 @@ def test_unperturbed_unroll_reproduces_keras_output(cell, bidirectional):
     np.testing.assert_allclose(perturbed_output(model, X), model.predict(X, verbose=0), atol=1e-6)
 
 
-@pytest.mark.parametrize("readout", ["last", "mean", "max"])
+@pytest.mark.parametrize("readout", ["last", "mean", "max", "meanmax"])
 def test_masked_text_model_unroll_and_probe_ignore_padding(readout):
     cfg = ModelConfig(cell="LSTM", units=4, vocab_size=30, embedding_dim=3, mask_zero=True,
                       head="binary", bidirectional=True, readout=readout)

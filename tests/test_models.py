@@ -70,7 +70,7 @@ def test_clipnorm_reaches_the_optimizer():
     assert build_model(ModelConfig(units=4), TrainConfig(), 5).optimizer.clipnorm is None
 
 
-@pytest.mark.parametrize("readout", ["mean", "max"])
+@pytest.mark.parametrize("readout", ["mean", "max", "meanmax"])
 def test_pooled_readout_is_the_mean_or_max_of_the_hidden_states_padding_left_out(readout):
     import keras
 
@@ -80,7 +80,8 @@ def test_pooled_readout_is_the_mean_or_max_of_the_hidden_states_padding_left_out
     tokens = np.random.default_rng(1).integers(1, 40, (3, 10))
     tokens[:, :4] = 0  # front padding
     states = keras.Model(model.input, recurrent_layers(model)[0].output)(tokens).numpy()[:, 4:]
-    pooled = states.mean(axis=1) if readout == "mean" else states.max(axis=1)
+    pooled = {"mean": states.mean(axis=1), "max": states.max(axis=1),
+              "meanmax": np.concatenate([states.mean(axis=1), states.max(axis=1)], axis=1)}[readout]
     expected = keras.ops.convert_to_numpy(model.get_layer("head")(pooled))
     p = model.predict(tokens, verbose=0)
     np.testing.assert_allclose(p, expected, atol=1e-6)

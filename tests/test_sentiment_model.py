@@ -114,6 +114,28 @@ def test_bidirectional_masked_states_have_both_directions():
     assert sa.saliency(model, rv).shape == (3,)
 
 
+@pytest.mark.parametrize("readout", ["mean", "meanmax"])
+def test_pooled_readout_views_reproduce_the_model(readout):
+    import tensorflow as tf
+
+    cfg = ModelConfig(cell="LSTM", units=4, bidirectional=True, head="binary", vocab_size=50, embedding_dim=4,
+                      mask_zero=True, readout=readout)
+    model = build_model(cfg, TrainConfig(seed=5), timesteps=10)
+    pipe = TextPipeline(TextConfig(vocab_size=100, max_len=10, padding="front", mask=True), ["good", "bad", "film"])
+    rv = sa.prepare(pipe, "good film bad")
+    # The states the page shows, pooled as the readout pools them, give the model's own prediction.
+    h = np.concatenate([s.h for s in sa.states(model, rv)], axis=1)
+    pooled = h.mean(0) if readout == "mean" else np.concatenate([h.mean(0), h.max(0)])
+    p = keras.ops.convert_to_numpy(model.get_layer("head")(pooled[None].astype(np.float32)))[0, 0]
+    assert abs(p - sa.score(model, rv)) < 1e-5
+    # Saliency is the gradient of the model's output at each word's embedding row (each word occurs once).
+    table = model.get_layer("embedding").embeddings
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(model(rv.x[None], training=False))
+    rows = tf.convert_to_tensor(tape.gradient(out, table)).numpy()[rv.ids]
+    np.testing.assert_allclose(sa.saliency(model, rv), np.linalg.norm(rows, axis=1), rtol=1e-4, atol=1e-7)
+
+
 def test_pca_path_finds_the_main_direction():
     t = np.linspace(-1, 1, 30)[:, None]
     h = t * np.array([[1.0, 2.0, -1.0]]) + 0.001 * np.random.default_rng(0).normal(size=(30, 3))
