@@ -41,7 +41,7 @@ def _describe(setup) -> str:
     read = "" if m.readout == "last" else f", {m.readout} readout"
     stop = f", ≤{t.epochs} epochs keeping the best" if t.patience else f", {t.epochs} epochs"
     mask = ", masked" if x.mask else ""
-    drop = "".join(f", {name} dropout {v}" for name, v in (("input", m.dropout), ("head", m.head_dropout)) if v)
+    drop = "".join(f", {name} dropout {v}" for name, v in (("word", m.word_dropout), ("input", m.dropout), ("head", m.head_dropout)) if v)
     sched = f", {t.schedule} learning rate" if t.schedule != "constant" else ""
     return (f"{cell}{read}, {m.embedding_dim}-d embedding, {x.vocab_size // 1000}k words, {x.max_len} per review, "
             f"{x.padding} padding{mask}{drop}{sched}{stop}")

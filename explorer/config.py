@@ -47,6 +47,9 @@ class ModelConfig:
     vocab_size: int = 0
     embedding_dim: int = 32
     mask_zero: bool = False
+    # Text models: while training, each word's vector is zeroed with this probability (whole words
+    # dropped, a fresh choice every epoch), so the model cannot memorise a review's exact words.
+    word_dropout: float = 0.0
 
 
 @dataclass(frozen=True)

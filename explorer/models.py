@@ -29,7 +29,7 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
         out.append("More than 1024 units is too large to train live on a CPU.")
     if not 1 <= model.layers <= 8:
         out.append("Use between 1 and 8 stacked layers.")
-    for name in ("dropout", "recurrent_dropout", "head_dropout"):
+    for name in ("dropout", "recurrent_dropout", "head_dropout", "word_dropout"):
         if not 0 <= getattr(model, name) < 1:
             out.append(f"{name.replace('_', ' ').capitalize()} must be in [0, 1).")
     if model.activation not in ACTIVATIONS:
@@ -206,6 +206,9 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
         inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(cfg.vocab_size, cfg.embedding_dim, mask_zero=cfg.mask_zero,
                                    name="embedding")(inputs)
+        if cfg.word_dropout:  # one coin per word, shared by all its vector's values
+            x = keras.layers.Dropout(cfg.word_dropout, noise_shape=(None, None, 1), seed=train.seed + 3,
+                                     name="word_dropout")(x)
     else:
         inputs = keras.Input(shape=(timesteps, features), name="series")
         x = inputs

@@ -34,6 +34,7 @@ OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100
            "sent_batch": [16, 32, 64, 128, 256], "sent_ntrain": [500, 1_000, 2_000, 5_000, 10_000, 25_000],
            "sent_ntest": [500, 1_000, 5_000, 25_000], "sent_padding": list(PADDINGS), "sent_cell": list(CELLS),
            "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS), "sent_head_dropout": [0.0, 0.2, 0.3, 0.5],
+           "sent_word_dropout": [0.0, 0.1, 0.2, 0.3, 0.5],
            "sent_schedule": list(SCHEDULES)}
 MAX_REVIEW_CHARS = 100_000
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
@@ -78,7 +79,7 @@ def _set_knobs(setup: Setup) -> None:
     values = {"sent_vocab": x.vocab_size, "sent_maxlen": x.max_len, "sent_padding": x.padding, "sent_mask": x.mask,
               "sent_emb": m.embedding_dim, "sent_cell": m.cell, "sent_units": m.units, "sent_layers": m.layers,
               "sent_bidir": m.bidirectional, "sent_dropout": m.dropout, "sent_readout": m.readout,
-              "sent_head_dropout": m.head_dropout, "sent_schedule": t.schedule,
+              "sent_head_dropout": m.head_dropout, "sent_word_dropout": m.word_dropout, "sent_schedule": t.schedule,
               "sent_opt": t.optimizer, "sent_lr": t.learning_rate, "sent_batch": t.batch_size,
               "sent_epochs": int(min(10, max(1, t.epochs))), "sent_keep_best": t.patience > 0,
               "sent_ntrain": d.n_train, "sent_ntest": d.n_test}
@@ -173,6 +174,10 @@ with c2:
     units = st.select_slider("Units", O["sent_units"], key="sent_units")
     layers = st.select_slider("Stacked layers", O["sent_layers"], key="sent_layers")
     bidir = st.checkbox("Bidirectional", key="sent_bidir")
+    word_dropout = st.select_slider("Word dropout", O["sent_word_dropout"], key="sent_word_dropout",
+                                    help="While training, each word of a review is blanked with this probability, "
+                                         "a fresh choice every epoch: the model sees a different version of each "
+                                         "review and cannot memorise its exact words.")
     dropout = st.select_slider("Dropout", O["sent_dropout"], key="sent_dropout",
                                help="Drops a share of the words' embedding values on their way into each recurrent "
                                     "layer, while training only.")
@@ -207,7 +212,8 @@ text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=paddi
 data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
 model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
                         dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
-                        mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout))
+                        mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout),
+                        word_dropout=float(word_dropout))
 train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), schedule=schedule, batch_size=int(batch),
                     epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
 query = _query(text_cfg, model_cfg, train_cfg, data_cfg)

@@ -112,3 +112,24 @@ def test_head_dropout_drops_while_training_and_never_at_inference():
 def test_bad_head_dropout_and_schedule_are_explained():
     text = " ".join(config_problems(ModelConfig(head_dropout=1.0), TrainConfig(schedule="step")))
     assert "Head dropout must be in [0, 1)" in text and "Unknown learning-rate schedule" in text
+
+
+def test_word_dropout_drops_whole_words_while_training_only():
+    import keras
+
+    cfg = ModelConfig(cell="GRU", units=4, vocab_size=50, embedding_dim=6, head="binary", mask_zero=True,
+                      readout="mean", word_dropout=0.5)
+    model = build_model(cfg, TrainConfig(seed=3), timesteps=12)
+    tokens = np.random.default_rng(5).integers(1, 50, (16, 12))
+    dropped_view = keras.Model(model.input, model.get_layer("word_dropout").output)
+    out = np.asarray(dropped_view(tokens, training=True))
+    dropped = np.all(out == 0, axis=-1)
+    np.testing.assert_array_equal(dropped, np.any(out == 0, axis=-1))  # a word goes whole or not at all
+    assert 0.3 < dropped.mean() < 0.7
+    kept = ~dropped
+    raw = np.asarray(model.get_layer("embedding")(tokens))
+    np.testing.assert_allclose(out[kept], raw[kept] / 0.5, rtol=1e-5)  # the rest is rescaled, as Keras' Dropout does
+    # At inference it is the identity: the same seed without it predicts the same.
+    plain = build_model(replace(cfg, word_dropout=0.0), TrainConfig(seed=3), timesteps=12)
+    np.testing.assert_allclose(plain.predict(tokens, verbose=0), model.predict(tokens, verbose=0), atol=1e-6)
+    assert "Word dropout must be in [0, 1)" in " ".join(config_problems(replace(cfg, word_dropout=1.0)))

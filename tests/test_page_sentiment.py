@@ -89,9 +89,11 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     at.checkbox(key="sent_mask").check()
     at.select_slider(key="sent_head_dropout").set_value(0.3)
     at.radio(key="sent_schedule").set_value("cosine")
+    at.select_slider(key="sent_word_dropout").set_value(0.2)
     at.run()
     assert at.query_params["m_readout"] in ("mean", ["mean"]) and at.query_params["t_patience"] in ("1", ["1"])
     assert at.query_params["m_head_dropout"] in ("0.3", ["0.3"]) and at.query_params["t_schedule"] in ("cosine", ["cosine"])
+    assert at.query_params["m_word_dropout"] in ("0.2", ["0.2"])
     at.button(key="sent_train").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     text = _texts(at)
@@ -120,6 +122,7 @@ def test_presets_fill_every_knob_and_the_link():
     assert at.slider(key="sent_epochs").value == BEST.train.epochs
     assert at.select_slider(key="sent_head_dropout").value == BEST.model.head_dropout
     assert at.radio(key="sent_schedule").value == BEST.train.schedule
+    assert at.select_slider(key="sent_word_dropout").value == BEST.model.word_dropout
     assert at.query_params["m_bidirectional"] in ("true", ["true"], "True", ["True"])
     at.button(key="sent_preset_quick").click().run()
     assert at.select_slider(key="sent_maxlen").value == QUICK.text.max_len
