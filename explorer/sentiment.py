@@ -49,15 +49,18 @@ class Setup:
 QUICK = Setup("Quick default: LSTM, 200 words (about 1½ minutes)", TextConfig(vocab_size=20_000, max_len=200),
               ModelConfig(cell="LSTM", units=64, head="binary", vocab_size=20_000, embedding_dim=64),
               TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=2, batch_every=20))
-# The most accurate set-up offered within minutes: whole reviews, a bidirectional LSTM with the
-# padding masked (the backward direction would otherwise read hundreds of zeros last), the mean of
-# its states read, dropout on its inputs, stopping early to keep the epoch with the lowest
-# validation loss (it overfits from the second epoch on; bench/tuning.jsonl has the variants tried).
-BEST = Setup("Best accuracy: bidirectional LSTM, 500 words (about 10 minutes)",
+# The most accurate set-up offered within minutes (bench/tuning.jsonl has the ~40 variants tried; every
+# one lands at 0.87–0.88 on the test movies, seeds moving a run by up to a point): whole reviews, a
+# bidirectional GRU with the padding masked (the backward direction would otherwise read hundreds of
+# zeros last), the mean and the max of its states read, whole words and embedding values dropped while
+# training so that a second epoch still generalises, stopping early to keep the epoch with the lowest
+# validation loss. Batch 128: 1.2× faster than 64 for this GRU (2.4× for the masked LSTM, which
+# TensorFlow runs on one core at batch 64), at the same accuracy.
+BEST = Setup("Best accuracy: bidirectional GRU, 500 words (about 5 minutes)",
              TextConfig(vocab_size=20_000, max_len=500, mask=True),
-             ModelConfig(cell="LSTM", units=64, bidirectional=True, head="binary", vocab_size=20_000,
-                         embedding_dim=64, mask_zero=True, readout="mean", dropout=0.5),
-             TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=4, batch_every=20, patience=1))
+             ModelConfig(cell="GRU", units=64, bidirectional=True, head="binary", vocab_size=20_000,
+                         embedding_dim=64, mask_zero=True, readout="meanmax", dropout=0.5, word_dropout=0.5),
+             TrainConfig(optimizer="adam", learning_rate=1e-3, batch_size=128, epochs=4, batch_every=10, patience=1))
 PRESETS = {"quick": QUICK, "best": BEST}
 
 
