@@ -4,6 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from explorer.sentiment import QUICK
+
 from .harness import exceptions_on, shoot, wait_figure, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
@@ -64,10 +66,10 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
 
 
 def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_server, page):
-    # A link with one setting: the others stay the page's defaults (2 epochs, not TrainConfig's 20).
+    # A link with one setting: the others stay the page's defaults (the quick preset's epochs, not TrainConfig's 20).
     page.goto(f"{app_server.url}/sentiment?t_patience=1")
     expect(page.get_by_role("checkbox", name="Stop early, keep the best epoch")).to_be_checked(timeout=90_000)
-    expect(page).to_have_url(re.compile(r"[?&]t_epochs=2(&|$)"), timeout=30_000)
+    expect(page).to_have_url(re.compile(rf"[?&]t_epochs={QUICK.train.epochs}(&|$)"), timeout=30_000)
     words = page.get_by_role("slider", name="Words read per review")
     bidir = page.get_by_role("checkbox", name="Bidirectional")
     expect(words).to_have_attribute("aria-valuetext", "200")
