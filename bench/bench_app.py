@@ -2,7 +2,9 @@
 
 Starts the app with the README's command (`python3 dev.py app`) on a free loopback port,
 times the health endpoint and the home page's title becoming visible, opens every page
-(TensorFlow gets imported there) and reports the process tree's peak resident memory.
+(TensorFlow gets imported there) and reports the process tree's peak resident memory; a full
+run also trains the sentiment page's best preset on all of IMDB in the browser (about 6 minutes),
+the heaviest thing the app does, for the issue's 2 GB memory target.
 Targets are the project's own goals for a responsive app on a 2-core laptop.
 """
 from __future__ import annotations
@@ -61,6 +63,28 @@ def _default_sine_run(page, url: str, quick: bool) -> dict:
     return {"first": first, "total": total, "results": time.perf_counter() - t0, "message": done.first.inner_text()}
 
 
+def _sentiment_best_run(page, url: str) -> dict:
+    """The sentiment page's Best-accuracy preset, as a person runs it: seconds from Train to the test accuracy."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/sentiment")
+    button = page.get_by_role("button", name="▶ Train")
+    expect(button).to_be_enabled(timeout=180_000)  # IMDB loaded and shown
+    wait_idle(page, timeout=180_000)
+    page.get_by_role("button", name=re.compile("^Best accuracy")).click()
+    expect(page.get_by_role("checkbox", name="Bidirectional")).to_be_checked(timeout=30_000)
+    wait_idle(page, timeout=60_000)
+    t0 = time.perf_counter()
+    button.click()
+    shown = page.get_by_test_id("stMetric").filter(has_text="Test accuracy").get_by_test_id("stMetricValue")
+    shown.first.wait_for(state="visible", timeout=1_200_000)
+    seconds = time.perf_counter() - t0
+    wait_idle(page, timeout=180_000)
+    return {"seconds": seconds, "accuracy": float(shown.first.inner_text())}
+
+
 def run(quick: bool = False) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
@@ -89,11 +113,15 @@ def run(quick: bool = False) -> list[dict]:
                 page_seconds[path] = time.perf_counter() - t0
             # The time-series default in the browser, drawing included: Train → first curve → done.
             train_s = _default_sine_run(page, server.url, quick)
+            time.sleep(1.0)
+            rss_pages = server.rss.sample()
+            peak = server.rss.peak
+            # The heaviest thing a person can do: the sentiment page's best preset on all of IMDB (full run only).
+            server.rss.peak = 0
+            sentiment = None if quick else _sentiment_best_run(page, server.url)
             context.close()
             browser.close()
-        time.sleep(1.0)
-        rss_pages = server.rss.sample()
-        peak = server.rss.peak
+        peak_sentiment = server.rss.peak
     finally:
         server.stop()
     median_warm = statistics.median(warm)
@@ -125,8 +153,17 @@ def run(quick: bool = False) -> list[dict]:
             "streamlit process tree (dev.py + streamlit); TensorFlow is warming in a background thread"),
         row("RSS after opening every page", round(rss_pages / MIB), "MiB", None, None, ""),
         row("peak RSS of the app", round(peak / MIB), "MiB", "≤ 1500 MiB", peak <= 1500 * MIB,
-            "sampled every 0.25 s from /proc over the whole run"),
+            "sampled every 0.25 s from /proc while opening every page and training the time-series default"),
     ]
+    if sentiment is not None:
+        rows += [
+            row("sentiment page, best preset in the browser: Train → test accuracy shown", round(sentiment["seconds"]),
+                "s", None, None, "all 25,000 training reviews (2,500 held for validation), every test review scored"),
+            row("sentiment page, best preset: test accuracy shown", sentiment["accuracy"], "acc", ">= 0.88",
+                sentiment["accuracy"] >= 0.88, "the page's own figure; bench_sentiment.py measures the same run in-process"),
+            row("peak RSS of the app, IMDB loaded and the best preset trained", round(peak_sentiment / MIB), "MiB",
+                "≤ 2048 MiB", peak_sentiment <= 2048 * MIB, "streamlit process tree, sampled every 0.25 s"),
+        ]
     return rows
 
 
