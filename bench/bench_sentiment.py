@@ -119,6 +119,7 @@ def _train_config(data, spec: dict, quick: bool):
     facts = dict(accuracy=accuracy, n_test=test.n, per_epoch_test=per_epoch_test, more=more, epochs=result.epochs_done, status=result.status,
                  cpu_per_epoch=cpu / max(1, result.epochs_done), wall_per_epoch=wall / max(1, result.epochs_done),
                  wall=wall, encode_s=encode_s, test_s=time.perf_counter() - t1,
+                 first_epoch_wall=epoch_marks[0][1] if epoch_marks else float("nan"),
                  val=result.history.get("val_accuracy", []), n_train=len(enc.y_train), best_epoch=result.best_epoch)
     return model, enc, facts
 
@@ -191,8 +192,12 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
             rows += _accuracy_row(default, f, quick)
             rows.append(_row("default run, Train click to test accuracy", round(f["encode_s"] + f["wall"] + f["test_s"], 1),
                              "s", None if quick else "<= 90", None if quick else f["encode_s"] + f["wall"] + f["test_s"] <= 90,
-                             "the page's quick default (issue: ≥ 0.80 test accuracy in about a minute); "
-                             f"scoring the test set {f['test_s']:.1f} s"))
+                             f"the page's quick default, all {f['epochs']} epochs; scoring the test set {f['test_s']:.1f} s"))
+            if f["per_epoch_test"]:  # the issue's words: ≥ 0.80 test accuracy in about a minute
+                first = f["encode_s"] + f["first_epoch_wall"] + f["test_s"]
+                rows.append(_row("default run, Train click to ≥ 0.80 test accuracy (Stop after epoch 1)", round(first, 1),
+                                 "s", "<= 60", first <= 60 and f["per_epoch_test"][0] >= 0.80,
+                                 f"test accuracy after epoch 1: {f['per_epoch_test'][0]:.4f}; the Stop button keeps the model trained so far"))
         if "latency" in want:
             lat = _latency(model, enc.pipeline, 50 if quick else 300)
             rows.append(_row("typed review → sentiment (median)", round(lat["fast_ms"], 1), "ms", "<= 50",
