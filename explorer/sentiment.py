@@ -59,7 +59,7 @@ QUICK = Setup("Quick default: LSTM, 200 words (about 1½ minutes)", TextConfig(v
 # training so that a second epoch still generalises, stopping early to keep the epoch with the lowest
 # validation loss. Batch 128: 1.2× faster than 64 for this GRU (2.4× for the masked LSTM, which
 # TensorFlow runs on one core at batch 64), at the same accuracy.
-BEST = Setup("Best accuracy: bidirectional GRU, 500 words (about 6 minutes)",
+BEST = Setup("Best accuracy: bidirectional GRU, 500 words (about 7 minutes)",
              TextConfig(vocab_size=20_000, max_len=500, mask=True),
              ModelConfig(cell="GRU", units=64, bidirectional=True, head="binary", vocab_size=20_000,
                          embedding_dim=64, mask_zero=True, readout="meanmax", dropout=0.5, word_dropout=0.5),

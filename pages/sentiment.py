@@ -2,7 +2,7 @@
 
 Thin glue: widgets in, `explorer` calls, figures out. Useful at once through a quick
 default run rather than a shipped model (so what you see is always what you trained):
-the presets `explorer.sentiment.QUICK` (about a minute and a half on 2 cores) and `BEST` (about six
+the presets `explorer.sentiment.QUICK` (about a minute and a half on 2 cores) and `BEST` (about seven
 minutes); their measured accuracy and CPU time per epoch are in bench/RESULTS.md.
 """
 from __future__ import annotations
