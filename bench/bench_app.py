@@ -3,7 +3,7 @@
 Starts the app with the README's command (`python3 dev.py app`) on a free loopback port,
 times the health endpoint and the home page's title becoming visible, opens every page
 (TensorFlow gets imported there) and reports the process tree's peak resident memory; a full
-run also trains the sentiment page's best preset on all of IMDB in the browser (about 6 minutes),
+run also trains the sentiment page's best preset on all of IMDB in the browser (about 7 minutes),
 the heaviest thing the app does, for the issue's 2 GB memory target.
 Targets are the project's own goals for a responsive app on a 2-core laptop.
 """
