@@ -99,6 +99,8 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     text = _texts(at)
     assert "mean of all states read" in text and "(weights of epoch " in text
     assert "each word gets gradient directly" in text
+    trained = at.session_state["sentiment_run"].model  # the knobs reached the model that was trained
+    assert trained.get_layer("word_dropout").rate == 0.2 and trained.get_layer("head_dropout").rate == 0.3
     at.text_area(key="sentiment_review").input("great fun, loved it").run()
     assert not at.exception and not at.error
     assert 0.0 <= float({m.label: m.value for m in at.metric}["P(positive)"]) <= 1.0
