@@ -21,6 +21,7 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 HEADS = ("regression", "binary")
 READOUTS = ("last", "mean", "max", "meanmax")
 SCHEDULES = ("constant", "cosine")
+GATE_INITS = ("keras", "chrono")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class ModelConfig:
     activation: str = "tanh"
     recurrent_init: str = "orthogonal"
     recurrent_scale: float = 1.0
+    # Gated cells' bias initialisation, which sets how long the memory lasts at the start:
+    # "keras" (forget-gate bias 1 for LSTM, 0 for GRU: a memory of a few steps) or "chrono"
+    # (Tallec & Ollivier 2018: forget / update-gate biases log U(1, T−1), so each unit starts
+    # with its own time scale up to the sequence length T). SimpleRNN has no gates and ignores it.
+    gate_init: str = "keras"
     head: str = "regression"
     outputs: int = 1
     # What the head reads: the last hidden state, or the mean / max of all of them, or both side by
@@ -69,6 +75,8 @@ class TrainConfig:
     # "constant", or "cosine": the step size falls along a half cosine from `learning_rate` to 0
     # over the run's `epochs`, so the last updates are small and the weights settle.
     schedule: str = "constant"
+    # Compile the training step with XLA: faster for LSTM/GRU on CPU, at the cost of a longer first epoch.
+    jit_compile: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from explorer.config import ACTIVATIONS, CELLS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig
+from explorer.config import ACTIVATIONS, CELLS, GATE_INITS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig
 
 import keras  # noqa: E402  (after the cheap imports, on purpose)
 import tensorflow as tf  # noqa: E402
@@ -38,6 +38,8 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
         out.append(f"Unknown recurrent initialiser {model.recurrent_init!r}.")
     if not (model.recurrent_scale > 0 and math.isfinite(model.recurrent_scale)):
         out.append("The recurrent weight scale must be a positive number.")
+    if model.gate_init not in GATE_INITS:
+        out.append(f"Unknown gate-bias initialisation {model.gate_init!r}: choose one of {', '.join(GATE_INITS)}.")
     if model.head not in HEADS:
         out.append(f"Unknown head {model.head!r}.")
     if model.readout not in READOUTS:
@@ -172,12 +174,51 @@ def recurrent_initializer(cfg: ModelConfig, seed: int | None = None):
     return keras.initializers.VarianceScaling(scale=s * s, mode="fan_avg", distribution="uniform", seed=seed)
 
 
-def _recurrent_layer(cfg: ModelConfig, return_sequences: bool, name: str, seed: int):
+@keras.saving.register_keras_serializable(package="explorer")
+class ChronoBias(keras.initializers.Initializer):
+    """Chrono initialisation of a gated cell's bias (Tallec & Ollivier, ICLR 2018).
+
+    Each unit's "keep" gate starts with bias log u, u ~ U(1, t_max − 1), so it forgets at a rate
+    ≈ 1/u per step: time scales spread from 1 to the sequence length. LSTM: forget bias log u and
+    input bias −log u; GRU (Keras' h = z·h₋₁ + (1 − z)·h̃): update-gate bias log u. Other biases 0.
+    """
+
+    def __init__(self, cell: str, units: int, t_max: int, seed: int | None = None):
+        self.cell, self.units, self.t_max, self.seed = cell, int(units), int(t_max), seed
+
+    def __call__(self, shape, dtype=None):
+        u = self.units
+        keep = np.log(np.random.default_rng(self.seed).uniform(1.0, max(self.t_max - 1, 2), u))
+        bias = np.zeros(shape, dtype="float64")
+        if self.cell == "LSTM":  # [input, forget, candidate, output]
+            bias[:u], bias[u:2 * u] = -keep, keep
+        elif self.cell == "GRU":  # [update z, reset, candidate]; reset_after keeps (input, recurrent) rows
+            (bias[0] if bias.ndim == 2 else bias)[:u] = keep
+        return keras.ops.convert_to_tensor(bias, dtype=dtype or "float32")
+
+    def get_config(self):
+        return {"cell": self.cell, "units": self.units, "t_max": self.t_max, "seed": self.seed}
+
+
+CHRONO_DEFAULT_T = 100  # time scale when a model's length is not fixed
+
+
+def _gate_kwargs(cfg: ModelConfig, timesteps: int | None, seed: int) -> dict:
+    """Bias arguments of a gated layer for `cfg.gate_init` (none for SimpleRNN or Keras' default)."""
+    if cfg.gate_init != "chrono" or cfg.cell == "SimpleRNN":
+        return {}
+    init = ChronoBias(cfg.cell, cfg.units, timesteps or CHRONO_DEFAULT_T, seed=seed + 2)
+    return {"bias_initializer": init, **({"unit_forget_bias": False} if cfg.cell == "LSTM" else {})}
+
+
+def _recurrent_layer(cfg: ModelConfig, return_sequences: bool, name: str, seed: int,
+                     timesteps: int | None = None):
     cls = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[cfg.cell]
     kwargs = dict(units=cfg.units, activation=cfg.activation, dropout=cfg.dropout,
                   recurrent_dropout=cfg.recurrent_dropout, return_sequences=return_sequences,
                   recurrent_initializer=recurrent_initializer(cfg, seed),
-                  kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1))
+                  kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1),
+                  **_gate_kwargs(cfg, timesteps, seed))
     if cfg.recurrent_init == "identity" and cfg.cell != "SimpleRNN":
         # Identity needs a square matrix; gated cells stack 3–4 blocks, so use orthogonal there.
         kwargs["recurrent_initializer"] = keras.initializers.Orthogonal(gain=cfg.recurrent_scale, seed=seed)
@@ -215,7 +256,7 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
     for i in range(cfg.layers):
         last = i == cfg.layers - 1
         x = _recurrent_layer(cfg, return_sequences=not last or cfg.readout != "last", name=f"rnn_{i}",
-                             seed=train.seed + 10 * i)(x)
+                             seed=train.seed + 10 * i, timesteps=timesteps)(x)
     pool = readout_layer(cfg)
     if pool is not None:
         x = pool(x)
@@ -228,7 +269,7 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
         outputs = keras.layers.Dense(cfg.outputs, name="head")(x)
         loss, metrics = "mse", ["mae"]
     model = InstrumentedModel(inputs, outputs, name=f"{cfg.cell.lower()}_explorer")
-    model.compile(optimizer=make_optimizer(train), loss=loss, metrics=metrics)
+    model.compile(optimizer=make_optimizer(train), loss=loss, metrics=metrics, jit_compile=train.jit_compile)
     return model
 
 

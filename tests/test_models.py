@@ -133,3 +133,39 @@ def test_word_dropout_drops_whole_words_while_training_only():
     plain = build_model(replace(cfg, word_dropout=0.0), TrainConfig(seed=3), timesteps=12)
     np.testing.assert_allclose(plain.predict(tokens, verbose=0), model.predict(tokens, verbose=0), atol=1e-6)
     assert "Word dropout must be in [0, 1)" in " ".join(config_problems(replace(cfg, word_dropout=1.0)))
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_chrono_gate_bias_spreads_time_scales_up_to_the_sequence_length(cell):
+    units, T = 64, 200
+    model = build_model(ModelConfig(cell=cell, units=units, gate_init="chrono"), TrainConfig(), timesteps=T)
+    bias = np.asarray(recurrent_layers(model)[0].cell.bias.numpy())
+    if cell == "LSTM":
+        i, f = bias[:units], bias[units:2 * units]
+        keep, rest = f, bias[2 * units:]
+        assert np.allclose(i, -f)
+    else:
+        keep, rest = bias[0, :units], np.concatenate([bias[0, units:], bias[1]])
+    assert np.all(keep >= 0) and np.all(keep <= np.log(T - 1) + 1e-6)
+    assert keep.max() > np.log(T / 4)  # some units remember for about the whole sequence
+    assert np.all(rest == 0)
+
+
+def test_keras_gate_bias_default_is_left_alone():
+    model = build_model(ModelConfig(cell="LSTM", units=8), TrainConfig(), timesteps=50)
+    bias = np.asarray(recurrent_layers(model)[0].cell.bias.numpy())
+    assert np.all(bias[8:16] == 1) and np.all(bias[:8] == 0)  # Keras' unit forget bias
+
+
+def test_chrono_model_saves_and_loads_in_safe_mode(tmp_path):
+    import keras
+    cfg = ModelConfig(cell="GRU", units=4, gate_init="chrono", bidirectional=True)
+    model = build_model(cfg, TrainConfig(jit_compile=True), timesteps=30)
+    x = np.random.default_rng(1).normal(size=(2, 30, 1)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    assert np.allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_unknown_gate_init_is_explained():
+    assert any("gate-bias" in p for p in config_problems(ModelConfig(gate_init="magic")))
