@@ -9,6 +9,7 @@ A sweep over the recall lag shows where each architecture stops learning.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -18,30 +19,42 @@ import numpy as np
 
 from explorer.config import CELLS, ModelConfig, TrainConfig
 from explorer.data.memory_tasks import TASKS, MemoryTask, lag_recall, make_task
+from explorer.magnitudes import power_of_ten
 
 ARCHS = CELLS
 PROBE_BATCH = 32
 MAX_T = 1000
-DEFAULT_LAGS = (10, 25, 50, 100, 200)
+HELD_OUT = 512  # fresh sequences every lab and sweep run is scored on
+DEFAULT_LAGS = (10, 25, 50, 100, 200, 500)
 
 
 @dataclass(frozen=True)
 class LabConfig:
     """One lab set-up; every architecture is trained with it. Lives in the URL (prefix 'gl_')."""
 
-    task: str = "adding"
-    T: int = 100
+    task: str = "lag_recall"
+    T: int = 105  # lag_recall: the answer sits T − 5 = 100 steps before the loss
     units: int = 32
     optimizer: str = "adam"
     lr: float = 0.01
-    epochs: int = 8
+    epochs: int = 5
     batch: int = 32
     activation: str = "tanh"
     recurrent_init: str = "orthogonal"
     recurrent_scale: float = 1.0
+    gate_init: str = "chrono"
     clipnorm: float = 0.0
     seed: int = 0
-    samples: int = 512
+    samples: int = 2048
+    jit_compile: bool = True
+
+
+# The exploding side: a ReLU network whose W_hh starts at 1.05 × identity amplifies its state, and
+# its gradient, by 1.05 per step (131× over 100 steps); plain SGD at 0.1 then throws the weights to NaN.
+EXPLODE = LabConfig(task="adding", T=100, optimizer="sgd", lr=0.1, epochs=5, activation="relu",
+                    recurrent_init="identity", recurrent_scale=1.05)
+# The same run with every weight's gradient cut to norm 0.1: no step can exceed lr · 0.1.
+CLIPPED = dataclasses.replace(EXPLODE, clipnorm=0.1)
 
 
 def lab_problems(cfg: LabConfig) -> list[str]:
@@ -63,18 +76,23 @@ def lab_problems(cfg: LabConfig) -> list[str]:
 
 def model_config(cfg: LabConfig, arch: str, head: str) -> ModelConfig:
     return ModelConfig(cell=arch, units=cfg.units, activation=cfg.activation, recurrent_init=cfg.recurrent_init,
-                       recurrent_scale=cfg.recurrent_scale, head=head)
+                       recurrent_scale=cfg.recurrent_scale, gate_init=cfg.gate_init, head=head)
 
 
 def train_config(cfg: LabConfig, epochs: int | None = None) -> TrainConfig:
     return TrainConfig(optimizer=cfg.optimizer, learning_rate=cfg.lr, batch_size=cfg.batch,
                        epochs=cfg.epochs if epochs is None else epochs, clipnorm=cfg.clipnorm,
-                       seed=cfg.seed, batch_every=5)
+                       seed=cfg.seed, batch_every=5, jit_compile=cfg.jit_compile)
 
 
 def lab_task(cfg: LabConfig) -> MemoryTask:
-    """The training data of a set-up (lag_recall asks for the value 5 steps after the start)."""
+    """The training data of a set-up (lag_recall asks for the value T − 5 steps before the end)."""
     return make_task(cfg.task, cfg.samples, cfg.T, seed=cfg.seed)
+
+
+def lab_heldout(cfg: LabConfig) -> MemoryTask:
+    """Fresh sequences of the same task (another seed), scored after every epoch: what "learned" means."""
+    return make_task(cfg.task, HELD_OUT, cfg.T, seed=cfg.seed + 7919)
 
 
 def gamma(activation: str) -> float:
@@ -162,6 +180,7 @@ class ArchRun:
     spectra: list = field(default_factory=list)  # per epoch, first entry = before training
     started: float = 0.0
     carry0: float = float("nan")  # carry_per_step before training
+    held: Optional[MemoryTask] = None  # fresh sequences scored after every epoch
 
 
 @dataclass
@@ -183,9 +202,12 @@ class ArchResult:
     spectral_radius: list[float]  # ρ(W_hh) per probe row (NaN for gated cells)
     gamma: float
     metric: str
-    final_metric: float
-    chance: float
+    final_metric: float  # on the held-out sequences, at the last epoch
+    chance: float  # of the held-out sequences
     learned: bool
+    train_metric: float  # on the training sequences (the epoch's running value)
+    decisive_step: int  # 1-based t of the input the answer depends on (the earliest one)
+    reach: float  # ‖∂L/∂h_decisive‖ / ‖∂L/∂h_T‖ at the last probe: how much learning signal reaches it
     carry: list[float]  # carry_per_step before and after training (φ' / forget gate / update gate)
     train_seconds: float  # wall time of the fit, probes included
     probe_seconds: float  # wall time of all probe calls (first one includes tracing)
@@ -198,8 +220,11 @@ class ArchResult:
         return self.probe_seconds / rest if rest > 0 else float("nan")
 
 
-def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True) -> ArchRun:
+def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
+               held: Optional[MemoryTask] = None) -> ArchRun:
     """Build `arch` for `task` (seeded by cfg.seed) with its probe on the first 32 sequences.
+
+    `held` (default: `lab_heldout(cfg)`) is scored after every epoch.
 
     `twin=False` probes the model itself (one trace per model) instead of a cached twin.
     """
@@ -212,7 +237,7 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True) -
     key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
     make_twin = (lambda: build_model(mc, tc, task.timesteps, task.features)) if twin else None
     probe = TimedProbe(task.x[:n], task.y[:n], key, make_twin)
-    run = ArchRun(arch, model, probe, RunResult())
+    run = ArchRun(arch, model, probe, RunResult(), held=lab_heldout(cfg) if held is None else held)
     run.spectra.append(_spectrum(recurrent_matrix(recurrent_layers(model)[0])))
     run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)
     return run
@@ -224,8 +249,9 @@ def fit_arch(run: ArchRun, cfg: LabConfig, task: MemoryTask, sink: Optional[Call
     from explorer.training import train
 
     run.started = time.perf_counter()
-    return train(run.model, task.x, task.y, train_config(cfg), sink=sink, should_stop=should_stop,
-                 probe=run.probe, extra_callbacks=(_spectral_callback(run.spectra),), result=run.result)
+    return train(run.model, task.x, task.y, train_config(cfg), (run.held.x, run.held.y), sink=sink,
+                 should_stop=should_stop, probe=run.probe, extra_callbacks=(_spectral_callback(run.spectra),),
+                 result=run.result)
 
 
 def _sigmoid(z):
@@ -298,10 +324,11 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
     last = probes[-1] if len(probes) else np.full(T, np.nan)
     finite = len(probes) and np.all(np.isfinite(last)) and last[-1] > 0
     metric_key = "accuracy" if task.metric == "accuracy" else "loss"
-    values = r.history.get(metric_key, [])
-    final = float(values[-1]) if values else float("nan")
-    if r.status == "diverged":
-        final = float("nan")
+    held = r.history.get("val_" + metric_key, [])
+    trained = r.history.get(metric_key, [])
+    final = float(held[-1]) if held and r.status != "diverged" else float("nan")
+    train_final = float(trained[-1]) if trained and r.status != "diverged" else float("nan")
+    decisive = T - 1 - task.lag  # 0-based index of the earliest decisive input
     grads = r.grad_norms.get("rnn_0", [])
     message = r.message
     if r.status == "diverged":
@@ -321,8 +348,10 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         max_singular=[s["max_singular"] for s in spectra],
         spectral_radius=[s["spectral_radius"] for s in spectra],
         gamma=gamma(cfg.activation),
-        metric=task.metric, final_metric=final, chance=task.chance,
-        learned=task.learned(final) if r.status != "diverged" else False,
+        metric=task.metric, final_metric=final, chance=run.held.chance,
+        learned=run.held.learned(final) if r.status != "diverged" else False,
+        train_metric=train_final, decisive_step=decisive + 1,
+        reach=float(last[decisive] / last[-1]) if finite else float("nan"),
         carry=[run.carry0, carry_per_step(run.model, run.probe.x, cfg.activation)
                if r.status != "diverged" else float("nan")],
         train_seconds=float(r.seconds), probe_seconds=float(sum(run.probe.seconds)),
@@ -331,10 +360,10 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
 
 
 def train_arch(cfg: LabConfig, arch: str, task: MemoryTask | None = None, sink: Optional[Callable] = None,
-               should_stop: Optional[Callable[[], bool]] = None) -> ArchResult:
+               should_stop: Optional[Callable[[], bool]] = None, held: Optional[MemoryTask] = None) -> ArchResult:
     """Build, train with the probe every epoch, and summarise one architecture."""
     task = lab_task(cfg) if task is None else task
-    run = start_arch(cfg, arch, task)
+    run = start_arch(cfg, arch, task, held=held)
     fit_arch(run, cfg, task, sink=sink, should_stop=should_stop)
     return summarize(run, cfg, task)
 
@@ -344,8 +373,74 @@ def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS) -> dict[str, ArchResul
     problems = lab_problems(cfg)
     if problems:
         raise ValueError(" ".join(problems))
-    task = lab_task(cfg)
-    return {arch: train_arch(cfg, arch, task) for arch in archs}
+    task, held = lab_task(cfg), lab_heldout(cfg)
+    return {arch: train_arch(cfg, arch, task, held=held) for arch in archs}
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _score(r: ArchResult) -> str:
+    return f"{r.final_metric:.2f}" if r.metric == "accuracy" else f"MSE {r.final_metric:.3g}"
+
+
+def _clip_note(arch: str, r: ArchResult, clipnorm: float, chance: str) -> str:
+    """What clipping did in this run: finite steps, the loss it came back to, and whether that is learning."""
+    losses = r.history.get("loss", [])
+    peak = max((g for g in r.step_grad_norms if math.isfinite(g)), default=float("nan"))
+    head = (f"{arch}: clipping every weight's gradient to norm {clipnorm:g} kept each step finite (before clipping "
+            f"the recurrent gradient peaked at {peak:.3g})")
+    if len(losses) >= 2:
+        head += f", and the training loss came back from {losses[0]:.4g} in epoch 1 to {losses[-1]:.4g}"
+    if r.learned:
+        return head + ": clipping tamed the explosion and the model learned."
+    return (head + f", against chance {chance}. It has not learned the task: clipping caps the step, but it does not "
+            "undo a recurrent scale above 1; a scale ≤ 1 or a smaller learning rate does.")
+
+
+def verdict(results: dict[str, ArchResult], task: MemoryTask, cfg: LabConfig) -> str:
+    """What this run shows, in two or three sentences computed from its numbers (never canned)."""
+    if not results:
+        return ""
+    chance = next(iter(results.values())).chance
+    kind = "held-out accuracy" if task.metric == "accuracy" else "held-out MSE"
+    chance_txt = f"{chance:.2f}" if task.metric == "accuracy" else f"{chance:.3g}"
+    learned = [a for a, r in results.items() if r.learned]
+    diverged = [a for a, r in results.items() if r.status == "diverged"]
+    failed = [a for a, r in results.items() if not r.learned and r.status != "diverged"]
+    lag = task.lag
+    out = []
+    if learned:
+        out.append(f"{_names(learned)} learned to use an input {lag} steps before the loss "
+                   f"({kind} {', '.join(_score(results[a]) for a in learned)}; chance {chance_txt}).")
+    if failed:
+        near = [a for a in failed if not task.learned(results[a].final_metric, margin=0.1)]
+        how = "stayed at chance" if len(near) == len(failed) else "did not learn it"
+        out.append(f"{_names(failed)} {how} ({', '.join(_score(results[a]) for a in failed)}).")
+    if diverged:
+        out.append(f"{_names(diverged)} diverged: the loss left every bound (exploding gradients).")
+    reaches = {a: r.reach for a, r in results.items() if math.isfinite(r.reach)}
+    if reaches:
+        step = next(iter(results.values())).decisive_step
+        parts = [f"{power_of_ten(v)} for {a}" for a, v in reaches.items()]
+        sentence = (f"At the decisive step (t = {step} of {task.timesteps}), the gradient ‖∂L/∂h_t‖ was "
+                    f"{', '.join(parts)} of its size at the loss")
+        won = [reaches[a] for a in learned if a in reaches]
+        lost = [reaches[a] for a in failed if a in reaches]
+        if won and lost and max(lost) < 1e-3 * min(won):
+            sentence += ": the learning signal reached the input that mattered only where the model learned"
+        out.append(sentence + ".")
+    gated_failed = [a for a in failed if a != "SimpleRNN"]
+    if cfg.clipnorm > 0:
+        out += [_clip_note(a, results[a], cfg.clipnorm, chance_txt) for a in failed + learned]
+    elif gated_failed and cfg.gate_init == "keras":
+        out.append("With Keras' default gate biases a gated cell starts out forgetting within a few steps; "
+                   "switch the gate-bias initialisation to chrono to give its memory time scales up to T.")
+    elif not learned and not diverged:
+        out.append("No cell learned within this budget: try more epochs or training sequences, or a shorter T.")
+    return " ".join(out)
 
 
 @dataclass
@@ -368,14 +463,32 @@ class SweepResult:
         return max(good, default=0)
 
 
-def sweep(cfg: LabConfig, lags: Sequence[int] = DEFAULT_LAGS, archs: Sequence[str] = ARCHS,
-          epochs: int = 4, samples: int | None = None, val_samples: int = 256,
+SWEEP_EPOCHS = 4  # most epochs per sweep run
+SOLVED = 0.99  # a sweep run whose held-out accuracy reaches this has learned the lag: it stops early
+
+
+def _stop_when_solved(threshold: float = SOLVED):
+    """A Keras callback that ends a run once the held-out accuracy reaches `threshold`."""
+    import keras
+
+    class StopWhenSolved(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (logs or {}).get("val_accuracy", 0.0) >= threshold:
+                self.model.stop_training = True
+
+    return StopWhenSolved()
+
+
+def sweep(cfg: LabConfig = LabConfig(), lags: Sequence[int] = DEFAULT_LAGS, archs: Sequence[str] = ARCHS,
+          epochs: int = SWEEP_EPOCHS, samples: int | None = None, val_samples: int = HELD_OUT,
           on_result: Optional[Callable[[str, int, float], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None) -> SweepResult:
     """Train each architecture briefly on lag-k recall (T = k + 5) for each k; held-out accuracy.
 
-    Uses the set-up's units, optimizer, learning rate, clipping and seed; `on_result(arch, lag,
-    value)` reports each cell as it lands, and `should_stop()` ends the sweep between runs.
+    Uses the set-up's units, optimizer, learning rate, gate-bias initialisation, clipping and seed
+    (chrono's time scale follows each run's T). A run stops once its held-out accuracy reaches
+    `SOLVED`; otherwise it trains `epochs` epochs. `on_result(arch, lag, value)` reports each cell
+    as it lands, and `should_stop()` ends the sweep between runs.
     """
     from explorer.models import build_model
     from explorer.training import train
@@ -384,7 +497,7 @@ def sweep(cfg: LabConfig, lags: Sequence[int] = DEFAULT_LAGS, archs: Sequence[st
     if not lags or lags[0] < 1 or lags[-1] > MAX_T - 5:
         raise ValueError(f"Lags must be between 1 and {MAX_T - 5} steps.")
     samples = cfg.samples if samples is None else samples
-    tc = train_config(cfg, epochs)
+    tc = dataclasses.replace(train_config(cfg, epochs), batch_every=0)
     values = {a: [float("nan")] * len(lags) for a in archs}
     out = SweepResult(lags, list(archs), values, 0.5, epochs, samples, complete=False)
     t0 = time.perf_counter()
@@ -397,14 +510,12 @@ def sweep(cfg: LabConfig, lags: Sequence[int] = DEFAULT_LAGS, archs: Sequence[st
                 out.seconds = time.perf_counter() - t0
                 return out
             model = build_model(model_config(cfg, arch, task.head), tc, task.timesteps, task.features)
-            result = train(model, task.x, task.y, tc)
-            value = float("nan")
-            if result.status != "diverged":
-                p = np.asarray(model.predict_on_batch(held.x)).reshape(-1)
-                value = float(np.mean((p > 0.5) == (held.y.reshape(-1) > 0.5))) if np.all(np.isfinite(p)) else value
-            values[arch][i] = value
+            result = train(model, task.x, task.y, tc, (held.x, held.y), extra_callbacks=(_stop_when_solved(),))
+            scores = result.history.get("val_accuracy", [])
+            value = float(scores[-1]) if scores and result.status != "diverged" else float("nan")
+            values[arch][i] = value if math.isfinite(value) else float("nan")
             if on_result is not None:
-                on_result(arch, lag, value)
+                on_result(arch, lag, values[arch][i])
     out.seconds = time.perf_counter() - t0
     out.complete = True
     return out

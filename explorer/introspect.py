@@ -8,6 +8,7 @@ or masked model, in one backward pass (~40 ms at T = 500 on 2 CPU cores).
 """
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -104,92 +105,66 @@ def _loss_fn(model: keras.Model):
     return keras.losses.get(model.loss)
 
 
+def _as_float64(node):
+    """A model config with every float32 dtype (layer policies, float inputs) turned to float64."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "dtype" and value == "float32":
+                value = "float64"
+            elif key == "dtype" and isinstance(value, dict) and value.get("class_name") == "DTypePolicy":
+                value = {**value, "config": {**value["config"], "name": "float64"}}
+            elif key.endswith("_initializer") and value is not None:
+                value = "zeros"  # weights are copied in; drawing random ones would only move the RNG
+            else:
+                value = _as_float64(value)
+            out[key] = value
+        return out
+    if isinstance(node, list):
+        return [_as_float64(v) for v in node]
+    return node
+
+
+def _signature(node):
+    """The config without what does not change the computation's shape (seeds, initialisers)."""
+    if isinstance(node, dict):
+        return {k: _signature(v) for k, v in node.items() if k != "seed" and not k.endswith("_initializer")}
+    if isinstance(node, list):
+        return [_signature(v) for v in node]
+    return node
+
+
+def float64_twin(model: keras.Model) -> keras.Model:
+    """A copy of `model` that computes in float64 (same layers, weights not copied)."""
+    import random
+
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:  # building must not move the random streams a seeded training run is about to use
+        return type(model).from_config(_as_float64(model.get_config()))
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def _scaled_norms(g_f: np.ndarray, g_b: np.ndarray) -> np.ndarray:
+    """‖g_t‖ over batch, units and both directions, per t, without squaring tiny numbers to 0."""
+    g = np.concatenate([g_f, g_b], axis=-1).astype(np.float64)
+    g = np.moveaxis(g, 1, 0).reshape(g.shape[1], -1)  # (T, batch·units)
+    scale = np.max(np.abs(g), axis=1)
+    safe = np.where(scale > 0, scale, 1.0)
+    return scale * np.sqrt(np.sum((g / safe[:, None]) ** 2, axis=1))
+
+
 @dataclass
-class GradientProbe:
-    """‖∂L/∂h_t‖ for one recurrent layer over a fixed batch; call it after every epoch.
-
-    Returns an array of shape (T,): the norm over batch and units of the gradient of
-    the batch-mean loss w.r.t. the hidden state at t (both directions for a
-    bidirectional layer). Traced once per model; later calls are fast.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    layer_index: int = 0
-    _fns: dict = field(default_factory=dict, repr=False)
-
-    def __call__(self, model: keras.Model) -> np.ndarray:
-        g_f, g_b = self._fn(model)(tf.constant(self.x), tf.constant(self.y))
-        return tf.sqrt(tf.reduce_sum(g_f**2 + g_b**2, axis=[0, 2])).numpy()
-
-    def gradients(self, model: keras.Model) -> tuple[np.ndarray, np.ndarray]:
-        """The full ∂L/∂h_t, shape (batch, T, units), forward and backward direction (zeros if none)."""
-        g_f, g_b = self._fn(model)(tf.constant(self.x), tf.constant(self.y))
-        return g_f.numpy(), g_b.numpy()
-
-    def _fn(self, model: keras.Model):
-        key = id(model)
-        if key not in self._fns:
-            self._fns = {key: self._build(model)}
-        return self._fns[key]
-
-    def _build(self, model: keras.Model):
-        layer = recurrent_layers(model)[self.layer_index]
-        units = _units(layer)
-        loss_fn = _loss_fn(model)
-        target = self.layer_index
-
-        @tf.function(reduce_retracing=True)
-        def probe(x, y):
-            shape = (tf.shape(x)[0], tf.shape(x)[1], units)
-            eps_f, eps_b = tf.zeros(shape), tf.zeros(shape)
-            with tf.GradientTape() as tape:
-                tape.watch([eps_f, eps_b])
-
-                def on_rnn(i, lyr, seq, mask):
-                    if i == target:
-                        return _perturbed_layer(lyr, seq, mask, eps_f, eps_b)
-                    return lyr(seq, mask=mask, training=False)
-
-                y_pred = _run(model, x, on_rnn)
-                loss = tf.reduce_mean(loss_fn(tf.cast(y, y_pred.dtype), y_pred))
-            return tape.gradient(loss, [eps_f, eps_b], unconnected_gradients="zero")
-
-        return probe
+class _Twin:
+    model: keras.Model
+    fn: Callable
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class CachedProbe:
-    """`GradientProbe` run on a cached twin of the model's architecture, weights copied in first.
-
-    A `GradientProbe` traces its tf.function once per model (~0.4 s on 2 cores), which the
-    first point of every fresh run would wait for. The twin is traced once per architecture
-    and input shape per process, so fresh models of a known shape are probed at once. The
-    twin is built here, not inside `train`, so it leaves training's random stream alone.
-    """
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, key: tuple, make_model: Callable[[], keras.Model],
-                 layer_index: int = 0):
-        self.x, self.y = x, y
-        self._twin = _twin((key, layer_index, np.shape(x), np.shape(y)), make_model, layer_index)
-
-    def __call__(self, model: keras.Model) -> np.ndarray:
-        twin = self._twin
-        with twin["lock"]:
-            twin["model"].set_weights(model.get_weights())
-            twin["probe"].x, twin["probe"].y = self.x, self.y  # same shapes: the traced function is reused
-            return twin["probe"](twin["model"])
-
-
-def model_probe(model_cfg, train_cfg, timesteps: int, features: int, x: np.ndarray, y: np.ndarray,
-                layer_index: int = 0) -> CachedProbe:
-    """The cached probe for models that `build_model(model_cfg, train_cfg, timesteps, features)` makes."""
-    return CachedProbe(x, y, (model_cfg, timesteps, features),
-                       lambda: build_model(model_cfg, train_cfg, timesteps, features), layer_index)
-
-
-_TWINS: "OrderedDict[tuple, dict]" = OrderedDict()
+_TWINS: "OrderedDict[str, _Twin]" = OrderedDict()
 _TWINS_LOCK = threading.Lock()
-MAX_TWINS = 8  # least recently used twins beyond this are dropped
+MAX_TWINS = 12  # least recently used twins beyond this are dropped
 
 
 def forget_cached_probes() -> None:
@@ -198,16 +173,95 @@ def forget_cached_probes() -> None:
         _TWINS.clear()
 
 
-def _twin(key: tuple, make_model: Callable[[], keras.Model], layer_index: int) -> dict:
+def _twin_for(model: keras.Model, layer_index: int) -> _Twin:
+    """The float64 twin of `model`'s architecture with its traced probe, built once per process."""
+    config = model.get_config()
+    key = json.dumps([_signature(config), layer_index, type(model).__name__], sort_keys=True, default=str)
     with _TWINS_LOCK:
         twin = _TWINS.get(key)
         if twin is None:
-            twin = {"model": make_model(), "probe": GradientProbe(None, None, layer_index), "lock": threading.Lock()}
+            twin_model = float64_twin(model)
+            twin = _Twin(twin_model, _probe_fn(twin_model, keras.losses.get(model.loss), layer_index))
             _TWINS[key] = twin
             while len(_TWINS) > MAX_TWINS:
                 _TWINS.popitem(last=False)
         _TWINS.move_to_end(key)
         return twin
+
+
+def _probe_fn(model: keras.Model, loss_fn, target: int):
+    """A traced (x, y) → (∂L/∂h_t forward, backward) for recurrent layer `target` of `model`."""
+    units = _units(recurrent_layers(model)[target])
+    dtype = "float64"
+
+    @tf.function(reduce_retracing=True)
+    def probe(x, y):
+        shape = (tf.shape(x)[0], tf.shape(x)[1], units)
+        eps_f, eps_b = tf.zeros(shape, dtype), tf.zeros(shape, dtype)
+        with tf.GradientTape() as tape:
+            tape.watch([eps_f, eps_b])
+
+            def on_rnn(i, lyr, seq, mask):
+                if i == target:
+                    return _perturbed_layer(lyr, seq, mask, eps_f, eps_b)
+                return lyr(seq, mask=mask, training=False)
+
+            y_pred = _run(model, x, on_rnn)
+            loss = tf.reduce_mean(loss_fn(tf.cast(y, y_pred.dtype), y_pred))
+        return tape.gradient(loss, [eps_f, eps_b], unconnected_gradients="zero")
+
+    return probe
+
+
+@dataclass
+class GradientProbe:
+    """‖∂L/∂h_t‖ for one recurrent layer over a fixed batch; call it after every epoch.
+
+    Returns a float64 array of shape (T,): the norm over batch and units of the gradient of
+    the batch-mean loss w.r.t. the hidden state at t (both directions for a bidirectional
+    layer). It runs on a float64 twin of the model (weights copied in), so a gradient that
+    fades to 1e-300 is measured, not flushed to 0 as float32 would at ~1e-38; only values below
+    float64's range (~1e-308) come back as 0. The twin is built and traced once per
+    architecture per process and shared by every model of that architecture.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    layer_index: int = 0
+
+    def __call__(self, model: keras.Model) -> np.ndarray:
+        return _scaled_norms(*self.gradients(model))
+
+    def gradients(self, model: keras.Model) -> tuple[np.ndarray, np.ndarray]:
+        """The full ∂L/∂h_t in float64, shape (batch, T, units), forward and backward direction (zeros if none)."""
+        twin = _twin_for(model, self.layer_index)
+        x = np.asarray(self.x)
+        x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float64)
+        with twin.lock:
+            twin.model.set_weights([np.asarray(w, dtype=np.float64) if np.issubdtype(np.asarray(w).dtype, np.floating)
+                                    else w for w in model.get_weights()])
+            g_f, g_b = twin.fn(tf.constant(x), tf.constant(np.asarray(self.y, dtype=np.float64)))
+            return g_f.numpy(), g_b.numpy()
+
+
+class CachedProbe(GradientProbe):
+    """A `GradientProbe` whose twin is built (and traced, with `trace=True`) now, outside any training run.
+
+    Every `GradientProbe` shares one float64 twin per architecture; building it here, before a
+    seeded run starts, keeps the first probe call of a fresh run from waiting for a build.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, key: tuple, make_model: Callable[[], keras.Model],
+                 layer_index: int = 0):
+        super().__init__(x, y, layer_index)
+        self._twin = _twin_for(make_model(), layer_index)
+
+
+def model_probe(model_cfg, train_cfg, timesteps: int, features: int, x: np.ndarray, y: np.ndarray,
+                layer_index: int = 0) -> CachedProbe:
+    """The probe for models that `build_model(model_cfg, train_cfg, timesteps, features)` makes, twin ready."""
+    return CachedProbe(x, y, (model_cfg, timesteps, features),
+                       lambda: build_model(model_cfg, train_cfg, timesteps, features), layer_index)
 
 
 def grad_norms_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray,
@@ -245,13 +299,17 @@ def memory_horizon(norms: np.ndarray, threshold: float = 1e-3) -> int:
 
 
 def decay_per_step(norms: np.ndarray) -> float:
-    """Geometric mean factor by which ‖∂L/∂h_t‖ changes per step back in time (<1 vanishes)."""
+    """Geometric mean factor by which ‖∂L/∂h_t‖ changes per step back in time (<1 vanishes).
+
+    A least-squares line through log ‖∂L/∂h_t‖ over every step. A step whose gradient left
+    float64's range (returned as 0) counts at the range's floor (~2.2e-308), so the factor is then
+    an upper bound: the gradient fades at least that fast.
+    """
     norms = np.asarray(norms, dtype=np.float64)
-    good = norms > 0
-    if good.sum() < 2:
+    if norms.size < 2 or not np.all(np.isfinite(norms)) or norms.max() <= 0:
         return float("nan")
-    t = np.flatnonzero(good)
-    slope = np.polyfit(t, np.log(norms[good]), 1)[0]
+    logs = np.log(np.maximum(norms, np.finfo(np.float64).tiny))
+    slope = np.polyfit(np.arange(norms.size), logs, 1)[0]
     return float(np.exp(-slope))
 
 

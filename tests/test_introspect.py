@@ -163,3 +163,142 @@ def test_pooled_readout_gives_early_steps_a_direct_path_to_the_loss():
         np.testing.assert_allclose(perturbed_output(model, x), model.predict(x, verbose=0), atol=1e-6)
         ratios[readout] = norms[0] / norms[-1]
     assert ratios["last"] < 1e-6 < 1e-2 < ratios["mean"]
+
+
+# ---------------------------------------------------------------- float64: nothing lost to underflow
+
+def _reference_log10_norms(model, x, y):
+    """log10 ‖∂L/∂h_t‖ of a last-state SimpleRNN + Dense + MSE, by hand in numpy float64.
+
+    Independent of TensorFlow's autodiff: the backward recursion ∂L/∂h_{t−1} = (∂L/∂h_t ⊙ (1 − h_t²)) Rᵀ
+    renormalised every step (the scale kept as a logarithm), so it is exact far below 1e-308.
+    """
+    cell = recurrent_layers(model)[0].cell
+    k, r, b = (np.asarray(v.numpy(), np.float64) for v in (cell.kernel, cell.recurrent_kernel, cell.bias))
+    w, c = (np.asarray(v.numpy(), np.float64) for v in model.get_layer("head").weights)
+    x = np.asarray(x, np.float64)
+    hs, h = [], np.zeros((x.shape[0], r.shape[0]))
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ k + h @ r + b)
+        hs.append(h)
+    g = 2.0 / y.size * (h @ w + c - y) @ w.T  # ∂L/∂h_T of the batch-mean squared error
+    log_scale, out = 0.0, np.zeros(x.shape[1])
+    for t in range(x.shape[1] - 1, -1, -1):
+        out[t] = log_scale + np.log10(np.linalg.norm(g))
+        g = (g * (1.0 - hs[t] ** 2)) @ r.T
+        n = np.abs(g).max()
+        g, log_scale = g / n, log_scale + np.log10(n)
+    return out
+
+
+def test_probe_is_float64_and_right_down_to_1e_minus_300_at_T_400():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(16, 400, 1)).astype(np.float32)
+    y = rng.normal(size=(16, 1)).astype(np.float32)
+    model = build_model(ModelConfig(units=16, recurrent_scale=0.15), TrainConfig(seed=5), timesteps=400)
+    norms = GradientProbe(x, y)(model)
+    ref = _reference_log10_norms(model, x, y)
+    assert norms.dtype == np.float64
+    inside = ref >= -300
+    assert (ref[inside] < -38).sum() >= 100  # many steps that float32 could not hold at all
+    assert (~inside).sum() >= 10  # and some that leave even float64's range
+    np.testing.assert_allclose(norms[inside], 10.0 ** ref[inside], rtol=0.01)
+    assert np.all(norms[~inside] < 1.01e-300)  # below the range: tiny or 0, shown as "< 1e-300"
+
+
+def test_decay_and_horizon_use_every_step():
+    norms = 10.0 ** -np.arange(400, dtype=np.float64)[::-1]  # falls ten-fold per step back, to 1e-399
+    norms[norms < 1e-320] = 0.0  # what float64 gives back beyond its range
+    assert 0.1 <= decay_per_step(norms) < 0.2  # the zeros count at float64's floor: an upper bound
+    assert memory_horizon(norms) == 4  # 1, 0.1, 0.01 and 0.001 of the maximum
+    assert decay_per_step(np.array([0.0, 0.0, 1e-5, 1.0])) < 1e-5  # not NaN, not only the last two steps
+
+
+# ---------------------------------------------------------------- beyond the simple case
+
+def _eager_layer_grads(model, x, y, layer_index):
+    """(forward, backward) ∂L/∂(state computed at t) of recurrent layer `layer_index`, by a Python loop.
+
+    Every other layer is called by Keras; the target layer's cell is stepped by hand (masked steps keep
+    the previous state, as Keras does), and the tape differentiates the loss w.r.t. each new state.
+    """
+    from explorer.models import call_layer
+
+    loss_fn = keras.losses.get(model.loss)
+    xs = tf.constant(x)
+    with tf.GradientTape(persistent=True) as tape:
+        h, mask, index, watched = xs, None, 0, {"forward": [], "backward": []}
+        for layer in model.layers[1:]:
+            if isinstance(layer, keras.layers.Embedding):
+                h = layer(h)
+                mask = tf.not_equal(xs, 0) if layer.mask_zero else None
+            elif isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional)):
+                if index == layer_index:
+                    parts = ([("forward", layer.forward_layer), ("backward", layer.backward_layer)]
+                             if isinstance(layer, keras.layers.Bidirectional) else [("forward", layer)])
+                    outs = []
+                    for direction, rnn in parts:
+                        cell = rnn.cell
+                        sizes = cell.state_size if isinstance(cell.state_size, list) else [cell.state_size]
+                        states = [tf.zeros((h.shape[0], s)) for s in sizes]
+                        order = range(h.shape[1] - 1, -1, -1) if rnn.go_backwards else range(h.shape[1])
+                        seq = [None] * h.shape[1]
+                        for t in order:
+                            _, new = cell(h[:, t], states if len(states) > 1 else states[0], training=False)
+                            new = list(new) if isinstance(new, (list, tuple)) else [new]
+                            watched[direction].append((t, new[0]))
+                            keep = tf.ones((h.shape[0], 1), bool) if mask is None else mask[:, t, None]
+                            states = [tf.where(keep, n, o) for n, o in zip(new, states)]
+                            seq[t] = states[0]
+                        outs.append(tf.stack(seq, axis=1) if rnn.return_sequences else states[0])
+                    h = tf.concat(outs, axis=-1)
+                else:
+                    h = layer(h, mask=mask, training=False)
+                index += 1
+                if not layer.return_sequences:
+                    mask = None
+            else:
+                h, mask = call_layer(layer, h, mask)
+        loss = tf.reduce_mean(loss_fn(tf.constant(y), h))
+    out = {}
+    for direction, pairs in watched.items():
+        g = np.zeros((x.shape[0], x.shape[1], _units_of(model, layer_index)))
+        for t, state in pairs:
+            grad = tape.gradient(loss, state)
+            if grad is not None:
+                g[:, t] = grad.numpy()
+        out[direction] = g
+    return out["forward"], out["backward"]
+
+
+def _units_of(model, layer_index):
+    layer = recurrent_layers(model)[layer_index]
+    return (layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer).cell.units
+
+
+@pytest.mark.parametrize("case", ["stacked second layer", "bidirectional", "masked bidirectional text"])
+def test_probe_matches_autodiff_beyond_the_simple_case(case):
+    if case == "stacked second layer":
+        model = build_model(ModelConfig(cell="LSTM", units=4, layers=2), TrainConfig(seed=2), timesteps=7)
+        x, y, layer = X, Y, 1
+    elif case == "bidirectional":
+        model = build_model(ModelConfig(cell="GRU", units=4, bidirectional=True), TrainConfig(seed=2), timesteps=7)
+        x, y, layer = X, Y, 0
+    else:
+        cfg = ModelConfig(cell="LSTM", units=4, vocab_size=30, embedding_dim=3, mask_zero=True, head="binary",
+                          bidirectional=True, layers=2, readout="mean")
+        model = build_model(cfg, TrainConfig(seed=2), timesteps=9)
+        x = RNG.integers(1, 30, size=(3, 9))
+        x[0, :4] = 0
+        x[1, :2] = 0  # front padding of different lengths
+        y, layer = np.array([[1.0], [0.0], [1.0]], np.float32), 0
+    ref_f, ref_b = _eager_layer_grads(model, x, y, layer)
+    g_f, g_b = GradientProbe(x, y, layer_index=layer).gradients(model)
+    scale = max(np.abs(ref_f).max(), np.abs(ref_b).max())
+    np.testing.assert_allclose(g_f, ref_f, rtol=1e-4, atol=1e-6 * scale)
+    np.testing.assert_allclose(g_b, ref_b, rtol=1e-4, atol=1e-6 * scale)
+    assert np.abs(g_f).max() > 0
+    if case != "stacked second layer":
+        assert np.abs(g_b).max() > 0
+    if case.startswith("masked"):
+        assert not g_f[0, :4].any() and not g_b[0, :4].any() and g_f[0, 4:].any()

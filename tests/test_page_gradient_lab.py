@@ -8,6 +8,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from explorer.gradlab import CLIPPED
 
 PAGE = str(ROOT / "pages/gradient_lab.py")
 TINY = {"gl_task": "first_value", "gl_T": "12", "gl_units": "4", "gl_samples": "64", "gl_epochs": "2"}
@@ -40,8 +41,14 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     table = at.dataframe[0].value
     assert list(table.index) == ["SimpleRNN", "LSTM", "GRU"] and set(table["status"]) == {"finished"}
     assert _chart_types(at).count("heatmap") == 3
+    heat = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t.get("type") == "heatmap"]
+    assert len({(t["zmin"], t["zmax"]) for t in heat}) == 1  # one colour scale for the three cells
+    assert all("e-" in str(t["customdata"]) or "e+" in str(t["customdata"]) or "." in str(t["customdata"])
+               for t in heat)  # every cell carries its measured value
     assert at.latex and "varphi" in at.latex[0].value
-    assert any("‖∂L/∂h₁‖" in i.value for i in at.info)
+    verdict = " ".join(i.value for i in at.info)
+    assert "At the decisive step (t = 1 of 12)" in verdict  # first_value: the first input decides
+    assert [m.label for m in at.metric].count("Held-out accuracy") == 3
     text = " ".join(m.value for m in at.markdown)
     assert "This run, plain RNN" in text and "This run, LSTM" in text
     assert at.query_params["gl_T"] == ["12"] or at.query_params["gl_T"] == "12"
@@ -55,7 +62,9 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
         assert len(r.max_singular) == 3 and all(s > 0 for s in r.max_singular)
         assert len(r.step_grad_norms) == 2 * 2  # 64 sequences / batch 32, two epochs
         assert r.probe_calls == 3 and 0 < r.probe_seconds < r.train_seconds
-        assert r.metric == "accuracy" and 0 <= r.final_metric <= 1 and r.chance == 0.5
+        assert r.metric == "accuracy" and 0 <= r.final_metric <= 1 and 0.5 <= r.chance < 0.6
+        assert r.history["val_accuracy"][-1] == r.final_metric and 0 <= r.train_metric <= 1
+        assert r.decisive_step == 1 and r.reach == r.probes[-1][0] / r.probes[-1][-1]
         assert len(r.carry) == 2 and np.isfinite(r.decay) and r.gamma == 1.0
     assert np.isfinite(lab.results["SimpleRNN"].spectral_radius[-1])
     assert np.isnan(lab.results["LSTM"].spectral_radius[-1])  # no square W_hh in a gated cell
@@ -77,7 +86,7 @@ def test_divergent_setup_shows_the_plain_message_and_no_traceback():
     assert at.session_state["gl_lab"].results["SimpleRNN"].status == "diverged"
     # The clipping preset keeps the explosion's set-up and only turns clipnorm on.
     at.button(key="gl_preset_clip").click().run()
-    assert at.select_slider(key="gl_w_clipnorm").value == 1.0
+    assert at.select_slider(key="gl_w_clipnorm").value == CLIPPED.clipnorm > 0
     assert at.radio(key="gl_w_activation").value == "relu" and not at.exception
 
 
