@@ -191,8 +191,8 @@ def _twin_for(model: keras.Model, layer_index: int) -> _Twin:
 
 def _probe_fn(model: keras.Model, loss_fn, target: int):
     """A traced (x, y) → (∂L/∂h_t forward, backward) for recurrent layer `target` of `model`."""
-    units = _units(recurrent_layers(model)[target])
-    dtype = "float64"
+    layer = recurrent_layers(model)[target]
+    units, dtype = _units(layer), layer.compute_dtype  # float64 on a twin
 
     @tf.function(reduce_retracing=True)
     def probe(x, y):

@@ -73,7 +73,7 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
 def test_divergent_setup_shows_the_plain_message_and_no_traceback():
     explode = {"gl_task": "adding", "gl_T": "100", "gl_units": "16", "gl_samples": "256", "gl_epochs": "1",
                "gl_optimizer": "sgd", "gl_lr": "0.1", "gl_activation": "relu",
-               "gl_recurrent_init": "identity", "gl_recurrent_scale": "1.05"}
+               "gl_recurrent_init": "identity", "gl_recurrent_scale": "1.05", "gl_clipnorm": "0"}
     at = _page(explode)
     at.multiselect(key="gl_archs").set_value(["SimpleRNN"]).run()
     radius = next(m for m in at.metric if m.label == "Spectral radius ρ(W_hh)")
