@@ -75,8 +75,8 @@ def main(wanted: list[str]) -> int:
                 shot(page, "time_series_inside", "5 · Inside the network")
 
             if "gradient_lab" in wanted:
-                page.goto(f"{server.url}/gradient_lab?gl_T=100&gl_epochs=3&gl_samples=512")
-                click_train(page, "▶ Train side by side", "At the last epoch, ‖∂L/∂h₁‖", 600_000)
+                page.goto(f"{server.url}/gradient_lab")  # the default lesson: lag 100, about a minute
+                click_train(page, "▶ Train side by side", "At the decisive step", 600_000)
                 shot(page, "gradient_lab", "‖∂L/∂h_t‖ over timesteps and epochs")
 
             if "sentiment" in wanted:  # a review that turns from negative to positive: the trajectory shows it

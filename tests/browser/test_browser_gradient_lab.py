@@ -17,7 +17,7 @@ def test_side_by_side_comparison(app_server, page):
     expect(train).to_be_enabled(timeout=60_000)
     wait_idle(page)
     train.click()
-    expect(page.get_by_text("At the last epoch, ‖∂L/∂h₁‖")).to_be_visible(timeout=240_000)
+    expect(page.get_by_text("At the decisive step")).to_be_visible(timeout=240_000)
     wait_idle(page)
     for arch in ("SimpleRNN", "LSTM", "GRU"):
         heat = wait_figure(page, f"{arch}: ‖∂L/∂h_t‖")
