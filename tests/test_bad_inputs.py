@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from explorer.gradlab import LabConfig
 
 TS = str(ROOT / "pages/time_series.py")
 SENT = str(ROOT / "pages/sentiment.py")
@@ -254,7 +255,7 @@ def test_gradient_lab_bad_link_falls_back_to_defaults_and_says_why(params, expec
     warnings = "\n".join(w.value for w in at.warning)
     assert "The link's settings were not usable, so the defaults are shown" in warnings and expected in warnings, warnings
     assert not at.button(key="gl_train").disabled  # the defaults are ready to train
-    assert at.slider(key="gl_w_T").value == 100
+    assert at.slider(key="gl_w_T").value == LabConfig().T
 
 
 GL_TINY = {"gl_T": "20", "gl_units": "8", "gl_epochs": "1", "gl_samples": "64"}
@@ -268,12 +269,12 @@ def test_gradient_lab_no_architecture_selected():
     at.multiselect(key="gl_archs").set_value(["GRU"]).run()
     at.button(key="gl_train").click().run()
     clean(at)
-    assert "At the last epoch" in shown(at) and not at.error, errors(at)
+    assert "At the decisive step" in shown(at) and not at.error, errors(at)
 
 
 def test_gradient_lab_exploding_run_is_called_out():
     at = page(GL, {**GL_TINY, "gl_activation": "relu", "gl_recurrent_init": "identity",
-                   "gl_recurrent_scale": "3.0", "gl_optimizer": "sgd", "gl_lr": "0.3"})
+                   "gl_recurrent_scale": "3.0", "gl_optimizer": "sgd", "gl_lr": "0.3", "gl_clipnorm": "0"})
     at.multiselect(key="gl_archs").set_value(["SimpleRNN"]).run()
     at.button(key="gl_train").click().run()
     clean(at)
