@@ -112,8 +112,8 @@ MESSY_CSVS = {
     "semicolons_decimal_commas": (("datum;kurs\n" + "\n".join(f"x{i};{1000 + i},5" for i in range(80))).encode(),
                                   "Separator: semicolon."),
     "latin1": (("café;prix\n" + "\n".join(f"é{i};{i},25" for i in range(80))).encode("latin-1"),
-               "Text encoding: latin-1."),
-    "utf16": (("close\n" + "\n".join(str(i % 9) for i in range(80))).encode("utf-16"), "Text encoding: utf-16."),
+               "Text encoding: Windows-1252 (Western European)."),
+    "utf16": (("close\n" + "\n".join(str(i % 9) for i in range(80))).encode("utf-16"), "Text encoding: UTF-16."),
     "mixed_date_formats": (_mixed_dates(), "sorted by date"),
     "ragged_lines": (("a,b\n" + "\n".join(f"{i},{i * 2}" + (",9" if i == 5 else "") for i in range(80))).encode(),
                      "malformed line(s)"),
@@ -225,7 +225,8 @@ def test_relu_with_a_large_recurrent_scale_diverges_with_a_clear_message_then_re
 
 def test_divergent_learning_rate_then_a_sane_one():
     at = page(TS, {**TINY_TS, "t_optimizer": "sgd", "t_learning_rate": "1.0", "m_units": "16",
-                   "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2"})
+                   "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2",
+                   "d_target": "level"})
     at.button(key="ts_train").click().run()
     clean(at)
     assert "Training diverged" in errors(at) and "smaller learning rate" in errors(at), errors(at)
