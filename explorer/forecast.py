@@ -124,7 +124,7 @@ def find_period(values: np.ndarray, val_start: int, frequency: Optional[calendar
         p = calendar.choose_period(train, frequency.periods)
         if p is not None:
             others = [q for q in frequency.periods if q != p]
-            text = (f"seasonal period {p} steps ({frequency.name} data repeat every {frequency.describe(p)})"
+            text = (f"seasonal period {p} steps ({frequency.name} data: {p} steps make {frequency.describe(p)})"
                     + (f"; of the calendar's periods ({', '.join(str(q) for q in frequency.periods)}) it is the one "
                        "whose seasonal-naive rule errs least on the training part" if others else ""))
             return Period(p, text)
@@ -239,10 +239,10 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05, facts: Opti
     best = min(base, key=lambda r: r["mse"])
     m, b = model["mse"], best["mse"]
     beats = m < (1 - margin) * b
-    scale = float(np.mean([r["mse"] for r in base if r["name"] == PERSISTENCE] or [b]))
+    scale = max([r["mse"] for r in base if r["name"] == PERSISTENCE] + [m])
     if b <= 1e-12 * max(scale, 1e-300) or b < 1e-300:
         text = (f"The {best['name']} baseline predicts the test part essentially perfectly "
-                f"(MSE {fmt(b, 2, exact_zero=False)}): the series repeats itself exactly, so no model can beat that "
+                f"(MSE {fmt(b, exact_zero=False)}): the series repeats itself exactly, so no model can beat that "
                 f"rule (the {model_name}'s test MSE is {fmt(m)}).")
         return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
     if beats:
@@ -291,9 +291,10 @@ def _explain(best: str, b: float, facts: SeriesFacts) -> str:
         if facts.trend or facts.random_walk:
             return kind + " Try fewer epochs or units, so the model does not learn the noise of the training part."
         return kind + " Try a longer window or more epochs."
-    if best == SEASONAL and facts.period:
-        kind = f"This series repeats every {facts.period} steps, so the value one period ago predicts it well."
-        if facts.window < facts.period:
+    if best == SEASONAL:
+        every = f"every {facts.period} steps" if facts.period else "itself season after season"
+        kind = f"This series repeats {every}, so the value one period ago predicts it well."
+        if facts.period and facts.window < facts.period:
             return kind + (f" The window ({facts.window} steps) is shorter than the period: use a window of at least "
                            f"{facts.period} so the network sees the last season.")
         if level and facts.trend:

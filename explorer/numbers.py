@@ -46,4 +46,6 @@ def times(ratio: float) -> str:
     """A ratio as "1.3×", "58×" or "1,200×"."""
     if not math.isfinite(ratio):
         return "—"
+    if ratio >= 1e6:
+        return fmt(ratio, 2) + "×"
     return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.2g}×"

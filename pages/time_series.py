@@ -36,8 +36,10 @@ RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
 PREFIXES = {"series": "d_", "model": "m_", "train": "t_"}
 CLASSES = {"series": SeriesConfig, "model": ModelConfig, "train": TrainConfig}
 # The seed tutorial's set-up: 500-point sine (with observation noise σ = 0.1), window 10, SimpleRNN(50),
-# batch 32; 40 epochs take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
-DEFAULTS = {"series": SeriesConfig(), "model": ModelConfig(), "train": TrainConfig(epochs=40)}
+# batch 32; 40 epochs take 7–10 s on 2 CPU cores (bench/bench_timeseries.py). Training stops after 5 epochs
+# without a better validation loss and keeps its best epoch: on a random walk a model trained 40 epochs
+# learns the noise of the training part (bench/bench_timeseries.py, per-kind table).
+DEFAULTS = {"series": SeriesConfig(), "model": ModelConfig(), "train": TrainConfig(epochs=40, patience=5)}
 SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
 FORECAST_MAX = 200
 ss = st.session_state
@@ -62,7 +64,7 @@ RANGES = {"d_length": (20, 20000), "d_frequency": (0.001, 0.5), "d_amplitude": (
           "d_seasonality": (0.0, 0.9), "d_jumps": (0.0, 50.0), "d_seed": (0, 10**6), "t_seed": (0, 10**6),
           "d_window": (1, 500), "d_horizon": (1, 50), "d_val_fraction": (0.05, 0.4), "d_test_fraction": (0.05, 0.4),
           "m_units": (1, 512), "m_layers": (1, 4), "m_dropout": (0.0, 0.9), "t_learning_rate": (1e-6, 1.0),
-          "t_batch_size": (1, 4096), "t_epochs": (1, 1000), "t_clipnorm": (0.0, 100.0)}
+          "t_batch_size": (1, 4096), "t_epochs": (1, 1000), "t_clipnorm": (0.0, 100.0), "t_patience": (0, 1000)}
 CHOICES = {"d_source": tuple(SOURCES), "m_cell": C.CELLS, "m_activation": C.ACTIVATIONS,
            "t_optimizer": C.OPTIMIZERS, "d_target": C.SERIES_TARGETS}
 TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
@@ -274,6 +276,9 @@ def _sidebar() -> None:
     c1, c2 = sb.columns(2)
     c1.number_input("Clip norm (0 = off)", 0.0, 100.0, step=0.5, key=_key("t_clipnorm"))
     c2.number_input("Seed", 0, 10**6, step=1, key=_key("t_seed"))
+    sb.number_input("Early stopping: patience in epochs (0 = off)", 0, 1000, step=1, key=_key("t_patience"),
+                    help="Stop after this many epochs without a lower validation loss and keep the best epoch's "
+                         "weights: the number of epochs is chosen on the validation part, never on the test part.")
 
 
 # ---------------------------------------------------------------- training and results
@@ -297,7 +302,8 @@ def _train(data: Data, cfgs: dict) -> None:
     n = len(ss.get(HISTORY_KEY, [])) + 1
     floor = scaled_noise_floor(r.ds, data.noise_var)
     extra = {"ds": r.ds, "dates": data.dates, "label": data.label, "name": f"#{n} {_model_name(m)}",
-             "configs": {p: C.to_dict(c) for p, c in cfgs.items()}, "model_name": _model_name(m),
+             "configs": {**{p: C.to_dict(c) for p, c in cfgs.items()}, "resolved": {"target": r.ds.target}},
+             "model_name": _model_name(m),
              "period": find_period(data.values, r.ds.split.val_start, data.frequency), "noise_var": data.noise_var,
              "loss_floor": floor, "unit": data.unit}
     train_live(RUN_KEY, r.model,
@@ -340,7 +346,7 @@ def _results(run, just_trained: bool = False) -> None:
     elif res.status == "stopped":
         st.warning(res.message or "Stopped early; the model keeps what it learned.", icon="⏹")
     else:
-        st.success(f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s.", icon="✅")
+        st.success(f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s. {res.message}".strip(), icon="✅")
     floor = run.extra.get("loss_floor")
     if res.history and not just_trained:
         fig = charts.loss_curves(res.history, title=f"{run.extra['name']}: loss (scaled units)", log_y=True)
@@ -451,13 +457,15 @@ def _history() -> None:
     rows = []
     for r in runs:
         s, m, t = r.configs["series"], r.configs["model"], r.configs["train"]
-        rows.append({"run": r.name, "status": r.status, "test MSE": r.metrics.get("test MSE"),
-                     "test MAE": r.metrics.get("test MAE"), "best baseline MSE": r.metrics.get("best baseline MSE"),
+        num = {k: fmt(r.metrics[k], exact_zero=False) if k in r.metrics else "—"
+               for k in ("test MSE", "test MAE", "best baseline MSE")}
+        rows.append({"run": r.name, "status": r.status, **num,
                      "beats baseline": bool(r.metrics["beats baseline"]) if "beats baseline" in r.metrics else None,
-                     "data": s["source"], "cell": m["cell"], "units": m["units"], "layers": m["layers"],
+                     "data": s["source"], "predicts": r.configs.get("resolved", {}).get("target", s["target"]),
+                     "cell": m["cell"], "units": m["units"], "layers": m["layers"],
                      "bidirectional": m["bidirectional"], "dropout": m["dropout"], "activation": m["activation"],
                      "window": s["window"], "horizon": s["horizon"], "optimizer": t["optimizer"],
-                     "lr": t["learning_rate"], "batch": t["batch_size"], "clipnorm": t["clipnorm"],
+                     "lr": fmt(t["learning_rate"]), "batch": t["batch_size"], "clipnorm": t["clipnorm"],
                      "epochs": int(r.metrics.get("epochs", 0)), "seconds": round(r.metrics.get("seconds", 0.0), 1)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="ts_history_table")
     if st.button("Clear history", key="ts_clear"):

@@ -145,12 +145,18 @@ def _whole(v: pd.Series) -> bool:
 
 
 def integer_dates(name: str, numbers: pd.Series) -> Optional[TimeAxis]:
-    """A numeric column that is really time: YYYYMMDD, YYYYMM, a year, Excel serial days or epoch seconds."""
+    """A numeric column that is really time: YYYYMMDD(HH(MM)), YYYYMM, a year, spreadsheet days or epoch seconds."""
     v = numbers.dropna()
     if len(v) < 2 or not _whole(v):
         return None
     lo, hi = float(v.min()), float(v.max())
     as_text = numbers.astype("Int64").astype(str)
+    for low, high, form, how in ((100_001_010_000, 299_912_312_359, "%Y%m%d%H%M", "12-digit date and time (YYYYMMDDHHMM)"),
+                                 (1_000_010_100, 2_999_123_123, "%Y%m%d%H", "10-digit date and hour (YYYYMMDDHH)")):
+        if low <= lo and hi <= high:
+            dates = pd.to_datetime(as_text, format=form, errors="coerce")
+            if dates.notna().sum() >= 0.98 * len(v):
+                return TimeAxis(name, dates, (name,), how)
     if 10_000_101 <= lo and hi <= 29_991_231:
         dates = pd.to_datetime(as_text, format="%Y%m%d", errors="coerce")
         if dates.notna().sum() >= 0.98 * len(v):

@@ -20,8 +20,9 @@ INDEX_WORDS = ("id", "index", "idx", "no", "nr", "num", "number", "row", "code",
                "quarter", "qtr", "week", "hour", "minute", "second", "lat", "latitude", "lon", "longitude")
 KEY_WORDS = ("id", "code", "station", "symbol", "ticker", "series", "sensor", "site", "region", "country", "key",
              "no", "nr", "number", "product", "item", "store", "location")
-VALUE_WORDS = ("adj close", "adjusted close", "close", "closing", "price", "value", "values", "obs_value", "y",
-               "last", "settle", "rate", "level", "count", "total", "amount", "temperature", "temp")
+# Names that say "this is the measurement" in exchange and statistics exports; a broader list would
+# pick, say, an unemployment rate over GDP in a macro table only for its name.
+VALUE_WORDS = ("adj close", "adjusted close", "close", "closing price", "price", "value", "obs_value", "y")
 
 
 @dataclass(frozen=True)

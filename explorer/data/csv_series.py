@@ -378,7 +378,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, encoding: Optional[str] 
             notes += date_notes(col, cells, when)
             continue
         distinct = cells[filled].nunique()
-        if 1 <= distinct <= max(1, min(5000, len(cells) // 2)):
+        if 2 <= distinct <= max(2, min(5000, len(cells) // 2)):  # one value throughout labels nothing
             keys.append(col)
     if not numbers:
         if any(_is_missing(raw[c]).all() for c in names):
