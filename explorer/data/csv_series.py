@@ -368,10 +368,12 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, encoding: Optional[str] 
         if not filled.any():
             notes.append(f"Column “{safe_name(col)}” has no values (every cell is empty or missing), so it is not offered.")
             continue
-        parsed = parse_numbers(cells, decimal_comma)
-        if parsed[filled].notna().mean() >= 0.8:
-            numbers[col] = parsed
-            continue
+        sample = calendar.sample(cells[filled])  # a column of dates or names fails fast on a sample
+        if parse_numbers(sample, decimal_comma).notna().mean() >= 0.5:
+            parsed = parse_numbers(cells, decimal_comma)
+            if parsed[filled].notna().mean() >= 0.8:
+                numbers[col] = parsed
+                continue
         when = parse_dates(cells)
         if when[filled].notna().mean() >= 0.8:
             dates[col] = when

@@ -90,3 +90,7 @@ EXAMPLES = {
     "daily random walk (prices)": lambda seed: stock_series(1000, 0.05, 0.25, seed=seed),
     "daily weather": lambda seed: trend_and_season(1460, 12.0, 0.0, 365.25, 9.0, 2.0, seed, ar=0.75),
 }
+# The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
+EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
+                 "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
+                 "daily weather": "D"}
