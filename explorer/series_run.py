@@ -26,6 +26,7 @@ PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is meas
 # two minutes on 2 CPU cores however long the series (bench/bench_timeseries.py measures it).
 MAX_TRAIN_WINDOWS = 10_000
 MAX_VAL_WINDOWS = 4_000
+DEFAULT_EPOCHS = 40
 
 TARGET_WORDS = {LEVEL: "the level", CHANGE: "the change since the previous step"}
 
@@ -57,14 +58,17 @@ class Plan:
     def sampled(self) -> bool:
         return self.train_used < self.train_total or self.val_used < self.val_total
 
-    def describe(self, epochs: int) -> str:
-        """One sentence for the page: what each epoch trains on (said only for a long series)."""
+    def describe(self, epochs: int, default_model: bool = True) -> str:
+        """What each epoch trains on, for the page (said only for a long series), and how long that takes."""
         if not self.sampled:
             return ""
-        return (f"A long series: its training part holds {fmt_int(self.train_total)} windows, so each epoch trains on "
+        text = (f"A long series: its training part holds {fmt_int(self.train_total)} windows, so each epoch trains on "
                 f"{fmt_int(self.train_used)} of them drawn at random (the same ones every epoch) and validates on "
-                f"{fmt_int(self.val_used)} of {fmt_int(self.val_total)} spread evenly; the test part is scored whole. "
-                f"With the default model, {epochs} epochs take under 2 minutes on 2 CPU cores.")
+                f"{fmt_int(self.val_used)} of {fmt_int(self.val_total)} spread evenly; the test part is scored whole.")
+        if default_model and epochs <= DEFAULT_EPOCHS:
+            return text + f" With the default model, {epochs} epochs take under 2 minutes on 2 CPU cores."
+        return text + (" The default model trains in under 2 minutes on 2 CPU cores; this one is larger or trains "
+                       "longer, so it takes more (Stop keeps what it has learned).")
 
 
 def _count(lo: int, hi: int, first: int, horizon: int) -> int:

@@ -133,8 +133,10 @@ def _synthetic(source: str, length: int, frequency: float, amplitude: float, noi
     return synthetic.sine_wave(length, frequency, amplitude, noise, seed)
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the CSV…")
+@st.cache_resource(max_entries=4, show_spinner="Reading the CSV…")
 def _read_csv(file_id: str, _data: bytes, encoding: str | None = None):
+    """The parsed table of one upload (file ids are unique per upload), shared as is: never modified, and a
+    big one is not copied on every rerun as `st.cache_data` would."""
     return read_table(_data, encoding=encoding)
 
 
@@ -348,7 +350,9 @@ def _results(run, just_trained: bool = False) -> None:
     else:
         st.success(f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s. {res.message}".strip(), icon="✅")
     floor = run.extra.get("loss_floor")
-    if res.history and not just_trained:
+    if not res.history:
+        st.info("No loss curve: the run stopped before its first epoch ended.")
+    elif not just_trained:
         fig = charts.loss_curves(res.history, title=f"{run.extra['name']}: loss (scaled units)", log_y=True)
         st.plotly_chart(charts_series.with_noise_floor(fig, floor), width="stretch", key="ts_loss")
     if floor:
@@ -453,7 +457,11 @@ def _history() -> None:
     if not runs:
         return
     st.subheader("6 · Compare runs")
-    st.plotly_chart(charts_series.runs_overlay({r.name: r.history for r in runs}), width="stretch", key="ts_overlay")
+    if any(r.history.get("loss") for r in runs):
+        st.plotly_chart(charts_series.runs_overlay({r.name: r.history for r in runs}), width="stretch",
+                        key="ts_overlay")
+    else:
+        st.info("No curves to compare: every run so far stopped before its first epoch ended.")
     rows = []
     for r in runs:
         s, m, t = r.configs["series"], r.configs["model"], r.configs["train"]
@@ -514,7 +522,8 @@ if data is not None:
                        f"{fmt_int(split.test_start - split.val_start)} · test {fmt_int(split.n - split.test_start)}. "
                        f"Scaling is fitted on the training part only. {plan.choice.reason}")
             if plan.sampled:
-                st.info(plan.describe(cfgs["train"].epochs))
+                default_model = cfgs["model"] == series_model_config(DEFAULTS["model"], s)
+                st.info(plan.describe(cfgs["train"].epochs, default_model))
             ready = True
 
 st.subheader("3 · Train")
