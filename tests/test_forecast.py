@@ -173,3 +173,17 @@ def _zero_model(window: int):
 
     inp = keras.Input((window, 1))
     return keras.Model(inp, keras.layers.Lambda(lambda x: x[:, -1:, 0] * 0.0)(inp))
+
+
+def test_a_change_model_starts_at_the_last_value_rule():
+    """Untrained, the page's change model predicts next = last + the training drift (within a sliver of a step)."""
+    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.data.synthetic import stock_series
+    from explorer.series_run import prepare_run
+
+    values = stock_series(400, seed=5)
+    r = prepare_run(values, SeriesConfig(source="csv", window=8), ModelConfig(units=8), TrainConfig())
+    assert r.ds.target == "change" and r.plan.choice.target == "change"
+    p = F.one_step_predictions(r.model, r.ds)
+    start = values[r.ds.t_test - 1] + r.ds.scaler.mean
+    assert np.max(np.abs(p.pred - start)) < 0.05 * r.ds.scaler.std
