@@ -128,8 +128,8 @@ def find_period(values: np.ndarray, val_start: int, frequency: Optional[calendar
                     + (f"; of the calendar's periods ({', '.join(str(q) for q in frequency.periods)}) it is the one "
                        "whose seasonal-naive rule errs least on the training part" if others else ""))
             return Period(p, text)
-        return Period(None, f"no seasonal-naive baseline: the training part is shorter than two "
-                            f"{frequency.describe(frequency.periods[0])}s")
+        return Period(None, f"no seasonal-naive baseline: the training part is shorter than two seasons of "
+                            f"{frequency.periods[0]} steps ({frequency.describe(frequency.periods[0])})")
     p = seasonal_period(train)
     if p is not None:
         return Period(p, f"seasonal period {p} steps (autocorrelation of the training part)")
@@ -191,7 +191,8 @@ class SeriesFacts:
     window: int = 10
     period: Optional[int] = None
     random_walk: bool = False  # a unit-root test on the training part cannot rule out a random walk
-    trend: bool = False  # the training part drifts, or the test part leaves the range seen in training
+    trend: bool = False  # the training part drifts: its mean change is clearly not 0
+    outside: bool = False  # the test part leaves the range seen in training
     test_variance: float = float("nan")  # variance of the test targets: the error of forecasting their mean
     noise_floor: Optional[float] = None  # σ² of the observation noise, when known: the best any forecast can do
 
@@ -205,7 +206,7 @@ def series_facts(ds: SeriesDataset, period: Optional[int] = None, noise_floor: O
     outside = bool(len(test)) and (test.max() > train.max() + 0.1 * span or test.min() < train.min() - 0.1 * span)
     return SeriesFacts(target=ds.target, window=ds.window, period=period,
                        random_walk=bool(unit_root is not None and not unit_root.random_walk_ruled_out),
-                       trend=stationarity.drift_is_significant(train) or outside,
+                       trend=stationarity.drift_is_significant(train), outside=outside,
                        test_variance=float(np.var(test)) if len(test) else float("nan"), noise_floor=noise_floor)
 
 
@@ -276,19 +277,21 @@ def _explain(best: str, b: float, facts: SeriesFacts) -> str:
         return ("Neither the model nor any rule forecasts the test part much better than its average: the series "
                 "moves like noise around its mean there, which nothing can predict step by step.")
     if best == PERSISTENCE:
-        if facts.trend:
-            kind = ("This series trends: the test part lies beyond the range seen in training, and “next = last” "
-                    "follows it step by step.")
-        elif facts.random_walk:
+        beyond = " Its test part wandered beyond the range seen in training." if facts.outside else ""
+        if facts.random_walk and not facts.trend:
             kind = ("This series behaves like a random walk (prices often do): each value is the last one plus an "
                     "unpredictable step, so “next = last” is about the best any forecast can do, and a tie is the "
-                    "honest best.")
+                    "honest best." + beyond)
+        elif facts.trend or facts.outside:
+            kind = ("This series trends: " + ("the test part lies beyond the range seen in training, " if facts.outside
+                                              else "it keeps moving one way, ") + "and “next = last” follows it step by step.")
         else:
             kind = "This series changes slowly from step to step, so the last value is a strong forecast."
-        if level and (facts.trend or facts.random_walk):
+        wanders = facts.trend or facts.random_walk or facts.outside
+        if level and wanders:
             return kind + (" Try predicting the change since the previous step (the “Predict” setting): a network "
                            "predicting the level cannot go beyond the values it was trained on.")
-        if facts.trend or facts.random_walk:
+        if wanders:
             return kind + " Try fewer epochs or units, so the model does not learn the noise of the training part."
         return kind + " Try a longer window or more epochs."
     if best == SEASONAL:
@@ -297,7 +300,7 @@ def _explain(best: str, b: float, facts: SeriesFacts) -> str:
         if facts.period and facts.window < facts.period:
             return kind + (f" The window ({facts.window} steps) is shorter than the period: use a window of at least "
                            f"{facts.period} so the network sees the last season.")
-        if level and facts.trend:
+        if level and (facts.trend or facts.outside):
             return kind + " It also trends: try predicting the change since the previous step."
         return kind + " Try more epochs or units."
     return (f"This series is noisy around a slowly moving level, so the average of the last {facts.window} values "

@@ -235,7 +235,9 @@ def _data_section(s: SeriesConfig) -> Data | None:
         return None
     axis = table.axis(None if date_col == "(none)" else date_col)
     time = f"Time: {axis.how} in “{date_col}”." if axis else "No dates: the rows are taken in file order."
-    st.caption((f"{table.value.reason} " if value_col == table.value.column else "") + time)
+    st.caption((f"{table.value.reason} " if value_col == table.value.column else "") + f"{time} {series.report[-1]}")
+    if series.changes:
+        st.caption("What was done to the data: " + " ".join(series.changes))
     with st.expander("What was read from the file", expanded=False):
         st.text("\n".join(series.report))
         if table.encoding in text_encoding.LEGACY:
@@ -443,6 +445,8 @@ def _downloads(run, ev) -> None:
     if ev is not None:
         p, dates = ev.predictions, run.extra["dates"]
         frame = pd.DataFrame({"t": p.t, "truth": p.truth, run.extra["model_name"]: p.pred, **ev.baselines})
+        if run.extra.get("unit"):  # values rescaled by a power of ten: say so in every header
+            frame.columns = ["t", *(f"{c}{run.extra['unit']}" for c in frame.columns[1:])]
         if dates is not None:
             frame.insert(1, "date", dates[p.t])
         c2.download_button("Predictions (.csv)", frame.to_csv(index=False), file_name="predictions.csv",

@@ -107,13 +107,14 @@ def _rows(model, **baselines):
 
 
 def test_a_lost_verdict_says_which_kind_of_series_and_what_to_try():
-    trend = F.SeriesFacts(target="level", window=10, trend=True, test_variance=100.0)
+    trend = F.SeriesFacts(target="level", window=10, trend=True, outside=True, test_variance=100.0)
     v = F.verdict(_rows(30.0, last_value=1.0, moving_average=9.0), "RNN", facts=trend)
     assert not v.beats and "30× larger" in v.text and "This series trends" in v.text
     assert "predicting the change since the previous step" in v.text and "unpredictable" not in v.text
-    walk = F.SeriesFacts(target="change", window=10, random_walk=True, test_variance=100.0)
+    walk = F.SeriesFacts(target="change", window=10, random_walk=True, outside=True, test_variance=100.0)
     v = F.verdict(_rows(1.02, last_value=1.0), "RNN", facts=walk)
     assert "within 5%" in v.text and "random walk" in v.text and "tie is the honest best" in v.text
+    assert "wandered beyond the range seen in training" in v.text
     assert "fewer epochs or units" in v.text
     season = F.SeriesFacts(target="level", window=10, period=52, test_variance=100.0)
     v = F.verdict(_rows(5.0, last_value=3.0, seasonal_naive=1.0), "RNN", facts=season)

@@ -100,9 +100,18 @@ class CsvSeries:
     missing: int
     frequency: Optional[calendar.Frequency] = None  # inferred from the dates
 
+    @property
+    def changes(self) -> list[str]:
+        """The report lines that say the data were altered or guessed (worth showing, not only filing)."""
+        return [line for line in self.report if any(w in line for w in _CHANGE_WORDS)]
+
 
 NOT_TEXT = ("This file does not look like text (it may be binary or in an unreadable encoding): save it as a CSV "
             "in UTF-8 and upload it again.")
+
+
+_CHANGE_WORDS = ("dropped", "filled", "averaged", "sorted", "skipped", "removed", "a guess", "inserted", "read month first",
+                 "read day first", "different formats", "cannot be read for sure")
 
 
 def _decode(data: bytes, encoding: Optional[str] = None) -> text_encoding.Decoded:
@@ -274,7 +283,8 @@ def _unique_names(names: list[str]) -> list[str]:
 
 def _too_big(text: str, sample: list[str], sep: str, max_rows: int, max_columns: int) -> None:
     """Refuse a file over the row or column limit before pandas parses it (counting lines is cheap)."""
-    rows = text.count("\n") + (0 if text.endswith("\n") else 1) - 1
+    newline = "\n" if "\n" in text else "\r"  # old Mac files end lines with \r alone
+    rows = text.count(newline) + (0 if text.endswith(newline) else 1) - 1
     if rows > max_rows:
         raise CsvError(f"The file has about {fmt_int(rows)} rows; the limit is {fmt_int(max_rows)}. Upload a shorter "
                        "extract of the series (the most recent rows, for example).")
