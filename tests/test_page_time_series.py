@@ -274,3 +274,14 @@ def test_a_long_file_gets_a_plan_that_samples_its_windows():
     plan = next(i.value for i in at.info if "A long series" in i.value)
     assert "its training part holds 41,994 windows" in plan and "trains on 10,000 of them" in plan
     assert "under 2 minutes" in plan and not at.button(key="ts_train").disabled
+
+
+def test_a_guessed_encoding_is_named_and_can_be_overridden():
+    at = _upload(_page(d_source="csv", **TINY), "gbk.csv", K.encoded("gbk"))
+    _no_problems(at)
+    assert _selected(at, "csv_value_").value == "收盘价"
+    assert "Text encoding: GBK (Simplified Chinese)." in "\n".join(t.value for t in at.text)
+    _selected(at, "csv_enc_").set_value("cp932").run()  # the person says it is Japanese
+    _no_problems(at)
+    assert "Text encoding: Shift-JIS (Japanese)." in "\n".join(t.value for t in at.text)
+    assert "收盘价" not in _selected(at, "csv_value_").options
