@@ -24,8 +24,8 @@ from explorer.numbers import fmt_int
 PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is measured after every epoch
 # Sized so the page's default model (SimpleRNN(50), window 10, batch 32, 40 epochs) trains in under
 # two minutes on 2 CPU cores however long the series (bench/bench_timeseries.py measures it).
-MAX_TRAIN_WINDOWS = 10_000
-MAX_VAL_WINDOWS = 4_000
+MAX_TRAIN_WINDOWS = 6_000
+MAX_VAL_WINDOWS = 2_000
 DEFAULT_EPOCHS = 40
 
 TARGET_WORDS = {LEVEL: "the level", CHANGE: "the change since the previous step"}

@@ -272,7 +272,7 @@ def test_a_long_file_gets_a_plan_that_samples_its_windows():
     at = _upload(_page(d_source="csv", **TINY), "minutes.csv", K.big_file(60_000))
     _no_problems(at)
     plan = next(i.value for i in at.info if "A long series" in i.value)
-    assert "its training part holds 41,994 windows" in plan and "trains on 10,000 of them" in plan
+    assert "its training part holds 41,994 windows" in plan and "trains on 6,000 of them" in plan
     assert "under 2 minutes" in plan and not at.button(key="ts_train").disabled
 
 
