@@ -66,7 +66,6 @@ class CsvTable:
     axes: list[calendar.TimeAxis] = field(default_factory=list)  # how each entry of `dates` was read
     value: Optional[columns.ValueChoice] = None  # the default value column and why
     wide: Optional[wide.WideLayout] = None  # months (or quarters) as columns
-    encoding_sure: bool = True
 
     @property
     def numeric_columns(self) -> list[str]:
@@ -79,10 +78,6 @@ class CsvTable:
     def key_values(self, column: str) -> list[str]:
         """Distinct values of a key column, most frequent first."""
         return [str(v) for v in self.frame[column].value_counts().index if str(v).strip()]
-
-    @property
-    def encoding_label(self) -> str:
-        return text_encoding.NAMES.get(self.encoding, self.encoding)
 
     def axis(self, label: Optional[str]) -> Optional[calendar.TimeAxis]:
         return next((a for a in self.axes if a.label == label), None)
@@ -411,7 +406,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, encoding: Optional[str] 
                      "right-to-left marks) were removed from names and cells.")
     return CsvTable(frame=raw, numbers=numbers, dates={a.label: a.dates for a in axes}, key_columns=keys,
                     separator=sep, encoding=decoded.encoding, has_header=has_header, notes=notes, axes=axes,
-                    value=columns.choose_value(numbers, time_columns), wide=layout, encoding_sure=decoded.sure)
+                    value=columns.choose_value(numbers, time_columns), wide=layout)
 
 
 def wide_to_long(table: CsvTable) -> CsvTable:
@@ -442,7 +437,7 @@ def wide_to_long(table: CsvTable) -> CsvTable:
                     separator=table.separator, encoding=table.encoding, has_header=table.has_header,
                     notes=[*table.notes, note], axes=axes,
                     value=columns.ValueChoice(name, f"Value column: all the {layout.unit}s of the table, in time order."),
-                    wide=None, encoding_sure=table.encoding_sure)
+                    wide=None)
 
 
 def minimum_length(window: int, horizon: int = 1, val_fraction: float = 0.15,

@@ -118,6 +118,9 @@ def choose_target(values: np.ndarray, val_start: int) -> TargetChoice:
 def drift_is_significant(train: np.ndarray, z: float = 2.5) -> bool:
     """The mean change per step differs from 0 by more than `z` standard errors (a trend, not a drift-less walk)."""
     d = np.diff(np.asarray(train, dtype=np.float64))
-    if len(d) < 10 or not np.std(d):
-        return bool(len(d) and np.mean(d) != 0 and not np.std(d))
-    return abs(float(np.mean(d))) > z * float(np.std(d)) / np.sqrt(len(d))
+    if len(d) == 0:
+        return False
+    sd = float(np.std(d))
+    if sd == 0:
+        return bool(np.mean(d) != 0)  # a straight line
+    return len(d) >= 10 and abs(float(np.mean(d))) > z * sd / np.sqrt(len(d))
