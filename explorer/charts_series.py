@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from explorer import charts
@@ -29,7 +30,7 @@ def _x(t: np.ndarray, dates: Optional[np.ndarray]):
 
 
 def split_preview(values: np.ndarray, split: Split, dates: Optional[np.ndarray] = None,
-                  title: str = "The series and its chronological split") -> go.Figure:
+                  title: str = "The series and its chronological split", y: str = "value") -> go.Figure:
     """The whole series with the train / validation / test parts shaded."""
     t = np.arange(len(values))
     xs = _x(t, dates)
@@ -38,12 +39,12 @@ def split_preview(values: np.ndarray, split: Split, dates: Optional[np.ndarray] 
              (split.test_start, split.n, "test"))
     shade = [(xs[lo], xs[min(hi, split.n - 1)], label) for lo, hi, label in parts if hi > lo]
     return charts.series_lines({"truth": (xs[keep], np.asarray(values)[keep])}, title, x="date" if dates is not None else "t",
-                               shade=shade)
+                               y=y, shade=shade)
 
 
 def predictions_chart(t: np.ndarray, truth: np.ndarray, pred: np.ndarray, name: str,
                       baselines: Mapping[str, np.ndarray] = (), dates: Optional[np.ndarray] = None,
-                      title: str = "One-step-ahead predictions on the test part") -> go.Figure:
+                      title: str = "One-step-ahead predictions on the test part", y: str = "value") -> go.Figure:
     """Truth and the model's one-step predictions; baselines dotted (hidden until clicked)."""
     keep = thin(len(t))
     xs = _x(np.asarray(t)[keep], dates)
@@ -55,19 +56,27 @@ def predictions_chart(t: np.ndarray, truth: np.ndarray, pred: np.ndarray, name: 
     for bname, values in dict(baselines).items():
         fig.add_trace(go.Scatter(x=xs, y=np.asarray(values)[keep], mode="lines", name=bname, visible="legendonly",
                                  line=dict(dash=BASELINE_DASH.get(bname, "dot"), width=1)))
-    return charts._layout(fig, title, "date" if dates is not None else "t", "value")
+    return charts._layout(fig, title, "date" if dates is not None else "t", y)
 
 
 def _future_x(n: int, steps: int, dates: Optional[np.ndarray]):
+    """x values past the end: the calendar's next dates (months stay months), else the median step."""
     if dates is None or len(dates) < 2:
         return np.arange(n, n + steps)
+    recent = pd.DatetimeIndex(dates[-min(len(dates), 50):])
+    try:
+        freq = pd.infer_freq(recent) if len(recent) >= 3 else None
+    except (TypeError, ValueError):
+        freq = None
+    if freq:
+        return pd.date_range(recent[-1], periods=steps + 1, freq=freq)[1:].to_numpy()
     step = np.median(np.diff(dates[-min(len(dates), 50):]))
     return dates[-1] + step * np.arange(1, steps + 1)
 
 
 def forecast_chart(values: np.ndarray, forecast: np.ndarray, name: str,
                    baselines: Mapping[str, np.ndarray] = (), dates: Optional[np.ndarray] = None,
-                   context: int = 200, title: str = "Forecast past the end of the data") -> go.Figure:
+                   context: int = 200, title: str = "Forecast past the end of the data", y: str = "value") -> go.Figure:
     """The last `context` observed values, then the model's autoregressive forecast and baselines."""
     n = len(values)
     lo = max(0, n - context)
@@ -84,7 +93,7 @@ def forecast_chart(values: np.ndarray, forecast: np.ndarray, name: str,
     fig.add_trace(go.Scatter(x=join_x, y=np.concatenate([values[-1:], forecast]), mode="lines",
                              name=f"{name} forecast", line=dict(color=charts.COLORS["pred"], width=2.5)))
     fig.add_vline(x=xs[-1], line_dash="dot", line_color="#888")
-    return charts._layout(fig, title, "date" if dates is not None else "t", "value")
+    return charts._layout(fig, title, "date" if dates is not None else "t", y)
 
 
 def hidden_state_heatmap(h: np.ndarray, title: str = "Hidden state h_t (units × timesteps)") -> go.Figure:
@@ -110,3 +119,16 @@ def runs_overlay(histories: Mapping[str, Mapping[str, Sequence[float]]], metric:
     """One curve per run for `metric` (falls back to the training loss when a run has no validation)."""
     curves = {name: list(h.get(metric) or h.get("loss") or []) for name, h in histories.items()}
     return charts.overlay_curves(curves, title, y=metric, log_y=True)
+
+
+def with_noise_floor(fig: go.Figure, floor: Optional[float], label: str = "noise floor σ² (best possible)") -> go.Figure:
+    """A dashed horizontal line at `floor` (nothing when it is unknown): how low the loss can honestly go."""
+    if floor is not None and np.isfinite(floor) and floor > 0:
+        fig.add_hline(y=floor, line_dash="dash", line_color="#2ca02c", annotation_text=label,
+                      annotation_position="bottom right")
+    return fig
+
+
+def probes_show_something(probes: Sequence[np.ndarray]) -> bool:
+    """Whether a ‖∂L/∂h_t‖ heatmap would have any colour: some finite norm above 0."""
+    return any(np.any(np.isfinite(p) & (np.asarray(p) > 0)) for p in probes)

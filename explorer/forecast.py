@@ -12,7 +12,9 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from explorer.data.windows import SeriesDataset
+from explorer.data import calendar, stationarity
+from explorer.data.windows import LEVEL, SeriesDataset
+from explorer.numbers import fmt, times
 
 PERSISTENCE, SEASONAL, MOVING_AVERAGE = "last value", "seasonal naive", "moving average"
 
@@ -37,7 +39,7 @@ def _predict(model, x: np.ndarray, batch: int = 4096) -> np.ndarray:
 def one_step_predictions(model, ds: SeriesDataset, part: str = "test") -> Predictions:
     """The model's next-value prediction for every window of `part` ('train', 'val', 'test')."""
     x, t = getattr(ds, f"x_{part}"), getattr(ds, f"t_{part}")
-    pred = ds.scaler.inverse(_predict(model, x)[:, 0]) if len(x) else np.zeros(0)
+    pred = ds.to_levels(_predict(model, x), t)[:, 0] if len(x) else np.zeros(0)
     return Predictions(t=np.asarray(t), truth=ds.values[np.asarray(t, dtype=int)], pred=pred)
 
 
@@ -49,7 +51,7 @@ def autoregressive_forecast(model, ds: SeriesDataset, steps: int) -> np.ndarray:
     """
     if steps < 1:
         return np.zeros(0)
-    window = list(ds.scaler.transform(ds.values[-ds.window:]))
+    window = list(ds.scaler.transform(ds.modelled[-ds.window:]))
     out: list[float] = []
     while len(out) < steps:
         x = np.asarray(window[-ds.window:], dtype=np.float32)[None, :, None]
@@ -59,16 +61,26 @@ def autoregressive_forecast(model, ds: SeriesDataset, steps: int) -> np.ndarray:
             break
         out.extend(y.tolist())
         window.extend(y.tolist())
-    return ds.scaler.inverse(np.asarray(out[:steps]))
+    return ds.future_levels(np.asarray(out[:steps]))
 
 
 def seasonal_period(values: np.ndarray, min_period: int = 2, max_period: Optional[int] = None,
                     threshold: float = 0.3) -> Optional[int]:
     """The lag of the highest autocorrelation peak (after it first turns negative), or None.
 
-    Returns None for series without a clear cycle (e.g. a random walk, whose
-    autocorrelation only decays) or when the peak is below `threshold`.
+    A trend hides a cycle (the autocorrelation stays positive), so when the series
+    itself shows none, its changes d[t] = v[t] − v[t−1] are searched too. Returns None
+    for series without a clear cycle (e.g. a random walk, whose changes are noise) or
+    when the peak is below `threshold`.
     """
+    found = _acf_peak(values, min_period, max_period, threshold)
+    if found is None:
+        x = np.asarray(values, dtype=np.float64)
+        found = _acf_peak(np.diff(x[np.isfinite(x)]), min_period, max_period, threshold)
+    return found
+
+
+def _acf_peak(values: np.ndarray, min_period: int, max_period: Optional[int], threshold: float) -> Optional[int]:
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -92,6 +104,38 @@ def seasonal_period(values: np.ndarray, min_period: int = 2, max_period: Optiona
         return None
     best = max(peaks, key=lambda k: acf[k])
     return int(best) if acf[best] >= threshold else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The seasonal period used by the seasonal-naive baseline, and where it came from (for the page)."""
+
+    steps: Optional[int]
+    text: str
+
+
+def find_period(values: np.ndarray, val_start: int, frequency: Optional[calendar.Frequency] = None) -> Period:
+    """The seasonal period: from the calendar when the series has dates, else the autocorrelation.
+
+    Only the training part values[:val_start] is looked at.
+    """
+    train = np.asarray(values, dtype=np.float64)[:val_start]
+    if frequency is not None and frequency.periods:
+        p = calendar.choose_period(train, frequency.periods)
+        if p is not None:
+            others = [q for q in frequency.periods if q != p]
+            text = (f"seasonal period {p} steps ({frequency.name} data: {p} steps make {frequency.describe(p)})"
+                    + (f"; of the calendar's periods ({', '.join(str(q) for q in frequency.periods)}) it is the one "
+                       "whose seasonal-naive rule errs least on the training part" if others else ""))
+            return Period(p, text)
+        return Period(None, f"no seasonal-naive baseline: the training part is shorter than two seasons of "
+                            f"{frequency.periods[0]} steps ({frequency.describe(frequency.periods[0])})")
+    p = seasonal_period(train)
+    if p is not None:
+        return Period(p, f"seasonal period {p} steps (autocorrelation of the training part)")
+    if frequency is not None and frequency.name == "yearly":
+        return Period(None, "yearly data have no seasonal period, so no seasonal-naive baseline")
+    return Period(None, "no clear seasonal period in the training part, so no seasonal-naive baseline")
 
 
 def baseline_predictions(values: np.ndarray, t: np.ndarray, window: int,
@@ -139,8 +183,31 @@ def metrics_table(truth: np.ndarray, preds: Mapping[str, np.ndarray]) -> list[di
     return [{"name": name, "mse": mse(truth, p), "mae": mae(truth, p)} for name, p in preds.items()]
 
 
-def _times(ratio: float) -> str:
-    return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
+@dataclass(frozen=True)
+class SeriesFacts:
+    """What is known about the series, so a verdict can say what kind it is and what to try."""
+
+    target: str = LEVEL  # what the network predicts: the level or the change since the previous step
+    window: int = 10
+    period: Optional[int] = None
+    random_walk: bool = False  # a unit-root test on the training part cannot rule out a random walk
+    trend: bool = False  # the training part drifts: its mean change is clearly not 0
+    outside: bool = False  # the test part leaves the range seen in training
+    test_variance: float = float("nan")  # variance of the test targets: the error of forecasting their mean
+    noise_floor: Optional[float] = None  # σ² of the observation noise, when known: the best any forecast can do
+
+
+def series_facts(ds: SeriesDataset, period: Optional[int] = None, noise_floor: Optional[float] = None) -> SeriesFacts:
+    """Facts for the verdict: the kind of series from its training part, and the spread of the test targets."""
+    train = ds.values[:ds.split.val_start]
+    test = ds.values[ds.t_test] if len(ds.t_test) else np.zeros(0)
+    unit_root = stationarity.adf(train)
+    span = float(np.ptp(train)) if len(train) else 0.0
+    outside = bool(len(test)) and (test.max() > train.max() + 0.1 * span or test.min() < train.min() - 0.1 * span)
+    return SeriesFacts(target=ds.target, window=ds.window, period=period,
+                       random_walk=bool(unit_root is not None and not unit_root.random_walk_ruled_out),
+                       trend=stationarity.drift_is_significant(train), outside=outside,
+                       test_variance=float(np.var(test)) if len(test) else float("nan"), noise_floor=noise_floor)
 
 
 @dataclass(frozen=True)
@@ -154,12 +221,14 @@ class Verdict:
     text: str
 
 
-def verdict(rows: list[dict], model_name: str, margin: float = 0.05) -> Verdict:
+def verdict(rows: list[dict], model_name: str, margin: float = 0.05, facts: Optional[SeriesFacts] = None) -> Verdict:
     """Compare the model's test MSE with the best baseline's; 'beats' needs a `margin` (5%) lead.
 
-    A tie or a loss is said plainly: if a baseline that learns nothing is as good,
-    the network has not learned anything useful beyond it.
+    A tie or a loss is said plainly, with what kind of series makes the baseline strong
+    and what to try (from `facts`): if a rule that learns nothing is as good, the network
+    has not learned anything useful beyond it.
     """
+    facts = facts or SeriesFacts()
     by_name = {r["name"]: r for r in rows}
     model = by_name[model_name]
     base = [r for r in rows if r["name"] != model_name and np.isfinite(r["mse"])]
@@ -171,25 +240,71 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05) -> Verdict:
     best = min(base, key=lambda r: r["mse"])
     m, b = model["mse"], best["mse"]
     beats = m < (1 - margin) * b
-    scale = float(np.mean([r["mse"] for r in base if r["name"] == PERSISTENCE] or [b]))
+    scale = max([r["mse"] for r in base if r["name"] == PERSISTENCE] + [m])
     if b <= 1e-12 * max(scale, 1e-300) or b < 1e-300:
         text = (f"The {best['name']} baseline predicts the test part essentially perfectly "
-                f"(MSE {b:.2g}): the series repeats itself exactly, so no model can beat that rule "
-                f"(the {model_name}'s test MSE is {m:.4g}).")
+                f"(MSE {fmt(b, exact_zero=False)}): the series repeats itself exactly, so no model can beat that "
+                f"rule (the {model_name}'s test MSE is {fmt(m)}).")
         return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
     if beats:
         text = (f"The {model_name} beats the best naive baseline ({best['name']}): its test MSE is "
-                f"{m:.4g} against {b:.4g}, {100 * (1 - m / b):.0f}% lower.")
-    elif m <= b * (1 + margin):
+                f"{fmt(m)} against {fmt(b)}, {100 * (1 - m / b):.0f}% lower.") + _floor(m, facts)
+        return Verdict(True, m, best["name"], b, text)
+    if m <= b * (1 + margin):
         text = (f"The {model_name} does not clearly beat the {best['name']} baseline: their test MSEs "
-                f"are within {100 * margin:.0f}% ({m:.4g} against {b:.4g}), so it has learned little "
+                f"are within {100 * margin:.0f}% ({fmt(m)} against {fmt(b)}), so it has learned little "
                 f"beyond that rule.")
     else:
         text = (f"The {model_name} does NOT beat the {best['name']} baseline: its test MSE is "
-                f"{_times(m / b)} larger ({m:.4g} against {b:.4g}). A rule that learns nothing forecasts "
-                f"this series better; train longer, change the set-up, or accept that the series "
-                f"may be close to unpredictable.")
-    return Verdict(beats, m, best["name"], b, text + ("" if beats else _also_beats(by_name, best["name"], m, margin)))
+                f"{times(m / b)} larger ({fmt(m)} against {fmt(b)}).")
+    text += " " + _explain(best["name"], b, facts)
+    return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
+
+
+def _floor(m: float, facts: SeriesFacts) -> str:
+    f = facts.noise_floor
+    if not f or not np.isfinite(f):
+        return ""
+    if m <= f:
+        return f" That is at the noise floor σ² = {fmt(f)}, the best any forecast can do."
+    return f" The noise floor σ² is {fmt(f)} (the best any forecast can do): the model's error is {times(m / f)} that."
+
+
+def _explain(best: str, b: float, facts: SeriesFacts) -> str:
+    """What kind of series lets the `best` rule win, and what to try; never 'unpredictable' when a rule predicts well."""
+    level = facts.target == LEVEL
+    if np.isfinite(facts.test_variance) and facts.test_variance > 0 and b > 0.9 * facts.test_variance:
+        return ("Neither the model nor any rule forecasts the test part much better than its average: the series "
+                "moves like noise around its mean there, which nothing can predict step by step.")
+    if best == PERSISTENCE:
+        beyond = " Its test part wandered beyond the range seen in training." if facts.outside else ""
+        if facts.random_walk and not facts.trend:
+            kind = ("This series behaves like a random walk (prices often do): each value is the last one plus an "
+                    "unpredictable step, so “next = last” is about the best any forecast can do, and a tie is the "
+                    "honest best." + beyond)
+        elif facts.trend or facts.outside:
+            kind = ("This series trends: " + ("the test part lies beyond the range seen in training, " if facts.outside
+                                              else "it keeps moving one way, ") + "and “next = last” follows it step by step.")
+        else:
+            kind = "This series changes slowly from step to step, so the last value is a strong forecast."
+        wanders = facts.trend or facts.random_walk or facts.outside
+        if level and wanders:
+            return kind + (" Try predicting the change since the previous step (the “Predict” setting): a network "
+                           "predicting the level cannot go beyond the values it was trained on.")
+        if wanders:
+            return kind + " Try fewer epochs or units, so the model does not learn the noise of the training part."
+        return kind + " Try a longer window or more epochs."
+    if best == SEASONAL:
+        every = f"every {facts.period} steps" if facts.period else "itself season after season"
+        kind = f"This series repeats {every}, so the value one period ago predicts it well."
+        if facts.period and facts.window < facts.period:
+            return kind + (f" The window ({facts.window} steps) is shorter than the period: use a window of at least "
+                           f"{facts.period} so the network sees the last season.")
+        if level and (facts.trend or facts.outside):
+            return kind + " It also trends: try predicting the change since the previous step."
+        return kind + " Try more epochs or units."
+    return (f"This series is noisy around a slowly moving level, so the average of the last {facts.window} values "
+            "predicts it well. Try fewer units, dropout or fewer epochs, so the model does not learn the noise.")
 
 
 def _also_beats(by_name: dict, best: str, m: float, margin: float) -> str:
@@ -198,7 +313,7 @@ def _also_beats(by_name: dict, best: str, m: float, margin: float) -> str:
     if best == PERSISTENCE or last is None or not np.isfinite(last["mse"]):
         return ""
     if m < (1 - margin) * last["mse"]:
-        return f" It does beat the last-value baseline (MSE {last['mse']:.4g})."
+        return f" It does beat the last-value baseline (MSE {fmt(last['mse'])})."
     return ""
 
 
@@ -213,21 +328,35 @@ class Evaluation:
     period: Optional[int]
     forecast: np.ndarray
     forecast_baselines: dict[str, np.ndarray]
+    facts: Optional[SeriesFacts] = None
 
 
 def evaluate(model, ds: SeriesDataset, model_name: str, steps: int,
-             period: Optional[int] = None) -> Evaluation:
+             period: Optional[int] = None, noise_floor: Optional[float] = None) -> Evaluation:
     """Predict the test part, score the model against the baselines, and forecast `steps` ahead.
 
-    The seasonal period is estimated on the training part only, unless given.
+    The seasonal period is estimated on the training part only, unless given;
+    `noise_floor` (σ², when known) is quoted by the verdict.
     """
     preds = one_step_predictions(model, ds, "test")
     if period is None:
         period = seasonal_period(ds.values[:ds.split.val_start])
     baselines = baseline_predictions(ds.values, preds.t, ds.window, period)
     rows = metrics_table(preds.truth, {model_name: preds.pred, **baselines})
+    facts = series_facts(ds, period, noise_floor)
     return Evaluation(
-        predictions=preds, baselines=baselines, rows=rows, verdict=verdict(rows, model_name),
+        predictions=preds, baselines=baselines, rows=rows, verdict=verdict(rows, model_name, facts=facts),
         period=period, forecast=autoregressive_forecast(model, ds, steps),
-        forecast_baselines=baseline_forecast(ds.values, steps, ds.window, period),
+        forecast_baselines=baseline_forecast(ds.values, steps, ds.window, period), facts=facts,
     )
+
+
+def scaled_noise_floor(ds: SeriesDataset, noise_var: Optional[float]) -> Optional[float]:
+    """σ² in the units of the training loss (the model's scaled targets), for a line on the loss chart.
+
+    One step ahead, a change model's error equals the level's error, so the same σ² holds;
+    with several outputs only a level model's floor is known.
+    """
+    if not noise_var or (ds.horizon > 1 and ds.target != LEVEL):
+        return None
+    return float(noise_var) / ds.scaler.std ** 2

@@ -1,8 +1,12 @@
-"""One time-series run as the page sets it up: windows, model and gradient probe from the configs.
+"""One time-series run as the page sets it up: target, plan, windows, model and gradient probe.
 
 Shared by the time-series page, the app's start-up warm-up and the benchmarks, so the
 warm-up traces exactly the probe the page's default run will use, and the benchmarks
 time exactly what the page does.
+
+The plan keeps a run short whatever the length of the series: a long series trains on
+a random sample of its windows (the same every epoch) and checks validation on an even
+spread of its validation windows; the test part is always scored whole.
 """
 from __future__ import annotations
 
@@ -13,14 +17,87 @@ from typing import Optional
 import numpy as np
 
 from explorer.config import ModelConfig, SeriesConfig, TrainConfig
-from explorer.data.windows import SeriesDataset, prepare_series
+from explorer.data.stationarity import TargetChoice, choose_target
+from explorer.data.windows import CHANGE, LEVEL, SeriesDataset, chronological_split, first_target, prepare_series
+from explorer.numbers import fmt_int
 
 PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is measured after every epoch
+# Sized so the page's default model (SimpleRNN(50), window 10, batch 32, 40 epochs) trains in under
+# two minutes on 2 CPU cores however long the series (bench/bench_timeseries.py measures it).
+MAX_TRAIN_WINDOWS = 6_000
+MAX_VAL_WINDOWS = 2_000
+DEFAULT_EPOCHS = 40
+
+TARGET_WORDS = {LEVEL: "the level", CHANGE: "the change since the previous step"}
 
 
 def series_model_config(model: ModelConfig, series: SeriesConfig) -> ModelConfig:
     """`model` with what a series needs: a regression head, one output per forecast step, no text front."""
     return dataclasses.replace(model, head="regression", vocab_size=0, outputs=series.horizon)
+
+
+def resolve_target(values: np.ndarray, series: SeriesConfig) -> TargetChoice:
+    """The person's target, or for "auto" the one the training part calls for, with a sentence why."""
+    if series.target in (LEVEL, CHANGE):
+        return TargetChoice(series.target, f"Predicting {TARGET_WORDS[series.target]}, as chosen.", None)
+    split = chronological_split(len(values), series.val_fraction, series.test_fraction)
+    return choose_target(values, split.val_start)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will train on: the target, and how many windows of each part it uses."""
+
+    choice: TargetChoice
+    train_total: int
+    train_used: int
+    val_total: int
+    val_used: int
+
+    @property
+    def sampled(self) -> bool:
+        return self.train_used < self.train_total or self.val_used < self.val_total
+
+    def describe(self, epochs: int, default_model: bool = True) -> str:
+        """What each epoch trains on, for the page (said only for a long series), and how long that takes."""
+        if not self.sampled:
+            return ""
+        text = (f"A long series: its training part holds {fmt_int(self.train_total)} windows, so each epoch trains on "
+                f"{fmt_int(self.train_used)} of them drawn at random (the same ones every epoch) and validates on "
+                f"{fmt_int(self.val_used)} of {fmt_int(self.val_total)} spread evenly; the test part is scored whole.")
+        if default_model and epochs <= DEFAULT_EPOCHS:
+            return text + f" With the default model, {epochs} epochs take under 2 minutes on 2 CPU cores."
+        return text + (" The default model trains in under 2 minutes on 2 CPU cores; this one is larger or trains "
+                       "longer, so it takes more (Stop keeps what it has learned).")
+
+
+def _count(lo: int, hi: int, first: int, horizon: int) -> int:
+    return max(0, hi - horizon + 1 - max(lo, first))
+
+
+def plan_run(values: np.ndarray, series: SeriesConfig) -> Plan:
+    """The target and the sampling of a run on `values`, decided before any window is built."""
+    choice = resolve_target(values, series)
+    split = chronological_split(len(values), series.val_fraction, series.test_fraction)
+    first = first_target(series.window, choice.target)
+    n_train = _count(0, split.val_start, first, series.horizon)
+    n_val = _count(split.val_start, split.test_start, first, series.horizon)
+    return Plan(choice, n_train, min(n_train, MAX_TRAIN_WINDOWS), n_val, min(n_val, MAX_VAL_WINDOWS))
+
+
+HEAD_START_SCALE = 0.01  # chosen on validation: bench/bench_timeseries.py per-kind table
+
+
+def start_near_no_change(model, scale: float = HEAD_START_SCALE) -> None:
+    """Shrink a change model's output layer so that, untrained, it predicts the training part's usual change.
+
+    Its first forecasts are then "next = last + drift", the last-value rule, and training
+    (with early stopping on validation) moves away from it only as far as that helps; on a
+    random walk, where that rule is the best there is, a model starting anywhere else learns noise.
+    """
+    head = model.get_layer("head")
+    kernel, bias = head.get_weights()
+    head.set_weights([kernel * scale, np.zeros_like(bias)])
 
 
 @dataclass
@@ -31,17 +108,23 @@ class SeriesRun:
     model: object  # keras.Model
     probe: object  # explorer.introspect.CachedProbe
     validation: Optional[tuple]
+    plan: Optional[Plan] = None
 
 
 def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, train: TrainConfig) -> SeriesRun:
-    """Window and scale `values`, build a fresh model, and its probe on the first validation windows."""
+    """Plan, window and scale `values`, build a fresh model, and its probe on the first validation windows."""
     from explorer.introspect import model_probe
     from explorer.models import build_model
 
-    ds = prepare_series(values, series.window, series.horizon, series.val_fraction, series.test_fraction)
+    plan = plan_run(values, series)
+    ds = prepare_series(values, series.window, series.horizon, series.val_fraction, series.test_fraction,
+                        target=plan.choice.target, max_train_windows=MAX_TRAIN_WINDOWS,
+                        max_val_windows=MAX_VAL_WINDOWS, seed=train.seed)
     cfg = series_model_config(model, series)
     net = build_model(cfg, train, series.window)
+    if ds.target == CHANGE:
+        start_near_no_change(net)
     xv, yv = (ds.x_val, ds.y_val) if len(ds.x_val) else (ds.x_train, ds.y_train)
     probe = model_probe(cfg, train, series.window, 1, xv[:PROBE_WINDOWS], yv[:PROBE_WINDOWS])
     validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
-    return SeriesRun(ds, net, probe, validation)
+    return SeriesRun(ds, net, probe, validation, plan)

@@ -87,6 +87,11 @@ BAD_CSVS = {
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 10, "does not look like text"),
     "over_50_mb": (b"1\n" * (26 * 2**20), "the limit is 50 MB"),
     "too_short_for_window": (("close\n" + "\n".join(str(i % 7) for i in range(12))).encode(), "Use a longer series"),
+    # Millions of rows under the size cap: refused from a line count, before pandas parses anything.
+    "over_row_limit": (b"v\n" + b"1\n" * 2_000_001, "The file has about 2,000,001 rows; the limit is 2,000,000."),
+    "over_column_limit": ((",".join(f"c{i}" for i in range(501)) + "\n" + ",".join("1" for _ in range(501)) + "\n")
+                          .encode(), "The file has 501 columns; the limit is 500."),
+    "utf16_binary_lookalike": (b"\x00\x01" * 400, "does not look like text"),
 }
 
 
@@ -113,13 +118,20 @@ MESSY_CSVS = {
     "semicolons_decimal_commas": (("datum;kurs\n" + "\n".join(f"x{i};{1000 + i},5" for i in range(80))).encode(),
                                   "Separator: semicolon."),
     "latin1": (("café;prix\n" + "\n".join(f"é{i};{i},25" for i in range(80))).encode("latin-1"),
-               "Text encoding: latin-1."),
-    "utf16": (("close\n" + "\n".join(str(i % 9) for i in range(80))).encode("utf-16"), "Text encoding: utf-16."),
+               "Text encoding: Windows-1252 (Western European)."),
+    "utf16": (("close\n" + "\n".join(str(i % 9) for i in range(80))).encode("utf-16"), "Text encoding: UTF-16."),
     "mixed_date_formats": (_mixed_dates(), "sorted by date"),
     "ragged_lines": (("a,b\n" + "\n".join(f"{i},{i * 2}" + (",9" if i == 5 else "") for i in range(80))).encode(),
                      "malformed line(s)"),
     "infinity": (("close\n" + "\n".join("inf" if i == 40 else str(i % 13) for i in range(80))).encode(),
                  "1 inside the series were filled"),
+    "utf16_without_bom": (("date,close\n" + _rows(60)).encode("utf-16-le"), "Text encoding: UTF-16."),
+    "shift_jis": (("日付,終値\n" + _rows(60)).encode("shift_jis"), "Text encoding: Shift-JIS (Japanese)."),
+    "gbk": (("日期,收盘价\n" + _rows(60)).encode("gbk"), "Text encoding: GBK (Simplified Chinese)."),
+    "zero_width_and_rtl_names": (("\u200bdate,\u202eclose\u202c\n" + _rows(60)).encode(),
+                                 "3 invisible formatting character(s) (zero-width or right-to-left marks) were removed"),
+    "duplicate_timestamps": (("date,close\n" + _rows(60) + "\n" + _rows(60)).encode(),
+                             "60 row(s) repeated an earlier date; the values of each date were averaged"),
 }
 
 
@@ -138,6 +150,55 @@ def test_mixed_day_month_order_is_called_out():
     clean(at)
     text = shown(at).lower()
     assert "format" in text or "ambiguous" in text or "day" in text and "month" in text
+
+
+def test_unicode_minus_signs_are_read_as_negative_numbers():
+    data = ("date,anomaly\n" + "\n".join(f"{dt.date(2024, 1, 1) + dt.timedelta(days=i)},\u2212{i % 7}.5"
+                                         for i in range(60))).encode()
+    at = upload(ts_csv_page(), "minus.csv", data)
+    clean(at)
+    assert not at.error, errors(at)
+    y = at.session_state  # the preview draws the values as read
+    preview = next(el for el in at.get("plotly_chart") if el.key == "ts_preview")
+    import json
+
+    from test_page_time_series import _values
+
+    values = _values(json.loads(preview.proto.spec)["data"][0]["y"])
+    np.testing.assert_allclose(values, -(np.arange(60) % 7 + 0.5))
+    assert y is not None
+
+
+def test_zero_width_and_right_to_left_marks_never_reach_a_column_name():
+    at = upload(ts_csv_page(), "rtl.csv", ("\u200bdate,\u202eclose\u202c\n" + _rows(60)).encode())
+    clean(at)
+    value = next(s for s in at.selectbox if s.key and s.key.startswith("csv_value_"))
+    assert value.options == ["close"] and value.value == "close"
+
+
+def test_a_constant_series_says_why_it_cannot_be_trained_and_the_page_recovers():
+    data = ("date,close\n" + "\n".join(f"{dt.date(2024, 1, 1) + dt.timedelta(days=i)},5" for i in range(60))).encode()
+    at = upload(ts_csv_page(), "constant.csv", data)
+    clean(at)
+    assert not at.error, errors(at)
+    assert "The series is constant: all 60 values are 5." in shown(at), shown(at)[:600]
+    assert at.button(key="ts_train").disabled
+    still_reads_a_good_csv(at)
+
+
+def test_values_near_1e300_train_in_a_unit_that_keeps_every_error_finite():
+    data = ("date,close\n" + "\n".join(f"{dt.date(2024, 1, 1) + dt.timedelta(days=i)},{1 + np.sin(i / 4):.4f}e300"
+                                       for i in range(60))).encode()
+    at = upload(ts_csv_page(), "huge.csv", data)
+    clean(at)
+    assert "so they are shown and modelled in units of 10^300" in shown(at), shown(at)[:600]
+    at.button(key="ts_train").click().run()
+    clean(at)
+    assert not at.error, errors(at)
+    table = next(d.value for d in at.dataframe if "forecast" in d.value.columns)
+    mse = [float(str(c).replace(",", "").replace("< ", "")) for c in table["test MSE"]]
+    assert all(np.isfinite(mse)) and all(0 < m < 10 for m in mse), list(table["test MSE"])
+    assert "Trained 2 epoch(s)" in shown(at)
 
 
 def test_an_all_missing_value_column_is_mentioned():
@@ -226,7 +287,8 @@ def test_relu_with_a_large_recurrent_scale_diverges_with_a_clear_message_then_re
 
 def test_divergent_learning_rate_then_a_sane_one():
     at = page(TS, {**TINY_TS, "t_optimizer": "sgd", "t_learning_rate": "1.0", "m_units": "16",
-                   "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2"})
+                   "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2",
+                   "d_target": "level"})
     at.button(key="ts_train").click().run()
     clean(at)
     assert "Training diverged" in errors(at) and "smaller learning rate" in errors(at), errors(at)

@@ -132,8 +132,9 @@ def test_semicolons_and_decimal_commas():
 
 def test_latin1_and_utf8_bom():
     text = "date;température\n" + "".join(f"2020-01-{d:02d};{d}\n" for d in range(1, 11))
-    table, s = _one(text.encode("latin-1"))
-    assert table.encoding == "latin-1" and table.numeric_columns == ["température"]
+    table, s = _one(text.encode("latin-1"))  # Windows-1252 is Latin-1 with € and curly quotes added
+    assert table.encoding == "cp1252" and table.numeric_columns == ["température"]
+    assert "Text encoding: Windows-1252 (Western European)." in table.notes
     assert len(s.values) == 10
     table, s = _one(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert table.encoding == "utf-8" and table.numeric_columns == ["température"]

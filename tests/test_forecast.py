@@ -99,3 +99,92 @@ def test_a_tiny_trained_rnn_and_its_verdict_agree():
     assert ("beats the best" in ev.verdict.text) == ev.verdict.beats
     assert ev.forecast.shape == (30,) and np.all(np.isfinite(ev.forecast))
     assert np.all(np.abs(ev.forecast) < 5)  # stays on the scale of a unit sine
+
+
+def _rows(model, **baselines):
+    return [{"name": "RNN", "mse": model, "mae": 0.1}] + [{"name": n.replace("_", " "), "mse": v, "mae": 0.1}
+                                                          for n, v in baselines.items()]
+
+
+def test_a_lost_verdict_says_which_kind_of_series_and_what_to_try():
+    trend = F.SeriesFacts(target="level", window=10, trend=True, outside=True, test_variance=100.0)
+    v = F.verdict(_rows(30.0, last_value=1.0, moving_average=9.0), "RNN", facts=trend)
+    assert not v.beats and "30× larger" in v.text and "This series trends" in v.text
+    assert "predicting the change since the previous step" in v.text and "unpredictable" not in v.text
+    walk = F.SeriesFacts(target="change", window=10, random_walk=True, outside=True, test_variance=100.0)
+    v = F.verdict(_rows(1.02, last_value=1.0), "RNN", facts=walk)
+    assert "within 5%" in v.text and "random walk" in v.text and "tie is the honest best" in v.text
+    assert "wandered beyond the range seen in training" in v.text
+    assert "fewer epochs or units" in v.text
+    season = F.SeriesFacts(target="level", window=10, period=52, test_variance=100.0)
+    v = F.verdict(_rows(5.0, last_value=3.0, seasonal_naive=1.0), "RNN", facts=season)
+    assert "repeats every 52 steps" in v.text and "window of at least 52" in v.text
+    noise = F.SeriesFacts(test_variance=1.0)
+    v = F.verdict(_rows(1.5, last_value=2.0, moving_average=1.0), "RNN", facts=noise)
+    assert "moves like noise around its mean" in v.text
+
+
+def test_a_won_verdict_quotes_the_noise_floor():
+    v = F.verdict(_rows(0.013, seasonal_naive=0.02, last_value=0.03), "RNN", facts=F.SeriesFacts(noise_floor=0.01))
+    assert v.beats and "noise floor σ² is 0.01" in v.text and "1.3×" in v.text
+
+
+def test_tiny_and_huge_numbers_are_written_for_people():
+    from explorer.numbers import fmt
+
+    values = np.tile([1.0, 4.0, 2.0, 8.0, 5.0], 30)
+    rows = [{"name": "RNN", "mse": 0.01, "mae": 0.1}, {"name": F.SEASONAL, "mse": 2.1e-30, "mae": 1e-15}]
+    assert "MSE 2.1e-30" in F.verdict(rows, "RNN").text
+    assert [fmt(x) for x in (2.1e-30, 1e-320, 12345.678, 0.012345, 1.5e300, 0.0)] == \
+        ["2.1e-30", "< 1e-300", "12,346", "0.01235", "1.5e+300", "0"]
+    assert fmt(0.0, exact_zero=False) == "< 1e-300" and fmt(float("nan")) == "—"
+    assert len(values) == 150
+
+
+def test_the_seasonal_period_of_a_trending_series_and_from_the_calendar():
+    from explorer.data import calendar
+    from explorer.data.synthetic import EXAMPLES
+
+    co2 = EXAMPLES["weekly trend + yearly cycle"](0)
+    assert F.seasonal_period(co2[:420]) in (51, 52, 53)  # found in the changes: the trend hides it in the levels
+    weekly = calendar.infer_frequency(np.arange("2000-01-01", "2011-01-01", 7, dtype="datetime64[D]"))
+    p = F.find_period(co2, 420, weekly)
+    assert p.steps == 52 and p.text == "seasonal period 52 steps (weekly data: 52 steps make a year)"
+    yearly = calendar.infer_frequency(np.arange("1950", "2000", dtype="datetime64[Y]").astype("datetime64[D]"))
+    assert F.find_period(np.arange(50.0), 35, yearly).steps is None
+
+
+def test_a_change_model_of_a_trend_stays_on_the_trend():
+    """A network that outputs 'no change' (zero) is last value plus the training drift: it follows any trend."""
+    from explorer.data.windows import CHANGE
+
+    values = 50.0 + 2.0 * np.arange(300) + np.random.default_rng(0).normal(0, 0.5, 300)
+    ds = prepare_series(values, window=8, target=CHANGE)
+    zero = _zero_model(8)
+    p = F.one_step_predictions(zero, ds)
+    drift = ds.scaler.mean
+    np.testing.assert_allclose(p.pred, values[ds.t_test - 1] + drift, rtol=1e-6)
+    fc = F.autoregressive_forecast(zero, ds, 20)
+    np.testing.assert_allclose(fc, values[-1] + drift * np.arange(1, 21), rtol=1e-6)
+    assert F.scaled_noise_floor(ds, 0.25) == pytest.approx(0.25 / ds.scaler.std ** 2)
+
+
+def _zero_model(window: int):
+    import keras
+
+    inp = keras.Input((window, 1))
+    return keras.Model(inp, keras.layers.Lambda(lambda x: x[:, -1:, 0] * 0.0)(inp))
+
+
+def test_a_change_model_starts_at_the_last_value_rule():
+    """Untrained, the page's change model predicts next = last + the training drift (within a sliver of a step)."""
+    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.data.synthetic import stock_series
+    from explorer.series_run import prepare_run
+
+    values = stock_series(400, seed=5)
+    r = prepare_run(values, SeriesConfig(source="csv", window=8), ModelConfig(units=8), TrainConfig())
+    assert r.ds.target == "change" and r.plan.choice.target == "change"
+    p = F.one_step_predictions(r.model, r.ds)
+    start = values[r.ds.t_test - 1] + r.ds.scaler.mean
+    assert np.max(np.abs(p.pred - start)) < 0.05 * r.ds.scaler.std

@@ -26,6 +26,11 @@ def _values(v) -> np.ndarray:
     return np.asarray(v, dtype=np.float64)
 
 
+def _numbers(cells) -> np.ndarray:
+    """Numbers as the page prints them for people (1,234 / 2.1e-30 / < 1e-300) back to floats."""
+    return np.array([float(str(c).replace(",", "").replace("< ", "")) for c in cells])
+
+
 def _figures(at) -> dict:
     return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart") if el.key}
 
@@ -54,8 +59,9 @@ def _train_and_check(at, n_epochs=2):
     assert all(np.isfinite(history["loss"])) and min(history["loss"]) > 0
     # Metrics table against the baselines, and an honest verdict either way.
     table = next(d.value for d in at.dataframe if "forecast" in d.value.columns)
-    assert list(table["forecast"])[1] == "last value" and np.all(np.isfinite(table["test MSE"]))
-    assert np.all(table["test MSE"] >= 0) and np.all(table["test MAE"] >= 0)
+    mse, mae = _numbers(table["test MSE"]), _numbers(table["test MAE"])
+    assert list(table["forecast"])[1] == "last value" and np.all(np.isfinite(mse))
+    assert np.all(mse >= 0) and np.all(mae >= 0)
     verdicts = [m.value for m in at.success] + [m.value for m in at.warning]
     assert any("baseline" in v for v in verdicts)
     # Heatmaps: hidden states (units × timesteps) and ‖∂L/∂h_t‖ (timesteps × epochs, 0 = untrained).
@@ -187,3 +193,95 @@ def test_default_train_uses_the_probe_the_apps_warm_up_traced():
     run = at.session_state["ts_run"]
     assert run.result.epochs_done == 1 and len(run.result.probes) == 2
     assert set(introspect._TWINS) == traced  # no new twin: the page's probe was already traced
+
+
+# ---------------------------------------------------------------- the series a person means, through the page
+import csv_kinds as K  # noqa: E402
+
+
+def _upload(at, name: str, data: bytes):
+    return at.file_uploader(key="ts_csv").set_value((name, data, "text/csv")).run()
+
+
+def _selected(at, prefix: str):
+    return next(s for s in at.selectbox if s.key and s.key.startswith(prefix))
+
+
+def _captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_a_macro_table_models_a_value_on_yearly_dates_not_the_year():
+    at = _upload(_page(d_source="csv", **TINY), "macro.csv", K.macro_table())
+    _no_problems(at)
+    assert _selected(at, "csv_value_").value == "gdp_bn" and _selected(at, "csv_date_").value == "year"
+    assert "Left out: “year” (part of the time axis)" in _captions(at) and "Time: years in “year”" in _captions(at)
+    preview = _figures(at)["ts_preview"]
+    assert preview["layout"]["xaxis"]["title"]["text"] == "date"
+    assert str(preview["data"][0]["x"][0]).startswith("1961-01-01")
+
+
+def test_a_wide_month_table_is_read_as_one_series_and_trains_with_a_yearly_season():
+    at = _upload(_page(d_source="csv", **TINY), "wide.csv", K.wide_months())
+    _no_problems(at)
+    assert at.radio(key=next(r.key for r in at.radio if r.key.startswith("csv_wide_"))).value is True
+    run = _train_and_check(at)
+    ev = run.extra["evaluation"]
+    assert len(run.extra["ds"].values) == 474 and ev.period == 12
+    assert "seasonal naive" in {r["name"] for r in ev.rows}
+    assert "seasonal period 12 steps (monthly data: 12 steps make a year)" in _captions(at)
+    # The months as separate columns stay one click away.
+    wide = next(r for r in at.radio if r.key.startswith("csv_wide_"))
+    wide.set_value(False).run()
+    _no_problems(at)
+    assert _selected(at, "csv_value_").value in K.MONTHS
+
+
+def test_a_trending_series_predicts_the_change_and_says_why():
+    at = _upload(_page(d_source="csv", **TINY), "co2.csv", K.weekly_yyyymmdd())
+    _no_problems(at)
+    assert "Predicting the change since the previous step" in _captions(at)
+    run = _train_and_check(at)
+    assert run.extra["ds"].target == "change" and run.extra["evaluation"].period == 52
+    assert at.session_state["ts_history"][-1].configs["resolved"] == {"target": "change"}
+    # The level stays one setting away, and the page says it was chosen.
+    at.selectbox(key="d_target").set_value("level").run()
+    _no_problems(at)
+    assert "Predicting the level, as chosen." in _captions(at)
+
+
+def test_the_default_sine_has_noise_and_a_noise_floor_and_the_noise_free_sine_is_one_click_away():
+    at = _page(t_epochs="2", m_units="4", d_length="200", t_batch_size="32")
+    _no_problems(at)
+    assert at.number_input(key="d_noise").value == pytest.approx(0.1)
+    at.button(key="ts_train").click().run()
+    _no_problems(at)
+    run = at.session_state["ts_run"]
+    assert run.extra["noise_var"] == pytest.approx(0.01)
+    assert run.extra["loss_floor"] == pytest.approx(0.01 / run.extra["ds"].scaler.std ** 2)
+    at.run()  # the next rerun draws the finished loss chart with the floor line
+    shapes = _figures(at)["ts_loss"]["layout"]["shapes"]
+    assert any(sh.get("y0") == pytest.approx(run.extra["loss_floor"]) for sh in shapes)
+    assert "noise floor" in _captions(at)
+    at.button(key="ts_noise_free").click().run()
+    _no_problems(at)
+    assert at.number_input(key="d_noise").value == 0.0 and "d_noise=0.0" in at.code[0].value
+
+
+def test_a_long_file_gets_a_plan_that_samples_its_windows():
+    at = _upload(_page(d_source="csv", **TINY), "minutes.csv", K.big_file(60_000))
+    _no_problems(at)
+    plan = next(i.value for i in at.info if "A long series" in i.value)
+    assert "its training part holds 41,994 windows" in plan and "trains on 6,000 of them" in plan
+    assert "under 2 minutes" in plan and not at.button(key="ts_train").disabled
+
+
+def test_a_guessed_encoding_is_named_and_can_be_overridden():
+    at = _upload(_page(d_source="csv", **TINY), "gbk.csv", K.encoded("gbk"))
+    _no_problems(at)
+    assert _selected(at, "csv_value_").value == "收盘价"
+    assert "Text encoding: GBK (Simplified Chinese)." in "\n".join(t.value for t in at.text)
+    _selected(at, "csv_enc_").set_value("cp932").run()  # the person says it is Japanese
+    _no_problems(at)
+    assert "Text encoding: Shift-JIS (Japanese)." in "\n".join(t.value for t in at.text)
+    assert "收盘价" not in _selected(at, "csv_value_").options

@@ -75,3 +75,66 @@ def test_bad_split_fractions_and_missing_values_are_refused():
         chronological_split(100, 0.6, 0.5)
     with pytest.raises(ValueError, match="missing"):
         prepare_series(np.array([1.0, np.nan] * 50), window=3)
+
+
+def test_a_change_model_reads_and_predicts_changes_and_levels_come_back():
+    from explorer.data.windows import CHANGE
+
+    values = 100.0 + 2.0 * np.arange(60) + np.sin(np.arange(60))
+    ds = prepare_series(values, window=5, target=CHANGE)
+    d = np.diff(values)
+    assert ds.t_train.min() == 6  # five changes need six values
+    np.testing.assert_allclose(ds.scaler.inverse(ds.x_train[0, :, 0]), d[:5], rtol=1e-5)
+    np.testing.assert_allclose(ds.scaler.inverse(ds.y_train[0]), d[5:6], rtol=1e-5)
+    # The scaler saw only the training part's changes.
+    assert ds.scaler.mean == pytest.approx(np.mean(d[:ds.split.val_start - 1]))
+    # Perfect changes give back the exact levels, for every horizon step.
+    ds2 = prepare_series(values, window=5, horizon=3, target=CHANGE)
+    levels = ds2.to_levels(ds2.y_test, ds2.t_test)
+    np.testing.assert_allclose(levels, np.stack([values[t:t + 3] for t in ds2.t_test]), rtol=1e-5)
+    future = ds2.future_levels(ds2.scaler.transform(np.array([1.0, 1.0, -2.0])))
+    np.testing.assert_allclose(future, values[-1] + np.array([1.0, 2.0, 0.0]))
+
+
+def test_a_trend_leaves_the_training_range_of_levels_but_not_of_changes():
+    from explorer.data.windows import CHANGE, LEVEL
+
+    values = 3.0 * np.arange(300) + np.random.default_rng(0).normal(0, 1, 300)
+    level, change = prepare_series(values, 10, target=LEVEL), prepare_series(values, 10, target=CHANGE)
+    assert level.y_test.min() > level.y_train.max() + 0.5  # beyond anything a tanh network was trained on
+    assert change.y_test.max() < change.y_train.max() and change.y_test.min() > change.y_train.min()
+
+
+def test_a_long_series_is_sampled_for_training_and_validation_but_tested_whole():
+    values = np.sin(np.arange(100_000) / 30.0)
+    ds = prepare_series(values, 10, max_train_windows=1000, max_val_windows=300, seed=1)
+    assert len(ds.x_train) == 1000 and ds.n_train_windows == 70_000 - 10
+    assert len(ds.x_val) == 300 and ds.n_val_windows == 15_000
+    assert len(ds.x_test) == 15_000  # the test part is always scored whole
+    assert np.all(np.diff(ds.t_train) > 0) and ds.t_train.max() < ds.split.val_start
+    assert ds.t_val.min() == ds.split.val_start and ds.t_val.max() == ds.split.test_start - 1  # spread evenly
+    np.testing.assert_allclose(ds.scaler.inverse(ds.x_train[:, -1, 0]), values[ds.t_train - 1], atol=1e-5)
+
+
+def test_the_scaler_survives_huge_and_tiny_magnitudes():
+    big = Scaler.fit(np.array([1e300, -2e300, 3e300]))
+    assert np.isfinite(big.mean) and np.isfinite(big.std) and big.std > 1e299
+    tiny = Scaler.fit(np.array([1e-20, 3e-20, 2e-20]))
+    assert tiny.std == pytest.approx(np.std([1e-20, 3e-20, 2e-20]))  # not mistaken for a constant
+
+
+def test_choose_target_from_the_training_part_only():
+    from explorer.data.stationarity import choose_target
+    from explorer.data.synthetic import EXAMPLES
+
+    sine = EXAMPLES["noisy sine"](0)
+    walk = stock_series(800, seed=3)
+    trend = 0.5 * np.arange(400) + np.random.default_rng(1).normal(0, 1, 400)
+    assert choose_target(sine, 350).target == "level" and "rules out a random walk" in choose_target(sine, 350).reason
+    assert choose_target(walk, 560).target == "change" and "random walk" in choose_target(walk, 560).reason
+    assert choose_target(trend, 280).target == "change" and "trends" in choose_target(trend, 280).reason
+    # Only the training part counts: a wild test part does not change the choice.
+    wild = sine.copy()
+    wild[350:] = np.linspace(0, 1e6, 150)
+    assert choose_target(wild, 350) == choose_target(sine, 350)
+    assert choose_target(np.sin(np.arange(300) / 5.0), 210).target == "level"  # noise-free: the test says nothing

@@ -44,10 +44,12 @@ def recover(key: str) -> Optional[LiveRun]:
 
 
 def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metric: str = "loss",
-               extra: Optional[dict] = None, title: str = "Live training") -> LiveRun:
+               extra: Optional[dict] = None, title: str = "Live training",
+               decorate: Optional[Callable[[Any], Any]] = None) -> LiveRun:
     """Call `fit(sink=..., result=...)` while drawing its curves; the run is kept under `key`.
 
-    `fit` is a closure over `explorer.training.train` with the data and config bound.
+    `fit` is a closure over `explorer.training.train` with the data and config bound;
+    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line).
     """
     run = LiveRun(model=model, extra=dict(extra or {}))
     st.session_state[key] = run
@@ -58,7 +60,8 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
     drawn = [0.0, 0]  # when the chart was last drawn, and with how many epochs
 
     def draw() -> None:
-        chart.plotly_chart(charts.loss_curves(run.result.history, title=title, metric=metric), width="stretch")
+        fig = charts.loss_curves(run.result.history, title=title, metric=metric)
+        chart.plotly_chart(decorate(fig) if decorate else fig, width="stretch")
         drawn[:] = [time.perf_counter(), run.result.epochs_done]
 
     told = [0.0]  # when the progress bar was last updated

@@ -1,11 +1,14 @@
 """Turn an uploaded CSV (bytes) into one clean univariate series, saying what was done.
 
-Real exports are messy: unknown separator, decimal commas or thousands separators,
-no header, a date column in some format, several numeric columns, or long format
-(one row per symbol and date). `read_table` parses the bytes and lists the choices
-(date, numeric and key columns); `extract_series` applies the person's choices and
-returns float values plus a plain-language report. Every unusable file raises
-`CsvError` with one sentence that can be shown as is (it never quotes raw cell text).
+Real exports are messy: unknown separator and encoding, decimal commas or thousands
+separators, no header, time written in many forms (see `calendar`), several numeric
+columns of which the first is often the year, long format (one row per symbol and
+date) or wide format (one row per year, one column per month, see `wide`).
+`read_table` checks the limits, parses the bytes and lists the choices (time axes,
+numeric and key columns, the default value column and why); `extract_series` applies
+the person's choices and returns float values on their dates plus a plain-language
+report. Every unusable file raises `CsvError` with one sentence that can be shown as
+is (it never quotes raw cell text).
 """
 from __future__ import annotations
 
@@ -19,7 +22,13 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from explorer.data import calendar, columns, text_encoding, wide
+from explorer.numbers import fmt_int
+
 MAX_BYTES = 50 * 1024 * 1024  # same as server.maxUploadSize in .streamlit/config.toml
+MAX_ROWS = 2_000_000  # data rows: counted before parsing; the default training plan copes with this many
+MAX_COLUMNS = 500
+LIMITS_TEXT = (f"Up to {MAX_BYTES // 2**20} MB, {fmt_int(MAX_ROWS)} rows and {MAX_COLUMNS} columns.")
 SEPARATORS = (",", ";", "\t", "|")
 NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "missing", ".", "inf", "-inf"}
 _SAMPLE_LINES = 200
@@ -28,6 +37,7 @@ _SAMPLE_LINES = 200
 _US = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?([eE][+-]?\d+)?$")
 _EU = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$")
 _STRIP = re.compile(r"[\s\u00a0\u202f'$€£¥%]")
+_MINUS = re.compile("[\u2212\u2012\u2013\u2014\ufe63\uff0d]")  # minus signs and dashes written for "-"
 
 
 class CsvError(ValueError):
@@ -47,12 +57,15 @@ class CsvTable:
 
     frame: pd.DataFrame  # every cell as text, columns named
     numbers: dict[str, pd.Series]  # parsed numeric columns (NaN where a cell is not a number)
-    dates: dict[str, pd.Series]  # parsed date columns (NaT where a cell is not a date)
-    key_columns: list[str]  # text columns with repeated values: long format keys
+    dates: dict[str, pd.Series]  # time axes, best first: label → datetime per row (NaT where unreadable)
+    key_columns: list[str]  # columns with repeated labels: long format keys
     separator: str
     encoding: str
     has_header: bool
     notes: list[str] = field(default_factory=list)
+    axes: list[calendar.TimeAxis] = field(default_factory=list)  # how each entry of `dates` was read
+    value: Optional[columns.ValueChoice] = None  # the default value column and why
+    wide: Optional[wide.WideLayout] = None  # months (or quarters) as columns
 
     @property
     def numeric_columns(self) -> list[str]:
@@ -66,6 +79,9 @@ class CsvTable:
         """Distinct values of a key column, most frequent first."""
         return [str(v) for v in self.frame[column].value_counts().index if str(v).strip()]
 
+    def axis(self, label: Optional[str]) -> Optional[calendar.TimeAxis]:
+        return next((a for a in self.axes if a.label == label), None)
+
 
 @dataclass
 class CsvSeries:
@@ -77,28 +93,27 @@ class CsvSeries:
     report: list[str]
     rows_read: int
     missing: int
+    frequency: Optional[calendar.Frequency] = None  # inferred from the dates
+
+    @property
+    def changes(self) -> list[str]:
+        """The report lines that say the data were altered or guessed (worth showing, not only filing)."""
+        return [line for line in self.report if any(w in line for w in _CHANGE_WORDS)]
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Bytes → text: UTF-16 by its BOM, else UTF-8 (with or without BOM), else Latin-1."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    sample = data[:65536]
-    if b"\x00" in sample:
-        raise CsvError("This file does not look like text (it may be binary or in an unreadable "
-                       "encoding): save it as a CSV in UTF-8 and upload it again.")
+NOT_TEXT = ("This file does not look like text (it may be binary or in an unreadable encoding): save it as a CSV "
+            "in UTF-8 and upload it again.")
+
+
+_CHANGE_WORDS = ("dropped", "filled", "averaged", "sorted", "skipped", "removed", "a guess", "inserted", "read month first",
+                 "read day first", "different formats", "cannot be read for sure")
+
+
+def _decode(data: bytes, encoding: Optional[str] = None) -> text_encoding.Decoded:
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
-    if controls > 0.01 * min(len(text), 65536):
-        raise CsvError("This file does not look like text (it may be binary or in an unreadable "
-                       "encoding): save it as a CSV in UTF-8 and upload it again.")
-    return text, "latin-1"
+        return text_encoding.decode(data, encoding)
+    except text_encoding.NotText:
+        raise CsvError(NOT_TEXT) from None
 
 
 def _sniff(lines: list[str]) -> str:
@@ -118,7 +133,12 @@ def _sniff(lines: list[str]) -> str:
 
 
 def _clean_text(s: pd.Series) -> pd.Series:
-    return s.fillna("").astype(str).str.strip()
+    text = s.fillna("").astype(str).str.strip()
+    odd = ~text.str.isascii()
+    if odd.any():  # full-width digits (１２３) and minus signs written as − or – become plain ASCII
+        text = text.copy()
+        text[odd] = text[odd].str.normalize("NFKC").str.replace(_MINUS, "-", regex=True)
+    return text
 
 
 def _is_missing(s: pd.Series) -> pd.Series:
@@ -150,13 +170,21 @@ def parse_numbers(s: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 
 def parse_dates(s: pd.Series) -> pd.Series:
-    """Text → datetime: tries the inferred format, day-first, ISO 8601, then mixed formats."""
+    """Text → datetime: period labels (2020Q1, 2020M03), else the inferred format, day-first, ISO 8601, mixed.
+
+    A column of times of day (13:00) is not a date by itself: all NaT (see `calendar.composite_axes`).
+    """
     text = _clean_text(s)
     best = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if not text.str.contains(r"\d", regex=True).any():
+    if not text.str.contains(r"\d", regex=True).any() or calendar.is_time_of_day(text):
         return best
+    periods = calendar.period_dates(text)
+    if periods is not None:
+        return periods
     best_n = 0
-    attempts = ({}, {"dayfirst": True}, {"format": "ISO8601"}, {"format": "mixed"})
+    attempts = ({}, {"dayfirst": True}, {"format": "ISO8601"})
+    if len(text) <= 200_000:  # element by element: too slow for a huge column
+        attempts += ({"format": "mixed"},)
     for kwargs in attempts:
         try:
             with warnings.catch_warnings():
@@ -248,18 +276,64 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
-    """Parse uploaded CSV bytes; raise `CsvError` with one sentence when it cannot be used."""
+def _too_big(text: str, sample: list[str], sep: str, max_rows: int, max_columns: int) -> None:
+    """Refuse a file over the row or column limit before pandas parses it (counting lines is cheap)."""
+    newline = "\n" if "\n" in text else "\r"  # old Mac files end lines with \r alone
+    rows = text.count(newline) + (0 if text.endswith(newline) else 1) - 1
+    if rows > max_rows:
+        raise CsvError(f"The file has about {fmt_int(rows)} rows; the limit is {fmt_int(max_rows)}. Upload a shorter "
+                       "extract of the series (the most recent rows, for example).")
+    widest = max((len(row) for row in csv.reader(sample, delimiter=sep)), default=0)
+    if widest > max_columns:
+        raise CsvError(f"The file has {fmt_int(widest)} columns; the limit is {max_columns}. Keep the date and the "
+                       "columns you want to forecast, or put one series per row (long format).")
+
+
+def _numeric_keys(numbers: dict[str, pd.Series], n: int, taken: set) -> list[str]:
+    """Numeric columns that label series rather than measure them: station or product ids that repeat."""
+    out = []
+    for col, v in numbers.items():
+        if col in taken or not calendar.named_like(col, columns.KEY_WORDS):
+            continue
+        x = v.dropna()
+        if len(x) and bool(np.all(x == np.round(x))) and 1 < x.nunique() <= max(1, min(5000, n // 2)):
+            out.append(col)
+    return out
+
+
+def _time_axes(raw: pd.DataFrame, numbers: dict[str, pd.Series], dates: dict[str, pd.Series]) -> list[calendar.TimeAxis]:
+    """Every way to read time from the table, best first: dates as text, as numbers, then made of several columns."""
+    text_axes = [calendar.TimeAxis(c, d, (c,), "dates") for c, d in dates.items()]
+    number_axes = [a for c, v in numbers.items() if (a := calendar.integer_dates(c, v)) is not None]
+    composite = calendar.composite_axes(raw, numbers, dates)
+    # A date + time pair beats its date alone; year + month beats the year or the day alone; a lone year is last.
+    clocked = [a for a in composite if a.how.startswith("date and time")]
+    parts = [a for a in composite if a not in clocked]
+    in_parts = {c for a in parts for c in a.columns}
+    years = [a for a in number_axes if a.how == "years" or a.columns[0] in in_parts]
+    number_axes = [a for a in number_axes if a not in years]
+    return clocked + text_axes + number_axes + parts + years
+
+
+def read_table(data: bytes, max_bytes: int = MAX_BYTES, encoding: Optional[str] = None,
+               max_rows: int = MAX_ROWS, max_columns: int = MAX_COLUMNS) -> CsvTable:
+    """Parse uploaded CSV bytes; raise `CsvError` with one sentence when it cannot be used.
+
+    The size, row and column limits are checked before the table is parsed. `encoding`
+    (a key of `text_encoding.NAMES`) overrides the detected text encoding.
+    """
     if len(data) > max_bytes:
         raise CsvError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB. "
                        "Upload a shorter extract of the series.")
     if not data.strip():
         raise CsvError("The file is empty.")
-    text, encoding = _decode(data)
+    decoded = _decode(data, encoding)
+    text = decoded.text
     lines = [ln for ln in text[:1_000_000].splitlines()[:_SAMPLE_LINES + 50] if ln.strip()]
     if not lines or not text.strip():
         raise CsvError("The file is empty.")
     sep = _sniff(lines[:_SAMPLE_LINES])
+    _too_big(text, lines[:_SAMPLE_LINES], sep, max_rows, max_columns)
     notes = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -270,6 +344,7 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error):
             raise CsvError("The file could not be read as a table: check that it is a CSV with one "
                            "row per line and the same separator throughout.") from None
+    del text
     skipped = sum(str(w.message).count("Skipping line") for w in caught)
     if skipped:
         notes.append(f"{skipped} malformed line(s) with the wrong number of fields were skipped.")
@@ -296,43 +371,90 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES) -> CsvTable:
         cells = raw[col]
         filled = ~_is_missing(cells)
         if not filled.any():
-            notes.append(f"Column “{col}” has no values (every cell is empty or missing), so it is not offered.")
+            notes.append(f"Column “{safe_name(col)}” has no values (every cell is empty or missing), so it is not offered.")
             continue
-        parsed = parse_numbers(cells, decimal_comma)
-        if parsed[filled].notna().mean() >= 0.8:
-            numbers[col] = parsed
-            continue
+        sample = calendar.sample(cells[filled])  # a column of dates or names fails fast on a sample
+        if parse_numbers(sample, decimal_comma).notna().mean() >= 0.5:
+            parsed = parse_numbers(cells, decimal_comma)
+            if parsed[filled].notna().mean() >= 0.8:
+                numbers[col] = parsed
+                continue
         when = parse_dates(cells)
         if when[filled].notna().mean() >= 0.8:
             dates[col] = when
             notes += date_notes(col, cells, when)
             continue
         distinct = cells[filled].nunique()
-        if 1 <= distinct <= max(1, min(5000, len(cells) // 2)):
+        if 2 <= distinct <= max(2, min(5000, len(cells) // 2)):  # one value throughout labels nothing
             keys.append(col)
     if not numbers:
         if any(_is_missing(raw[c]).all() for c in names):
             raise CsvError("The file has no numbers to forecast: its value columns are empty or missing.")
         raise CsvError("The file has no column of numbers to forecast.")
+    axes = _time_axes(raw, numbers, dates)
+    time_columns = {c for a in axes for c in a.columns}
+    keys += _numeric_keys(numbers, len(raw), time_columns)
+    keys = [k for k in keys if k not in time_columns]
+    layout = wide.detect(names, numbers)
     if sep != ",":
         notes.append({";": "Separator: semicolon.", "\t": "Separator: tab.", "|": "Separator: vertical bar."}[sep])
-    if encoding != "utf-8":
-        notes.append(f"Text encoding: {encoding}.")
-    return CsvTable(frame=raw, numbers=numbers, dates=dates, key_columns=keys, separator=sep,
-                    encoding=encoding, has_header=has_header, notes=notes)
+    if decoded.encoding != "utf-8":
+        notes.append(f"Text encoding: {decoded.label}" + ("." if decoded.sure else
+                     " (a guess: if names look garbled, save the file as UTF-8 or pick the encoding)."))
+    if decoded.invisible_removed:
+        notes.append(f"{fmt_int(decoded.invisible_removed)} invisible formatting character(s) (zero-width or "
+                     "right-to-left marks) were removed from names and cells.")
+    return CsvTable(frame=raw, numbers=numbers, dates={a.label: a.dates for a in axes}, key_columns=keys,
+                    separator=sep, encoding=decoded.encoding, has_header=has_header, notes=notes, axes=axes,
+                    value=columns.choose_value(numbers, time_columns), wide=layout)
+
+
+def wide_to_long(table: CsvTable) -> CsvTable:
+    """The wide table (rows × months or quarters) as one long series in time order, dated by each row's year."""
+    layout = table.wide
+    if layout is None:
+        return table
+    keys = tuple(k for k in table.key_columns if k != layout.year_column)
+    cells, values, dates = wide.melt(table.frame, table.numbers, layout, keys)
+    name = f"{'monthly' if layout.per_year == 12 else 'quarterly'} values"
+    frame = cells.copy()
+    frame[name] = values.map(lambda v: "" if np.isnan(v) else f"{v:g}")
+    axes = []
+    if dates is not None:
+        frame.insert(0, "date", dates.dt.strftime("%Y-%m"))
+        axes = [calendar.TimeAxis("date", dates, ("date",), f"the year in “{safe_name(layout.year_column)}” and "
+                                  f"the {layout.unit} in each column")]
+    first, last = layout.columns[0], layout.columns[-1]
+    note = (f"The table has one row per {'year' if layout.year_column else 'row label'} and one column per "
+            f"{layout.unit} ({safe_name(first)} … {safe_name(last)}): read as one {name.split()[0]} series of "
+            f"{fmt_int(len(values))} values, row after row.")
+    if layout.ignored:
+        note += f" Other columns (“{safe_name(layout.ignored[0])}”" + (" …" if len(layout.ignored) > 1 else "") + \
+            ") were left out."
+    if dates is None:
+        note += " No column of years was found, so the values have no dates."
+    return CsvTable(frame=frame, numbers={name: values}, dates={a.label: a.dates for a in axes}, key_columns=list(keys),
+                    separator=table.separator, encoding=table.encoding, has_header=table.has_header,
+                    notes=[*table.notes, note], axes=axes,
+                    value=columns.ValueChoice(name, f"Value column: all the {layout.unit}s of the table, in time order."),
+                    wide=None)
 
 
 def minimum_length(window: int, horizon: int = 1, val_fraction: float = 0.15,
-                   test_fraction: float = 0.15) -> int:
-    """The fewest points that give every split at least one window (as `prepare_series` needs)."""
-    from explorer.data.windows import chronological_split
+                   test_fraction: float = 0.15, target: str = "level") -> int:
+    """The fewest points that give every split at least one window (as `prepare_series` needs).
 
-    n = window + horizon
+    A change model (`target` "change", or "auto", which may become one) reads one value more.
+    """
+    from explorer.data.windows import LEVEL, chronological_split
+
+    first = window + (0 if target == LEVEL else 1)
+    n = first + horizon
     while n < 10_000_000:
         split = chronological_split(n, val_fraction, test_fraction)
         parts_ok = all(hi - lo >= horizon or hi == lo for lo, hi in
                        ((split.val_start, split.test_start), (split.test_start, split.n)))
-        if split.val_start >= window + horizon and parts_ok:
+        if split.val_start >= first + horizon and parts_ok:
             return n
         n += 1
     return n
@@ -343,16 +465,18 @@ def extract_series(table: CsvTable, value_column: str, date_column: Optional[str
                    min_length: int = 2) -> CsvSeries:
     """One clean series from `table`: filter by key, order by date, merge duplicates, fill gaps.
 
-    Missing values inside the series are filled by linear interpolation; those at the
-    start or end are dropped (there is nothing to interpolate from). Raises `CsvError`
-    when nothing usable is left or fewer than `min_length` points remain.
+    With dates, the step (daily, monthly, …) is inferred; missing steps of a regular
+    grid are inserted and, like missing values inside the series, filled by linear
+    interpolation; values at the start or end that are missing are dropped (there is
+    nothing to interpolate from). Raises `CsvError` when nothing usable is left or fewer
+    than `min_length` points remain.
     """
     if value_column not in table.numbers:
         raise CsvError("Choose a column of numbers for the series.")
     report: list[str] = list(table.notes)
     frame = pd.DataFrame({"value": table.numbers[value_column]})
     rows_read = len(frame)
-    report.insert(0, f"{rows_read} data row(s) read.")
+    report.insert(0, f"{fmt_int(rows_read)} data row(s) read.")
     if date_column:
         frame["date"] = table.dates[date_column] if date_column in table.dates else parse_dates(table.frame[date_column])
     if key_column:
@@ -360,47 +484,72 @@ def extract_series(table: CsvTable, value_column: str, date_column: Optional[str
         if key_value is None:
             key_value = table.key_values(key_column)[0]
         frame = frame.loc[keys == str(key_value).strip()]
-        report.append(f"Kept the {len(frame)} row(s) where {safe_name(key_column)} is {safe_name(key_value)}.")
+        report.append(f"Kept the {fmt_int(len(frame))} row(s) where {safe_name(key_column)} is {safe_name(key_value)}.")
         if frame.empty:
             raise CsvError("No rows have the chosen key value.")
     missing = int(frame["value"].isna().sum())
+    freq = None
+    inserted = np.zeros(len(frame), dtype=bool)
     if date_column:
         bad = int(frame["date"].isna().sum())
         if bad:
             frame = frame.loc[frame["date"].notna()]
-            report.append(f"{bad} row(s) without a readable date were dropped.")
+            report.append(f"{fmt_int(bad)} row(s) without a readable date were dropped.")
+            if frame.empty:
+                raise CsvError("No row has a readable date in the chosen date column: choose another one, or none.")
         if not frame["date"].is_monotonic_increasing:
             frame = frame.sort_values("date", kind="stable")
             report.append("The rows were not in date order; they were sorted by date.")
         dup = int(frame["date"].duplicated().sum())
         if dup:
             frame = frame.groupby("date", sort=True, as_index=False)["value"].mean()
-            report.append(f"{dup} row(s) repeated an earlier date; the values of each date were averaged.")
+            report.append(f"{fmt_int(dup)} row(s) repeated an earlier date; the values of each date were averaged"
+                          + (" (if the file holds several series, choose a key column)." if not key_column else "."))
+        freq = calendar.infer_frequency(frame["date"].to_numpy())
+        when, vals, inserted, merged = calendar.regularize(frame["date"].to_numpy(), frame["value"].to_numpy(), freq)
+        if merged:
+            report.append(f"{fmt_int(merged)} row(s) fell on a step ({freq.name}) that already had a value; the "
+                          "values of each step were averaged.")
+        if inserted.any():
+            report.append(f"{fmt_int(int(inserted.sum()))} missing {freq.name} step(s) were inserted; their values "
+                          "are filled by linear interpolation.")
+        frame = pd.DataFrame({"value": vals, "date": when})
     values = frame["value"].to_numpy(dtype=np.float64)
     finite = np.isfinite(values)
     if not finite.any():
         raise CsvError("The chosen column has no numbers in it (every value is missing).")
     first, last = int(np.argmax(finite)), len(values) - int(np.argmax(finite[::-1]))
     trimmed = first + (len(values) - last)
-    inner = int((~finite[first:last]).sum())
+    inner_all = int((~finite[first:last]).sum())
+    inner = inner_all - int(inserted[first:last].sum())
     if trimmed or inner:
         done = []
         if trimmed:
-            done.append(f"{trimmed} at the start or end were dropped")
+            done.append(f"{fmt_int(trimmed)} at the start or end were dropped")
         if inner:
-            done.append(f"{inner} inside the series were filled by linear interpolation")
-        report.append(f"{trimmed + inner} missing or non-numeric value(s): " + " and ".join(done) + ".")
+            done.append(f"{fmt_int(inner)} inside the series were filled by linear interpolation")
+        report.append(f"{fmt_int(trimmed + inner)} missing or non-numeric value(s): " + " and ".join(done) + ".")
     values = values[first:last]
     dates = frame["date"].to_numpy()[first:last] if date_column else None
-    if inner:
+    if inner_all:
         idx = np.arange(len(values))
         ok = np.isfinite(values)
         values = values.copy()
         values[~ok] = np.interp(idx[~ok], idx[ok], values[ok])
     if len(values) < min_length:
-        raise CsvError(f"The series has {len(values)} usable value(s); this window and split need at "
-                       f"least {min_length}. Use a longer series or a shorter window.")
-    report.append(f"Series: {len(values)} values of {safe_name(value_column)}"
-                  + (f" from {pd.Timestamp(dates[0]).date()} to {pd.Timestamp(dates[-1]).date()}." if dates is not None else "."))
+        raise CsvError(f"The series has {fmt_int(len(values))} usable value(s); this window and split need at "
+                       f"least {fmt_int(min_length)}. Use a longer series or a shorter window.")
+    span = ""
+    if dates is not None:
+        span = f" from {_day(dates[0])} to {_day(dates[-1])}"
+        if freq is not None:
+            span += f" ({freq.name})"
+    report.append(f"Series: {fmt_int(len(values))} values of {safe_name(value_column)}{span}.")
     return CsvSeries(values=values, dates=dates, name=safe_name(value_column), report=report,
-                     rows_read=rows_read, missing=missing)
+                     rows_read=rows_read, missing=missing, frequency=freq)
+
+
+def _day(when) -> str:
+    """A date as the page shows it: the day, or the time too when it is not midnight."""
+    ts = pd.Timestamp(when)
+    return str(ts.date()) if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")

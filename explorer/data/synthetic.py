@@ -1,6 +1,8 @@
 """Synthetic series with known structure, so a learner's success can be judged."""
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 
@@ -41,3 +43,54 @@ def stock_series(length: int = 500, drift: float = 0.05, volatility: float = 0.2
         t = np.arange(length)
         price = price * (1.0 + seasonality * np.sin(2 * np.pi * t / steps_per_year))
     return price
+
+
+def _ar1(n: int, phi: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """A stationary AR(1) path x_t = φ·x_{t−1} + ε_t, ε ~ N(0, σ²)."""
+    eps = rng.normal(0.0, sigma, n)
+    out = np.empty(n)
+    out[0] = eps[0] / np.sqrt(max(1e-12, 1 - phi**2))
+    for i in range(1, n):
+        out[i] = phi * out[i - 1] + eps[i]
+    return out
+
+
+def trend_and_season(length: int, level: float, slope: float, period: float, amplitude: float,
+                     noise: float, seed: int = 0, ar: float = 0.0) -> np.ndarray:
+    """level + slope·t + amplitude·sin(2πt/period) + AR(1) noise: e.g. weekly CO₂ at a station."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length, dtype=np.float64)
+    season = amplitude * np.sin(2 * np.pi * t / period) if period else 0.0
+    return level + slope * t + season + _ar1(length, ar, noise, rng)
+
+
+def growth_series(length: int, level: float, growth: float, shock: float, persistence: float = 0.5,
+                  period: Optional[int] = None, seasonal: float = 0.0, seed: int = 0) -> np.ndarray:
+    """A level that grows by `growth` per step on average, with persistent shocks to the growth rate.
+
+    Employment, GDP, emissions: an integrated (unit-root) series with drift, optionally a
+    multiplicative seasonal pattern of relative size `seasonal` repeating every `period` steps.
+    """
+    rng = np.random.default_rng(seed)
+    log_level = np.log(level) + np.cumsum(growth + _ar1(length, persistence, shock, rng))
+    out = np.exp(log_level)
+    if period and seasonal:
+        pattern = rng.normal(0.0, seasonal, period)
+        out = out * (1.0 + pattern[np.arange(length) % period] - pattern.mean())
+    return out
+
+
+# Kinds of real series the time-series page must handle, as generators (bench/ and tests/ use them).
+EXAMPLES = {
+    "noisy sine": lambda seed: sine_wave(500, 0.02, 1.0, 0.1, seed),
+    "weekly trend + yearly cycle": lambda seed: trend_and_season(600, 315.0, 0.035, 52.18, 3.0, 0.3, seed, ar=0.5),
+    "monthly growth + season": lambda seed: growth_series(360, 1000.0, 0.0015, 0.002, 0.6, 12, 0.01, seed),
+    "quarterly growth": lambda seed: growth_series(200, 500.0, 0.008, 0.006, 0.4, seed=seed),
+    "monthly random walk (prices)": lambda seed: stock_series(120, 0.05, 0.25, seed=seed, steps_per_year=12),
+    "daily random walk (prices)": lambda seed: stock_series(1000, 0.05, 0.25, seed=seed),
+    "daily weather": lambda seed: trend_and_season(1460, 12.0, 0.0, 365.25, 9.0, 2.0, seed, ar=0.75),
+}
+# The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
+EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
+                 "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
+                 "daily weather": "D"}

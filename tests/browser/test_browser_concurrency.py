@@ -35,7 +35,7 @@ def _sessions():
     csv_text, csv_values = _csv_series()
     return {
         "sine": dict(query=f"d_length=200&d_amplitude=3.0&d_frequency=0.04&t_seed=1&{COMMON}",
-                     values=synthetic.sine_wave(200, 0.04, 3.0, 0.0, 0)),
+                     values=synthetic.sine_wave(200, 0.04, 3.0, 0.1, 0)),  # the page default noise σ = 0.1
         "stock": dict(query=f"d_source=stock&d_length=220&d_seed=7&t_seed=2&{COMMON}",
                       values=synthetic.stock_series(220, 0.05, 0.2, 0.0, 0.0, seed=7)),
         "csv": dict(query=f"d_source=csv&t_seed=3&{COMMON}", values=csv_values, csv=csv_text),

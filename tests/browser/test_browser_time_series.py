@@ -11,7 +11,7 @@ from .harness import exceptions_on, figure, shoot, wait_figure, wait_idle
 pytestmark = pytest.mark.browser
 
 # Tiny but real: 240-point sine, SimpleRNN(8), window 10. The URL carries the set-up (as a shared link would).
-TINY = "d_length=240&m_units=8&t_batch_size=16"
+TINY = "d_length=240&m_units=8&t_batch_size=16&t_patience=0"  # every epoch runs: no early stop
 TRAINED = re.compile(r"Trained \d+ epoch\(s\)")
 
 
