@@ -82,6 +82,8 @@ def _save_encoding(folder: Path, pipeline: TextPipeline, x: dict[str, np.ndarray
         tmp.mkdir()
         pipeline.save(tmp / "vocabulary.json")
         np.savez(tmp / "ids.npz", **x)
+        if folder.exists():  # unreadable (that is why we are here): make way
+            shutil.rmtree(folder, ignore_errors=True)
         try:
             os.rename(tmp, folder)
         except OSError:  # another session wrote it first

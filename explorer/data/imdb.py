@@ -337,7 +337,7 @@ def subset(data: ImdbData, n_train: int | None, n_test: int | None, seed: int = 
     return ImdbData(train, test, data.source, list(data.notes))
 
 
-BLOCK = 250  # reviews per block of neighbouring ids in the id-block validation split
+BLOCK = 100  # reviews per block of neighbouring ids in the id-block validation split
 
 
 def validation_grouping(reviews: Reviews) -> tuple[str, str]:
@@ -350,9 +350,9 @@ def validation_grouping(reviews: Reviews) -> tuple[str, str]:
         return "movie", ("Validation reviews are grouped by movie (urls_*.txt): no movie has reviews on both "
                          "sides, as with the test set.")
     if reviews.ids is not None:
-        return "id-blocks", ("Validation is NOT grouped by movie: this copy has no urls_*.txt. It takes blocks of "
-                             f"{BLOCK} neighbouring review ids, which in aclImdb mostly share a movie, so only movies at "
-                             "block edges straddle the split; still somewhat optimistic compared with the test set.")
+        return "id-blocks", ("Validation is NOT grouped by movie: this copy has no urls_*.txt, so it may read "
+                             f"optimistic. It takes blocks of {BLOCK} neighbouring review ids, which in aclImdb mostly "
+                             "come from the same movie, so only movies at block edges straddle the split.")
     return "random", ("Validation is NOT grouped by movie (these texts say nothing about movies): reviews are "
                       "held out at random, so it reads optimistic compared with a test set of other movies.")
 
