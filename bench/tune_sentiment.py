@@ -54,6 +54,13 @@ def validate(setup, data) -> dict:
                 status=result.status, best_epoch=result.best_epoch)
 
 
+def _peak_mib() -> float:
+    """This process's peak resident memory (the kernel's VmHWM), MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str]) -> dict:
     from explorer.data import imdb
     from explorer.sentiment import PRESETS
@@ -69,7 +76,7 @@ def main(argv: list[str]) -> dict:
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     figures = validate(setup, data)
     line = dict(date=started, preset=preset, model=model_kw, text=text_kw, **({"train": train_kw} if train_kw else {}),
-                epochs=epochs, seed=seed, **figures,
+                epochs=epochs, seed=seed, **figures, peak_rss_mib=round(_peak_mib()),
                 load_avg_5min=round(os.getloadavg()[1], 1))  # 2 cores shared: CPU-s and wall-s move with the load
     with OUT.open("a") as fh:
         fh.write(json.dumps(line) + "\n")
