@@ -10,6 +10,7 @@ page shows about it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import shutil
@@ -243,6 +244,32 @@ def load_stored(store: ModelStore, entry: Entry) -> ModelView:
     except (KeyError, TypeError, ValueError) as err:
         raise StoreProblem(f"Stored model {entry.key} has no usable test figures and was skipped.") from err
     return ModelView(model, pipeline, setup_of(entry.config), test, m, entry.key, True)
+
+
+@functools.lru_cache(maxsize=4)
+def open_stored(root: str, key: str, stamp: str) -> ModelView:
+    """`load_stored`, once per process for each (store, key, file stamp): every session shares the loaded model.
+
+    `stamp` (`Entry.stamp`) changes when a file of the entry is rewritten, so a damaged file is checked afresh.
+    """
+    store = ModelStore(root)
+    entry = store.get(key)
+    if entry is None:
+        raise StoreProblem(f"Stored model {key} is no longer in the store.")
+    return load_stored(store, entry)
+
+
+def warm_default(store: Optional[ModelStore] = None) -> Optional[ModelView]:
+    """Load the store's default model and score one review (its prediction is traced): the first visitor is served fast."""
+    from explorer.sentiment import EXAMPLES, prepare, score
+
+    store = store or ModelStore()
+    entry = default_entry(store.entries()[0])
+    if entry is None:
+        return None
+    view = open_stored(str(store.root), entry.key, entry.stamp)
+    score(view.model, prepare(view.pipeline, EXAMPLES["Loved it"]), view.pipeline.cfg.padding)
+    return view
 
 
 def val_lower_bound(entry: Entry) -> float:

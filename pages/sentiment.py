@@ -120,16 +120,6 @@ def encode(source_key: str, _data: imdb.ImdbData, text_cfg: TextConfig, data_cfg
     return encode_dataset(_data, text_cfg, data_cfg)  # an uploaded CSV's encoding is never written to disk
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def load_view(root: str, key: str, stamp: str) -> sr.ModelView:
-    """A stored model, loaded once per server and shared by every session (checksums, then Keras safe mode)."""
-    store = ModelStore(root)
-    entry = store.get(key)
-    if entry is None:
-        raise StoreProblem(f"Stored model {key} is no longer in the store.")
-    return sr.load_stored(store, entry)
-
-
 def _usable(run) -> bool:
     return run is not None and "job" in run.extra and run.extra["job"].test is not None
 
@@ -162,7 +152,7 @@ def answering() -> tuple[sr.ModelView | None, list[str]]:
         if entry is None:
             return None, skipped
         try:
-            return load_view(str(store.root), entry.key, entry.stamp), skipped
+            return sr.open_stored(str(store.root), entry.key, entry.stamp), skipped
         except StoreProblem as err:
             skipped.append(str(err))
         except Exception as err:  # noqa: BLE001 - a stored model must never break the page
@@ -202,8 +192,8 @@ cols = st.columns(len(EXAMPLES))
 for col, (name, text) in zip(cols, EXAMPLES.items()):
     col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
 review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
-                           placeholder="e.g. The plot was thin but the acting was wonderful.",
-                           help=f"Up to {MAX_CHARS:,} characters are read; a longer paste is cut, with a note.")
+                           placeholder=f"e.g. The plot was thin but the acting was wonderful. (Up to {MAX_CHARS:,} "
+                                       "characters are read; a longer paste is cut, with a note.)")
 
 if view is None:
     st.info("No trained model on this server yet: press **Train your own model** (the quick default takes about "
