@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 import os
 import shutil
@@ -46,8 +47,18 @@ def describe(model: ModelConfig, text: TextConfig) -> str:
 
 # ---------------------------------------------------------------- encodings, cached on disk
 
-def _encoding_key(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig) -> str:
-    return key_for({"format": FORMAT, "data": data.fingerprint(), "text": asdict(text_cfg), "split": asdict(data_cfg)})
+def _encoding_key(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig, parts) -> str:
+    """Which reviews went where (not only the settings: the way validation is held out may change) and how."""
+    h = hashlib.sha256()
+    for part in (parts.train, parts.val, parts.test):
+        h.update(np.asarray(part.labels, np.int8).tobytes())
+        if part.ids is not None:
+            h.update(np.asarray(part.ids, np.int64).tobytes())
+        else:
+            for text in part.texts:
+                h.update(text.encode("utf-8", errors="replace") + b"\0")
+    return key_for({"format": FORMAT, "data": data.fingerprint(), "text": asdict(text_cfg), "split": asdict(data_cfg),
+                    "parts": h.hexdigest()})
 
 
 def encode_cached(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig = DataConfig(),
@@ -57,7 +68,7 @@ def encode_cached(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig = D
     The split itself is recomputed (cheap and deterministic); a missing or unreadable cache entry is rebuilt.
     """
     parts = split_parts(data, data_cfg)
-    folder = (root or cache_root() / ENCODINGS) / _encoding_key(data, text_cfg, data_cfg)
+    folder = (root or cache_root() / ENCODINGS) / _encoding_key(data, text_cfg, data_cfg, parts)
     try:
         pipeline = TextPipeline.load(folder / "vocabulary.json")
         with np.load(folder / "ids.npz", allow_pickle=False) as z:

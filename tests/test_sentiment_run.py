@@ -72,8 +72,13 @@ def test_encodings_are_cached_on_disk_and_rebuilt_when_damaged(data, tmp_path):
     rebuilt = sr.encode_cached(data, SETUP.text, SETUP.data, tmp_path)
     np.testing.assert_array_equal(rebuilt.x_test, first.x_test)
     np.testing.assert_array_equal(np.load(folder / "ids.npz")["test"], first.x_test)  # the damaged file was replaced
+    # Other reviews held out (here: another split seed) never reuse the cached ids, even at the same sizes.
+    moved = sr.encode_cached(data, SETUP.text, sa.DataConfig(n_train=600, n_test=200, seed=5), tmp_path)
+    assert moved.y_val.tolist() != first.y_val.tolist() or not np.array_equal(moved.x_val, first.x_val)
+    np.testing.assert_array_equal(moved.x_val, sa.encode_dataset(data, SETUP.text, sa.DataConfig(
+        n_train=600, n_test=200, seed=5), moved.pipeline).x_val)
     other = sr.encode_cached(data, TextConfig(vocab_size=200, max_len=20), SETUP.data, tmp_path)
-    assert other.x_train.shape[1] == 20 and len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 2
+    assert other.x_train.shape[1] == 20 and len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 3
 
 
 def test_the_default_model_is_chosen_on_validation_never_test(tmp_path):
