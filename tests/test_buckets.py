@@ -55,7 +55,7 @@ def test_length_batches_hold_every_review_once_per_epoch_and_change_between_epoc
     x = pad(flat, lengths, 60, "front")
     y = np.arange(300, dtype=np.float32)  # the label says which review it is
     ds = buckets.length_batches(x, y, batch_size=32, padding="front", by_length=True, seed=0)
-    assert len(ds) == 10
+    assert len(ds) == len(buckets.groups(buckets.lengths_of(x), 32, None)) == 11  # 4 length classes, 300 reviews
     epochs = []
     for _ in range(2):
         seen, widths = [], []
@@ -79,3 +79,12 @@ def test_unmasked_batches_keep_the_full_length():
     ds = buckets.length_batches(x, np.zeros(50), batch_size=16, padding="end", by_length=False)
     shapes = [xb.shape for xb, _ in ds.as_numpy_iterator()]
     assert shapes == [(16, 20), (16, 20), (16, 20), (2, 20)]
+
+
+def test_batches_of_long_reviews_hold_fewer_so_no_batch_costs_more_than_the_budget():
+    lengths = np.random.default_rng(3).integers(1, 501, size=5_000)
+    batches = buckets.groups(lengths, 128, np.random.default_rng(0))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(5_000))
+    cost = [len(b) * buckets.batch_length(lengths[b], 500) for b in batches]
+    assert max(cost) <= 128 * buckets.LONG
+    assert max(len(b) for b in batches) == 128 and min(len(b) for b in batches if lengths[b].min() > 480) <= 66
