@@ -147,6 +147,9 @@ def answering() -> tuple[sr.ModelView | None, list[str]]:
     entries, _ = store.entries()
     skipped = []
     chosen = [e for e in entries if e.key == choice]
+    if not chosen and choice not in ("run", "default"):
+        skipped.append("The model in the link is no longer stored on this server; the store's default answers instead.")
+        st.session_state[ANSWER_KEY] = "default"
     while True:
         entry = chosen.pop(0) if chosen else sr.default_entry(entries)
         if entry is None:
