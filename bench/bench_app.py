@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT))
 
-from harness import AppServer, find_chromium, launch_chromium, wait_idle  # noqa: E402
+from harness import AppServer, find_chromium, launch_chromium, tree_hwm, wait_idle  # noqa: E402
 
 from ui.live import REDRAW_S  # noqa: E402
 
@@ -66,28 +66,6 @@ def _default_sine_run(page, url: str, quick: bool) -> dict:
 
 
 RIGHT = r"([\d,]+) of ([\d,]+) test reviews right"
-
-
-def tree_hwm(pid: int) -> int:
-    """Peak resident memory in bytes of `pid` and its descendants: the sum of each process's VmHWM, the
-    kernel's own high-water mark (exact, unlike sampling; an upper bound of the tree's simultaneous peak)."""
-    from harness import _children
-
-    kids = _children()
-    total, stack, seen = 0, [pid], set()
-    while stack:
-        p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
-            pass
-        stack.extend(kids.get(p, []))
-    return total
 
 
 def _sentiment_page(browser, url: str):
