@@ -79,11 +79,12 @@ def groups(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None
 
 
 def length_batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, padding: str = "front",
-                   by_length: bool = True, seed: int = 0, shuffle: bool = True):
+                   by_length: bool = True, seed: int = 0, shuffle: bool = True, drop_remainder: bool = False):
     """A `tf.data.Dataset` of (x, y) int32/float32 batches for `model.fit`; new batches at every pass when `shuffle`.
 
-    With `by_length` each batch is cut to its longest review (masked models only; the time
-    dimension then varies, so build the model with `timesteps=None`).
+    With `by_length` each batch is cut to its length class (masked models only; the time dimension
+    then varies, so build the model with `timesteps=None`). Without it, `drop_remainder` leaves out
+    the last, smaller batch (a different shape that XLA would compile again; different reviews each epoch).
     """
     import tensorflow as tf
 
@@ -91,10 +92,12 @@ def length_batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, padding
     y = None if y is None else np.asarray(y, dtype=np.float32)
     lengths = lengths_of(x, padding)
     rng = np.random.default_rng(seed)
-    n_batches = math.ceil(len(x) / batch_size) if not by_length else len(groups(lengths, batch_size, None))
+    n_batches = len(groups(lengths, batch_size, None, by_length))
+    drop = drop_remainder and not by_length and len(x) % batch_size and n_batches > 1
+    n_batches -= int(bool(drop))
 
     def gen():
-        for idx in groups(lengths, batch_size, rng if shuffle else None, by_length):
+        for idx in groups(lengths, batch_size, rng if shuffle else None, by_length)[:n_batches]:
             xb = x[idx]
             if by_length:
                 xb = cut(xb, batch_length(lengths[idx], x.shape[1]), padding)

@@ -94,3 +94,17 @@ def test_the_default_model_is_chosen_on_validation_never_test(tmp_path):
     stopped = entry("d", 0.90, 2500, 0.90, status="stopped")
     assert sr.default_entry([lucky_small, solid, best_test, stopped]).key == "b"
     assert sr.default_entry([entry("e", 0.9, 100, 0.9, status="diverged")]) is None
+
+
+def test_xla_only_where_it_pays_fixed_shapes_and_enough_steps(data, tmp_path):
+    from dataclasses import replace
+
+    asked = replace(SETUP.train, jit_compile=True)
+    masked = sr.prepare_run(data, replace(SETUP, train=asked), cache_dir=tmp_path, probe=False)
+    assert not masked.setup.train.jit_compile  # length classes: one compile per length, never worth it
+    plain = replace(SETUP, text=replace(SETUP.text, mask=False), model=replace(SETUP.model, mask_zero=False))
+    few = sr.prepare_run(data, replace(plain, train=asked), cache_dir=tmp_path, probe=False)
+    assert not few.setup.train.jit_compile  # 540 reviews × 3 epochs / 32 = 48 steps: compiling costs more
+    many = sr.prepare_run(data, replace(plain, train=replace(asked, epochs=20)), cache_dir=tmp_path, probe=False)
+    assert many.setup.train.jit_compile and many.model.jit_compile
+    assert many.key != few.key  # the stored description says how it was trained
