@@ -131,10 +131,10 @@ def can_cut(model) -> bool:
 
 
 def predict(model, x: np.ndarray, chunk: int = 128, padding: Optional[str] = None) -> np.ndarray:
-    """P(positive) for each row of `x` (n, T): `predict_on_batch` in chunks, no progress bars (~5 ms a review).
+    """P(positive) for each row of `x` (n, T), in chunks through a once-traced forward pass (~5 ms a review).
 
-    Given the padding side, a masked model scores rows in batches of similar length, each cut to
-    its longest row (the same predictions in fewer steps, see `explorer.buckets`).
+    Given the padding side, a masked model scores rows in batches of one length class, the padding
+    cut off (the same predictions in fewer steps, see `explorer.buckets`).
     """
     x = np.asarray(x)
     if len(x) == 0:
