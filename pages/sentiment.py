@@ -348,7 +348,8 @@ model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirec
                         mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout),
                         word_dropout=float(word_dropout))
 train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), schedule=schedule, batch_size=int(batch),
-                    epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
+                    epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0,
+                    jit_compile=t0.jit_compile)  # XLA: the quick preset's, or the link's (used where it pays)
 query = _query(text_cfg, model_cfg, train_cfg, data_cfg)
 if view is not None and view.key:
     query["model"] = view.key  # a reload or a shared link finds this model again in the store
