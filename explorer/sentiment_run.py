@@ -136,10 +136,12 @@ class SentimentRun:
 
     @property
     def description(self) -> dict:
-        """Everything that determines the trained model: its store key is a hash of this."""
+        """Everything that determines the trained model, and how its run ended (a stopped run is another
+        model than the finished one): its store key is a hash of this."""
         s = self.setup
+        outcome = {k: self.metrics.get(k) for k in ("status", "epochs_done", "best_epoch")}
         return {"format": FORMAT, "text": asdict(s.text), "model": asdict(s.model), "train": asdict(s.train),
-                "data": asdict(s.data), "data_fingerprint": self.data_fingerprint}
+                "data": asdict(s.data), "data_fingerprint": self.data_fingerprint, "outcome": outcome}
 
     @property
     def key(self) -> str:

@@ -62,7 +62,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
     assert again.n == 500 and _confusion_counts(at) == 500
     assert "Answering:" in _texts(at) and "trained in this session" in _texts(at)
-    assert at.query_params["model"] in (job.key, [job.key])  # a reload finds it in the store
+    assert at.query_params["model"] in (job.entry.key, [job.entry.key])  # a reload finds it in the store
 
     # One click on an example review fills the box and shows probability, label and trajectory.
     at.button(key="sent_ex_Negation").click().run()
@@ -173,7 +173,7 @@ def test_a_second_session_answers_from_the_store_and_skips_a_damaged_model(share
     first.run()
     first.button(key="sent_train").click().run()
     assert not first.exception and not first.error, [e.value for e in first.error]
-    key = first.session_state["sentiment_run"].extra["job"].key
+    key = first.session_state["sentiment_run"].extra["job"].entry.key
     shown = {m.label: m.value for m in first.metric}["Test accuracy"]
 
     # A new session (a new visitor, a reload or a server restart): no training, it types at once.

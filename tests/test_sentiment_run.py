@@ -52,6 +52,8 @@ def test_a_run_trains_scores_stores_and_comes_back_the_same(data, tmp_path):
     assert full.correct == test.correct and test.confusion.sum() == 200
     assert run.entry is not None and run.entry.key == run.key
     assert sr.finish(run, result, store) is test  # scored and stored once
+    assert run.description["outcome"] == {"status": result.status, "epochs_done": result.epochs_done,
+                                          "best_epoch": result.best_epoch}  # a stopped run is another entry
 
     stored = sr.load_stored(store, store.entries()[0][0])
     assert stored.stored and stored.key == run.key and stored.label == sr.describe(run.setup.model, run.setup.text)
