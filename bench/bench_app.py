@@ -110,7 +110,7 @@ def _typed_review_seconds(browser, url: str) -> float:
     t0 = time.perf_counter()
     page.goto(f"{url}/sentiment")
     box = page.get_by_label("Your review (plain text; HTML is not rendered)")
-    box.fill("A wonderful film: moving, funny and beautifully acted.")
+    box.fill("A wonderful film: moving, funny and beautifully acted.", timeout=120_000)
     box.press("Control+Enter")
     metric = page.get_by_test_id("stMetric").filter(has_text="P(positive)").get_by_test_id("stMetricValue")
     expect(metric).to_be_visible(timeout=120_000)

@@ -103,7 +103,7 @@ def _latency(model, pipeline, repeats: int) -> dict:
     for t in texts[:2]:  # warm-up: traces of predict and the analysis functions
         rv = sa.prepare(pipeline, t)
         sa.score(model, rv, pad_side), sa.trajectory(model, rv, pipeline.cfg), sa.occlusion(model, rv, pipeline.cfg)
-        sa.saliency(model, rv), sa.states(model, rv)
+        sa.saliency(model, rv, pad_side), sa.states(model, rv, pad_side)
     fast, full = [], []
     for i in range(repeats):
         t0 = time.perf_counter()
@@ -116,8 +116,8 @@ def _latency(model, pipeline, repeats: int) -> dict:
         sa.score(model, rv, pad_side)
         sa.trajectory(model, rv, pipeline.cfg)
         sa.occlusion(model, rv, pipeline.cfg)
-        sa.saliency(model, rv)
-        sa.pca_path(sa.states(model, rv)[-1].h)
+        sa.saliency(model, rv, pad_side)
+        sa.pca_path(sa.states(model, rv, pad_side)[-1].h)
         full.append(time.perf_counter() - t0)
     return dict(fast_ms=1000 * statistics.median(fast), p90_ms=1000 * sorted(fast)[int(0.9 * len(fast))],
                 full_ms=1000 * statistics.median(full), n=len(fast))

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from explorer.config import ModelConfig, TrainConfig
-from explorer.buckets import predict_by_length
+from explorer.buckets import batch_length, cut, predict_by_length
 from explorer.data.imdb import ImdbData, Reviews, split_validation, subset, validation_grouping
 from explorer.text import OOV, PAD, TextConfig, TextPipeline, pad
 
@@ -149,6 +149,13 @@ def predict(model, x: np.ndarray, chunk: int = 128, padding: Optional[str] = Non
 _FORWARD: dict[int, tuple] = {}
 
 
+def _free_shape(model):
+    """Input signature of a model's token ids: any batch, and any length when the model takes any."""
+    import tensorflow as tf
+
+    return tf.TensorSpec((None, model.inputs[0].shape[1]), tf.int32)
+
+
 def _forward_fn(model):
     """x (any batch, any length the model takes) → P(positive), traced once per model.
 
@@ -161,8 +168,7 @@ def _forward_fn(model):
     hit = _FORWARD.get(id(model))
     if hit is not None and hit[0]() is model:
         return hit[1]
-    spec = tf.TensorSpec((None, model.inputs[0].shape[1]), tf.int32)
-    fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    fn = tf.function(lambda x: model(x, training=False), input_signature=[_free_shape(model)])
     for k in [k for k, v in _FORWARD.items() if v[0]() is None]:
         del _FORWARD[k]
     _FORWARD[id(model)] = (weakref.ref(model), fn)
@@ -277,7 +283,7 @@ def _saliency_fn(model):
         raise ValueError("Saliency needs a text model that starts with an Embedding.")
     rnn_types = (keras.layers.RNN, keras.layers.Bidirectional)
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(input_signature=[_free_shape(model)])  # one trace for any review length
     def fn(x):
         e = emb(x)
         mask = tf.not_equal(x, PAD) if emb.mask_zero else None
@@ -301,12 +307,24 @@ def _saliency_fn(model):
     return fn
 
 
-def saliency(model, review: Review) -> np.ndarray:
+def _input(model, review: Review, padding: Optional[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(1, T') model input and the words' positions in it: for a masked model of any length, padding cut
+    to the review's length class (the same values, a 10-word review runs 16 steps instead of 500)."""
+    x = np.asarray(review.x[None], np.int32)
+    if padding is None or not can_cut(model):
+        return x, review.positions
+    keep = batch_length(np.array([len(review.ids)]), x.shape[1])
+    shift = x.shape[1] - keep if padding == "front" else 0
+    return cut(x, keep, padding), review.positions - shift
+
+
+def saliency(model, review: Review, padding: Optional[str] = None) -> np.ndarray:
     """‖∂p/∂embedding‖ at each word of the review: how sensitive the prediction is to that word's vector."""
     if len(review.ids) == 0:
         return np.zeros(0, np.float32)
-    g = _saliency_fn(model)(np.asarray(review.x[None], np.int32)).numpy()[0]
-    return g[review.positions].astype(np.float32)
+    x, positions = _input(model, review, padding)
+    g = _saliency_fn(model)(x).numpy()[0]
+    return g[positions].astype(np.float32)
 
 
 @dataclass
@@ -345,7 +363,7 @@ def _states_fn(model):
         elif isinstance(layer, keras.layers.RNN):
             names.append((layer.name, "forward"))
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(input_signature=[_free_shape(model)])  # one trace for any review length
     def fn(x):
         h = emb(x)
         mask = tf.not_equal(x, PAD) if getattr(emb, "mask_zero", False) else None
@@ -370,13 +388,14 @@ def _states_fn(model):
     return fn, names
 
 
-def states(model, review: Review) -> list[WordStates]:
+def states(model, review: Review, padding: Optional[str] = None) -> list[WordStates]:
     """Hidden states of every recurrent layer at the review's words (padding cut), in word order."""
     if len(review.ids) == 0:
         return []
     fn, names = _states_fn(model)
-    outs = fn(np.asarray(review.x[None], np.int32))
-    return [WordStates(name, direction, np.asarray(h[0])[review.positions].astype(np.float64))
+    x, positions = _input(model, review, padding)
+    outs = fn(x)
+    return [WordStates(name, direction, np.asarray(h[0])[positions].astype(np.float64))
             for (name, direction), h in zip(names, outs)]
 
 

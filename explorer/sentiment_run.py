@@ -283,15 +283,19 @@ def open_stored(root: str, key: str, stamp: str) -> ModelView:
 
 
 def warm_default(store: Optional[ModelStore] = None) -> Optional[ModelView]:
-    """Load the store's default model and score one review (its prediction is traced): the first visitor is served fast."""
-    from explorer.sentiment import EXAMPLES, prepare, score
+    """Load the store's default model and run every view of one review once (each is traced once per model):
+    the first visitor after a start is served as fast as the next."""
+    from explorer import sentiment as sa
 
     store = store or ModelStore()
     entry = default_entry(store.entries()[0])
     if entry is None:
         return None
     view = open_stored(str(store.root), entry.key, entry.stamp)
-    score(view.model, prepare(view.pipeline, EXAMPLES["Loved it"]), view.pipeline.cfg.padding)
+    cfg = view.pipeline.cfg
+    rv = sa.prepare(view.pipeline, sa.EXAMPLES["Loved it"])
+    sa.score(view.model, rv, cfg.padding), sa.trajectory(view.model, rv, cfg), sa.occlusion(view.model, rv, cfg)
+    sa.saliency(view.model, rv, cfg.padding), sa.states(view.model, rv, cfg.padding)
     return view
 
 

@@ -225,13 +225,13 @@ else:
                 st.plotly_chart(charts_text.word_influence(
                     rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
                     "ΔP"), width="stretch")
-                sal = sa.saliency(model, rv)
+                sal = sa.saliency(model, rv, pipe.cfg.padding)
                 st.plotly_chart(charts_text.word_influence(
                     rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
                     "‖∂P/∂e‖", diverging=False), width="stretch")
                 st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
                            "Saliency has no sign: dark = the prediction is sensitive to that word.")
-            states = sa.states(model, rv)
+            states = sa.states(model, rv, pipe.cfg.padding)
             with t2:
                 for s_ in states:
                     st.plotly_chart(charts_text.state_heatmap(s_.h, rv.words, f"{s_.layer} ({s_.direction}): h_t over the words"),
