@@ -145,6 +145,7 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     With `cfg.patience` and validation data, Keras' EarlyStopping ends the run when the
     validation loss stops improving and the model keeps its best epoch's weights.
     Pass your own `result` to hold a live reference that survives an interrupted call.
+    With `y=None`, `x` is a dataset of (x, y) batches that shuffles itself (see `explorer.buckets`).
     """
     result = RunResult() if result is None else result
     keras.utils.set_random_seed(cfg.seed)
@@ -152,14 +153,16 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     stopper = None
     if cfg.patience > 0 and validation_data is not None:
         stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
+    batched = y is None  # x is a dataset of (x, y) batches (e.g. reviews batched by length)
     scheduler = ()
     if cfg.schedule == "cosine":
-        scheduler = (CosineSchedule(cfg.learning_rate, cfg.epochs * math.ceil(len(x) / cfg.batch_size)),)
+        steps = len(x) if batched else math.ceil(len(x) / cfg.batch_size)
+        scheduler = (CosineSchedule(cfg.learning_rate, cfg.epochs * steps),)
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model
-    model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, validation_data=validation_data,
-              shuffle=True, verbose=0, callbacks=[*scheduler, callback, *([stopper] if stopper else []), *extra_callbacks])
+    model.fit(x, y, batch_size=None if batched else cfg.batch_size, epochs=cfg.epochs,
+              validation_data=validation_data, shuffle=not batched, verbose=0, callbacks=[*scheduler, callback, *([stopper] if stopper else []), *extra_callbacks])
     result.seconds = time.perf_counter() - t0
     if stopper is not None and stopper.best_weights is not None:
         result.best_epoch = stopper.best_epoch + 1

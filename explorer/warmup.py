@@ -5,7 +5,7 @@ model (graph machinery, kernels, allocator, the first traced functions). The app
 `warm_up` in a background thread at start, so the person's first run starts as fast as
 their later ones, and the gradient probes of the time-series page's and the gradient
 lab's default set-ups are already traced (they are cached per architecture, see
-`explorer.introspect.CachedProbe`).
+`explorer.introspect.CachedProbe`), and the stored sentiment model a new visitor meets is loaded.
 """
 from __future__ import annotations
 
@@ -33,4 +33,7 @@ def warm_up() -> float:
     for arch in ARCHS:
         run = start_arch(lab, arch, task)
         run.probe(run.model)
+    from explorer.sentiment_run import warm_default
+
+    warm_default()  # the stored sentiment model that answers a new visitor: loaded and traced
     return time.perf_counter() - t0

@@ -1,9 +1,12 @@
-"""Sentiment page: train a real Keras RNN on IMDB reviews live, then type a review and look inside.
+"""Sentiment page: type a review and a trained model answers at once; train your own on IMDB live and look inside.
 
-Thin glue: widgets in, `explorer` calls, figures out. Useful at once through a quick
-default run rather than a shipped model (so what you see is always what you trained):
-the presets `explorer.sentiment.QUICK` (about a minute and a half on 2 cores) and `BEST` (about seven
-minutes); their measured accuracy and CPU time per epoch are in bench/RESULTS.md.
+Thin glue: widgets in, `explorer` calls, figures out. A model is ready the moment a visitor
+arrives: the local model store (`explorer.model_store`) keeps every model trained on IMDB here,
+so a new session (or the same after a reload or a server restart) answers from the stored model
+with the best validation accuracy, and says which model answers. Nothing trained is shipped:
+on a fresh machine the first visitor's quick run fills the store. The presets
+`explorer.sentiment.QUICK` and `BEST` were chosen on validation reviews; their test accuracy
+over 3 seeds is in bench/RESULTS.md and the README.
 """
 from __future__ import annotations
 
@@ -15,18 +18,22 @@ import numpy as np
 import streamlit as st
 
 from explorer import charts, charts_text, config
+from explorer import sentiment_run as sr
 from explorer.config import CELLS, OPTIMIZERS, READOUTS, SCHEDULES, ModelConfig, TrainConfig
 from explorer.data import imdb
-from explorer.sentiment import EXAMPLES, PRESETS, QUICK, DataConfig, Setup
+from explorer.model_store import ModelStore, StoreProblem
+from explorer.sentiment import EXAMPLES, MAX_CHARS, PRESETS, QUICK, DataConfig, Setup
 from explorer.text import PADDINGS, TextConfig
 from ui.entry import through_app
-from ui.guard import UserError, friendly
+from ui.guard import friendly
 from ui.live import recover, train_live
 
 through_app()
 
 RUN_KEY = "sentiment_run"
 REVIEW_KEY = "sentiment_review"
+ANSWER_KEY = "sent_answer"  # which model answers: "run" (this session's last run) or a store key
+TRAIN_NOW = "sent_train_now"  # set by "Train your own model"; the Train section starts a run
 # Knob → the values it offers (URL values snap to the nearest one).
 OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100, 200, 300, 500],
            "sent_emb": [8, 16, 32, 64, 128], "sent_units": [8, 16, 32, 64, 128], "sent_layers": [1, 2, 3],
@@ -36,7 +43,6 @@ OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100
            "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS), "sent_head_dropout": [0.0, 0.2, 0.3, 0.5],
            "sent_word_dropout": [0.0, 0.1, 0.2, 0.3, 0.5],
            "sent_schedule": list(SCHEDULES)}
-MAX_REVIEW_CHARS = 100_000
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
                      "come after the words and the gradient that reaches the words has vanished by orders of "
                      "magnitude, so a plain RNN stays at chance. Flip *Padding side* and train again to compare.")
@@ -47,10 +53,9 @@ READOUT_LABELS = {"last": "last state", "mean": "mean of all states", "max": "ma
                   "meanmax": "mean and max of all states"}
 
 st.title("💬 Sentiment: IMDB movie reviews")
-st.caption("Train a real recurrent network on the Large Movie Review Dataset (Maas et al., 2011), "
-           "then type a review and watch the prediction move word by word. The default run "
-           "(LSTM, 3 epochs on all 25,000 training reviews) reaches about 0.86 test accuracy in "
-           "about a minute and a half on a 2-core CPU: press **Train** and it is ready.")
+st.caption("Type a movie review and a recurrent network trained on the Large Movie Review Dataset "
+           "(Maas et al., 2011) tells its sentiment and shows how the prediction moves word by word. "
+           "Then train your own below, live, and compare.")
 
 # ---------------------------------------------------------------- settings from the URL
 params = st.query_params.to_dict()
@@ -105,12 +110,140 @@ def load_csv(data: bytes, name: str) -> imdb.ImdbData:
     return imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)")
 
 
-@st.cache_resource(show_spinner=False, max_entries=3)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def encode(source_key: str, _data: imdb.ImdbData, text_cfg: TextConfig, data_cfg: DataConfig):
-    """Subset + adapt the vocabulary on the training reviews + encode; cached per knobs."""
+    """Subset + adapt the vocabulary on the training reviews + encode; cached per knobs (IMDB also on disk)."""
     from explorer.sentiment import encode_dataset
 
-    return encode_dataset(_data, text_cfg, data_cfg)
+    if source_key.startswith("imdb:"):
+        return sr.encode_cached(_data, text_cfg, data_cfg)
+    return encode_dataset(_data, text_cfg, data_cfg)  # an uploaded CSV's encoding is never written to disk
+
+
+def _usable(run) -> bool:
+    return run is not None and "job" in run.extra and run.extra["job"].test is not None
+
+
+def _finish(run) -> None:
+    """Score a run's test reviews once and store its model (IMDB only); it then answers typed reviews."""
+    job = run.extra["job"]
+    if job.test is None and run.result.epochs_done >= 1 and run.result.status != "diverged":
+        with friendly("Testing on held-out reviews"), \
+                st.spinner(f"Scoring {len(job.enc.y_test):,} held-out test reviews…"):
+            sr.finish(job, run.result, ModelStore() if run.extra.get("imdb") else None)
+            st.session_state[ANSWER_KEY] = "run"
+
+
+def answering() -> tuple[sr.ModelView | None, list[str]]:
+    """The model that answers typed reviews (this session's run, the one chosen, the link's, or the store's
+    default), and one sentence per stored model that could not be used."""
+    run = st.session_state.get(RUN_KEY)
+    choice = st.session_state.get(ANSWER_KEY)
+    if choice is None:  # a new session: the model in the link, else the store's default
+        choice = st.session_state[ANSWER_KEY] = str(params.get("model", "")) or "default"
+    if choice == "run" and _usable(run):
+        return sr.view_of(run.extra["job"]), []
+    store = ModelStore()
+    entries, _ = store.entries()
+    skipped = []
+    chosen = [e for e in entries if e.key == choice]
+    if not chosen and choice not in ("run", "default"):
+        skipped.append("The model in the link is no longer stored on this server; the store's default answers instead.")
+        st.session_state[ANSWER_KEY] = "default"
+    while True:
+        entry = chosen.pop(0) if chosen else sr.default_entry(entries)
+        if entry is None:
+            return None, skipped
+        try:
+            return sr.open_stored(str(store.root), entry.key, entry.stamp), skipped
+        except StoreProblem as err:
+            skipped.append(str(err))
+        except Exception as err:  # noqa: BLE001 - a stored model must never break the page
+            skipped.append(f"Stored model {entry.key} could not be used ({type(err).__name__}) and was skipped.")
+        entries = [e for e in entries if e.key != entry.key]
+
+
+def _train_own() -> None:
+    st.session_state[TRAIN_NOW] = True
+
+
+# ---------------------------------------------------------------- try it: the model that answers
+run = recover(RUN_KEY)
+if run is not None and "job" in run.extra:
+    _finish(run)  # a run stopped by a click is scored and stored here, before it answers
+st.header("Try it: type a review")
+view, skipped = answering()
+for problem in skipped:
+    st.warning(problem)
+if run is not None and run.result.status == "diverged":
+    st.warning("Your last run diverged, so its predictions mean nothing: train again with a smaller learning rate.")
+a, b = st.columns([4, 1])
+if view is not None:
+    m = view.metrics
+    a.caption(f"Answering: **{view.label}** · test accuracy {view.test.accuracy:.3f} on {view.test.n:,} test "
+              f"reviews · trained {m.get('trained_at', '?')} · "
+              + ("a stored model (nothing to train)" if view.stored else "trained in this session"))
+b.button("Train your own model", key="sent_train_own", on_click=_train_own, width="stretch",
+         help="Starts a run with the settings in section 2 (the quick preset unless you change them).")
+
+
+def _use_example(text: str) -> None:
+    st.session_state[REVIEW_KEY] = text
+
+
+cols = st.columns(len(EXAMPLES))
+for col, (name, text) in zip(cols, EXAMPLES.items()):
+    col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
+review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
+                           placeholder=f"e.g. The plot was thin but the acting was wonderful. (Up to {MAX_CHARS:,} "
+                                       "characters are read; a longer paste is cut, with a note.)")
+
+if view is None:
+    st.info("No trained model on this server yet: press **Train your own model** (the quick default takes about "
+            "a minute on a 2-core CPU); it is then stored here, ready for every visitor.")
+else:
+    with friendly("Reading the review"):
+        from explorer import sentiment as sa
+
+        pipe, model = view.pipeline, view.model
+        rv = sa.prepare(pipe, review_text)
+        if not rv.ok:
+            st.info(rv.message)
+        else:
+            for note in rv.notes:
+                st.info(note)
+            p = sa.score(model, rv, pipe.cfg.padding)
+            m1, m2, m3 = st.columns(3)
+            m1.metric("P(positive)", f"{p:.3f}")
+            m2.metric("Sentiment", sa.label_of(p).capitalize(), help="positive when P ≥ 0.5")
+            m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
+            ks, traj = sa.trajectory(model, rv, pipe.cfg)
+            st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
+            t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"])
+            with t1:
+                occ = sa.occlusion(model, rv, pipe.cfg)
+                st.plotly_chart(charts_text.word_influence(
+                    rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
+                    "ΔP"), width="stretch")
+                sal = sa.saliency(model, rv, pipe.cfg.padding)
+                st.plotly_chart(charts_text.word_influence(
+                    rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
+                    "‖∂P/∂e‖", diverging=False), width="stretch")
+                st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
+                           "Saliency has no sign: dark = the prediction is sensitive to that word.")
+            states = sa.states(model, rv, pipe.cfg.padding)
+            with t2:
+                for s_ in states:
+                    st.plotly_chart(charts_text.state_heatmap(s_.h, rv.words, f"{s_.layer} ({s_.direction}): h_t over the words"),
+                                    width="stretch")
+            with t3:
+                last = [s_ for s_ in states if s_.direction == "forward"][-1]
+                pts, share = sa.pca_path(last.h)
+                probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
+                st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
+                                                     f"{last.layer}: hidden-state path in 2 PCA dimensions"),
+                                width="stretch")
+                st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -215,8 +348,11 @@ model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirec
                         mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout),
                         word_dropout=float(word_dropout))
 train_cfg = replace(QUICK.train, optimizer=opt, learning_rate=float(lr), schedule=schedule, batch_size=int(batch),
-                    epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0)
+                    epochs=int(epochs), seed=t0.seed, patience=max(1, t0.patience) if keep_best else 0,
+                    jit_compile=t0.jit_compile)  # XLA: the quick preset's, or the link's (used where it pays)
 query = _query(text_cfg, model_cfg, train_cfg, data_cfg)
+if view is not None and view.key:
+    query["model"] = view.key  # a reload or a shared link finds this model again in the store
 if query != params:
     st.query_params.from_dict(query)
 
@@ -244,7 +380,6 @@ if data is not None:
 
 # ---------------------------------------------------------------- 3 · train
 st.header("3 · Train live")
-run = recover(RUN_KEY)
 from explorer.models import config_problems  # noqa: E402  (TensorFlow loads here, after the data is on screen)
 
 problems = config_problems(model_cfg, train_cfg)
@@ -252,20 +387,12 @@ if problems:
     for problem in problems:
         st.warning(problem)
 start = st.button("▶ Train", type="primary", disabled=data is None or bool(problems), key="sent_train")
-if start and data is not None:
+start = st.session_state.pop(TRAIN_NOW, False) or start
+if start and data is not None and not problems:
     with friendly("Training"):
-        from explorer.introspect import GradientProbe
-        from explorer.models import build_model
-        from explorer.training import train
-
-        with st.spinner("Building the vocabulary from the training reviews and encoding them…"):
+        with st.spinner("Building the vocabulary from the training reviews and encoding them (once per setting)…"):
             enc = encode(source_key, data, text_cfg, data_cfg)
-        if len(enc.y_train) < 2 or len(np.unique(enc.y_train)) < 2:
-            raise UserError("There are too few training reviews (both labels are needed).")
-        cfg = replace(model_cfg, vocab_size=enc.pipeline.vocab_size)
-        model = build_model(cfg, train_cfg, timesteps=text_cfg.max_len)
-        k = min(32, len(enc.x_val))
-        probe = GradientProbe(enc.x_val[:k], enc.y_val[:k, None], layer_index=0)
+            job = sr.prepare_run(data, Setup("page", text_cfg, model_cfg, train_cfg, data_cfg), encoded=enc)
         live_curves = st.empty()
 
         def fit(sink, result):
@@ -274,122 +401,90 @@ if start and data is not None:
                 if event.kind == "epoch":
                     live_curves.plotly_chart(charts.loss_curves(result.history, title="Loss", metric="loss"),
                                              width="stretch")
-            return train(model, enc.x_train, enc.y_train, train_cfg, (enc.x_val, enc.y_val),
-                         sink=both, result=result, probe=probe)
+            return sr.fit(job, sink=both, result=result)
 
-        extra = dict(pipeline=enc.pipeline, encoded=enc, text_cfg=text_cfg, model_cfg=cfg, train_cfg=train_cfg,
-                     data_cfg=data_cfg, source=data.source)
-        run = train_live(RUN_KEY, model, fit, epochs=train_cfg.epochs, metric="accuracy", extra=extra,
-                         title="Accuracy")
+        run = train_live(RUN_KEY, job.model, fit, epochs=train_cfg.epochs, metric="accuracy",
+                         extra={"job": job, "imdb": source_key.startswith("imdb:")}, title="Accuracy")
         live_curves.empty()
-        st.rerun()  # redraw cleanly: final curves, test accuracy and the review box below
+        _finish(run)
+        st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below
 
-if run is not None and "encoded" in run.extra:
-    res = run.result
-    if res.status == "diverged":
-        st.error(res.message)
-    elif res.message:
-        st.info(res.message)
-    if res.history:
+if run is not None and run.result.status == "diverged":
+    st.error(run.result.message)
+if view is not None:
+    m = view.metrics
+    st.subheader(("Your run" if not view.stored else "The stored model answering above") + f": {view.label}")
+    if m.get("message"):
+        st.info(m["message"])
+    history = m.get("history") or {}
+    if history:
         g1, g2 = st.columns(2)
-        g1.plotly_chart(charts.loss_curves(res.history, title="Loss", metric="loss"), width="stretch")
-        g2.plotly_chart(charts.loss_curves(res.history, title="Accuracy", metric="accuracy"), width="stretch")
-    if res.epochs_done >= 1 and res.status != "diverged":
-        with friendly("Testing on held-out reviews"):
-            from explorer.sentiment import evaluate
+        g1.plotly_chart(charts.loss_curves(history, title="Loss", metric="loss"), width="stretch")
+        g2.plotly_chart(charts.loss_curves(history, title="Accuracy", metric="accuracy"), width="stretch")
+    test = view.test
+    a, b = st.columns([1, 2])
+    a.metric("Test accuracy", f"{test.accuracy:.3f}",
+             help=f"{test.correct:,} of {test.n:,} reviews the model never saw were classified right")
+    kept = f" (weights of epoch {m['best_epoch']})" if m.get("best_epoch") else ""
+    a.caption(f"{test.correct:,} of {test.n:,} test reviews right. {m.get('epochs_done', '?')} epoch(s){kept}, "
+              f"{float(m.get('seconds') or 0):.0f} s, on {m.get('n_train', 0):,} training reviews. "
+              f"{m.get('validation', '')}")
+    b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
+    texts = None
+    if not view.stored and _usable(run):
+        texts, labels = run.extra["job"].enc.test_texts, run.extra["job"].enc.y_test
+    elif data is not None and source_key.startswith("imdb:") and view.stored \
+            and view.metrics.get("source") == data.source and len(test.probabilities) == test.n:
+        part = sr.split_parts(data, view.setup.data).test
+        if len(part) == test.n:
+            texts, labels = part.texts, part.labels
+    if texts is not None:
+        with st.expander("The test reviews it got most confidently wrong (plain text)"):
+            from explorer.sentiment import hardest
 
-            enc = run.extra["encoded"]
-            if "test" not in run.extra:
-                with st.spinner(f"Scoring {len(enc.y_test):,} held-out test reviews…"):
-                    run.extra["test"] = evaluate(run.model, enc.x_test, enc.y_test)
-            test = run.extra["test"]
-            a, b = st.columns([1, 2])
-            a.metric("Test accuracy", f"{test.accuracy:.3f}", help=f"{test.n:,} reviews the model never saw")
-            mc = run.extra["model_cfg"]
-            kept = f" (weights of epoch {res.best_epoch})" if res.best_epoch else ""
-            a.caption(f"{res.epochs_done} epoch(s){kept}, {res.seconds:.0f} s. "
-                      f"Model: {'bidirectional ' if mc.bidirectional else ''}{mc.cell}({mc.units}), "
-                      f"{READOUT_LABELS.get(mc.readout, mc.readout)} read, "
-                      f"{run.extra['text_cfg'].max_len} words, {run.extra['text_cfg'].padding} padding.")
-            b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
-            with st.expander("The test reviews it got most confidently wrong (plain text)"):
-                from explorer.sentiment import hardest
-
-                for text, truth, p in hardest(enc.test_texts, enc.y_test, test.probabilities, k=3):
-                    st.caption(f"True label {'positive' if truth else 'negative'} · P(positive) = {p:.3f}")
-                    st.text(text.replace("<br />", "\n")[:1500])
-    if res.probes:
+            for text, truth, p in hardest(texts, labels, test.probabilities, k=3):
+                st.caption(f"True label {'positive' if truth else 'negative'} · P(positive) = {p:.3f}")
+                st.text(text.replace("<br />", "\n")[:1500])
+    probes = m.get("probes") or []
+    if probes:
         with st.expander("Why padding side matters: the gradient reaching each word position", expanded=False):
-            tc = run.extra["text_cfg"]
+            tc = view.setup.text
             st.markdown(
                 "‖∂L/∂h_t‖ of the first recurrent layer for 32 validation reviews, at every input "
                 "position, before training (epoch 0) and after each epoch. "
                 f"With **{tc.padding}** padding the words of a typical review sit in the shaded band. "
-                + (READOUT_LAST_NOTE if run.extra["model_cfg"].readout == "last" else READOUT_POOLED_NOTE))
-            probes = np.asarray(res.probes)
-            lengths = np.count_nonzero(run.extra["encoded"].x_val[:32], axis=1)
-            st.plotly_chart(charts_text.grad_over_positions(probes[-1], lengths, tc.padding), width="stretch")
+                + (READOUT_LAST_NOTE if view.setup.model.readout == "last" else READOUT_POOLED_NOTE))
+            probes = np.asarray(probes, dtype=np.float64)
+            lengths = np.asarray(m.get("probe_lengths") or [], dtype=np.int64)
+            st.plotly_chart(charts_text.grad_over_positions(probes[-1], lengths if len(lengths) else None, tc.padding),
+                            width="stretch")
             st.plotly_chart(charts.heatmap(probes, "‖∂L/∂h_t‖ per epoch (log colour)", "position", "epoch", log=True),
                             width="stretch")
+    if run is not None and "job" in run.extra and run.extra["job"].store_message:
+        st.warning(run.extra["job"].store_message)
 
-# ---------------------------------------------------------------- 4 · type a review
-st.header("4 · Type a review")
+# ---------------------------------------------------------------- the store: every model trained here
+st.header("Models on this server")
+with friendly("Reading the model store"):
+    store = ModelStore()
+    entries, damaged = store.entries()
+    for problem in damaged:
+        st.warning(problem)
+    if not entries:
+        st.caption("None yet. Every model trained on the IMDB reviews here is stored (models trained on your own "
+                   "CSV stay in your session), so the next visitor, a reload or a server restart finds it.")
+    else:
+        import pandas as pd
 
+        st.dataframe(pd.DataFrame([sr.entry_row(e) for e in entries]), hide_index=True, key="sent_store_table")
+        labels = {e.key: f"{sr.entry_row(e)['model']} · trained {e.created}" for e in entries}
 
-def _use_example(text: str) -> None:
-    st.session_state[REVIEW_KEY] = text
+        def _answer_with() -> None:
+            st.session_state[ANSWER_KEY] = st.session_state["sent_answer_pick"]
 
-
-cols = st.columns(len(EXAMPLES))
-for col, (name, text) in zip(cols, EXAMPLES.items()):
-    col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
-review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
-                           max_chars=MAX_REVIEW_CHARS, placeholder="e.g. The plot was thin but the acting was wonderful.")
-
-if run is None or "pipeline" not in run.extra or run.result.epochs_done < 1:
-    st.info("Train a model above first (the default run takes about a minute and a half); then type a review here.")
-elif run.result.status == "diverged":
-    st.warning("The last run diverged, so its predictions mean nothing: train again with a smaller learning rate.")
-else:
-    with friendly("Reading the review"):
-        from explorer import sentiment as sa
-
-        pipe = run.extra["pipeline"]
-        rv = sa.prepare(pipe, review_text)
-        if not rv.ok:
-            st.info(rv.message)
-        else:
-            for note in rv.notes:
-                st.info(note)
-            p = sa.score(run.model, rv)
-            m1, m2, m3 = st.columns(3)
-            m1.metric("P(positive)", f"{p:.3f}")
-            m2.metric("Sentiment", sa.label_of(p).capitalize(), help="positive when P ≥ 0.5")
-            m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
-            ks, traj = sa.trajectory(run.model, rv, pipe.cfg)
-            st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
-            t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"])
-            with t1:
-                occ = sa.occlusion(run.model, rv, pipe.cfg)
-                st.plotly_chart(charts_text.word_influence(
-                    rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
-                    "ΔP"), width="stretch")
-                sal = sa.saliency(run.model, rv)
-                st.plotly_chart(charts_text.word_influence(
-                    rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
-                    "‖∂P/∂e‖", diverging=False), width="stretch")
-                st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
-                           "Saliency has no sign: dark = the prediction is sensitive to that word.")
-            states = sa.states(run.model, rv)
-            with t2:
-                for s in states:
-                    st.plotly_chart(charts_text.state_heatmap(s.h, rv.words, f"{s.layer} ({s.direction}): h_t over the words"),
-                                    width="stretch")
-            with t3:
-                last = [s for s in states if s.direction == "forward"][-1]
-                pts, share = sa.pca_path(last.h)
-                probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
-                st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
-                                                     f"{last.layer}: hidden-state path in 2 PCA dimensions"),
-                                width="stretch")
-                st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
+        current = view.key if view is not None and view.key in labels else None
+        st.selectbox("Answer typed reviews with", list(labels), format_func=labels.get, key="sent_answer_pick",
+                     index=list(labels).index(current) if current else None, on_change=_answer_with,
+                     placeholder="Choose a stored model")
+        st.caption(f"Newest first. The store keeps at most {store.cap / 1e6:,.0f} MB (the least recently used go "
+                   "first); a model is loaded with Keras safe mode after a checksum check.")

@@ -1,9 +1,16 @@
 """Shared test set-up: quiet TensorFlow, paths to the offline datasets."""
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Models and encodings the tests store go to a throw-away cache, never the user's (the app and the
+# browser tests' server inherit this); a test that needs an empty store sets its own.
+os.environ["RNN_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="rnn-explorer-test-cache-")
+atexit.register(shutil.rmtree, os.environ["RNN_EXPLORER_CACHE"], True)
 
 import pytest  # noqa: E402
 

@@ -380,9 +380,9 @@ REVIEWS = {
     "emoji_only": ("😀😀 🎬🍿 👍", "None of these words is in the training vocabulary"),
     "ten_thousand_words": ("good " * 10_000, "The review has 10,000 words; the model reads at most 50"),
     "unknown_words": ("Qwzx blorf snargle vrumpf zzyzx", "None of these words is in the training vocabulary"),
-    # The box holds at most 100,000 characters: the browser cuts a longer paste there, so this is
-    # the longest text the page can receive (AppTest, unlike the browser, drops an over-long value).
     "box_full": ("bad " * 25_000, "The review has 25,000 words"),
+    # A longer paste reaches the page whole (the box has no length cap) and is cut there, with a note.
+    "past_the_limit": ("bad " * 40_000, "The review has 160,000 characters; only the first 100,000 were read"),
 }
 
 

@@ -197,3 +197,44 @@ def test_without_local_copy_download_is_used_and_failure_is_clear(tmp_path, monk
     tarball = make_tarball(tmp_path, n_per_label=2)
     monkeypatch.setattr(imdb, "download", lambda progress=None: tarball)  # what keras.utils.get_file returns
     assert len(imdb.load_imdb().train) == 4
+
+
+def test_validation_is_grouped_by_movie_when_the_copy_has_urls(tmp_path):
+    base = make_folder(tmp_path, n_per_label=40)
+    for split in ("train", "test"):  # four reviews per movie; pos and neg reviews of a movie share its address
+        for label in ("pos", "neg"):
+            (base / split / f"urls_{label}.txt").write_text(
+                "".join(f"http://www.imdb.com/title/tt{split}{i // 4:04d}/usercomments\n" for i in range(40)))
+    for data in (imdb.read_any(base), imdb.read_any(make_tarball_of(base, tmp_path))):
+        assert data.train.movies is not None and len(set(data.train.movies)) == 10
+        kind, note = imdb.validation_grouping(data.train)
+        assert kind == "movie" and "grouped by movie" in note
+        train, val = imdb.split_validation(data.train, 0.2, seed=1)
+        assert not set(train.movies) & set(val.movies)  # no movie on both sides
+        assert 16 <= len(val) <= 24 and len(train) + len(val) == 80
+
+
+def make_tarball_of(folder: Path, root: Path) -> Path:
+    out = root / "with_urls.tar.gz"
+    with tarfile.open(out, "w:gz") as tar:
+        tar.add(folder, arcname="aclImdb")
+    return out
+
+
+def test_without_urls_validation_takes_blocks_of_neighbouring_ids_and_says_it_is_not_grouped(tmp_path):
+    data = imdb.read_any(make_folder(tmp_path, n_per_label=500))
+    assert data.train.movies is None
+    kind, note = imdb.validation_grouping(data.train)
+    assert kind == "id-blocks" and "NOT grouped by movie" in note and "optimistic" in note
+    train, val = imdb.split_validation(data.train, 0.1, seed=0)
+    assert len(val) == 100 and val.labels.sum() == 50 and not set(train.texts) & set(val.texts)
+    for label in (0, 1):  # whole runs of neighbouring ids: at most a few blocks per label
+        ids = np.sort(val.ids[val.labels == label])
+        assert np.count_nonzero(np.diff(ids) > 1) <= 1
+    assert imdb.split_validation(data.train, 0.1, seed=0)[1].texts == val.texts  # seeded
+
+
+def test_texts_without_movies_or_ids_are_held_out_at_random_and_it_says_so():
+    reviews = imdb.Reviews([f"t{i}" for i in range(200)], np.array([0, 1] * 100, dtype=np.int8))
+    kind, note = imdb.validation_grouping(reviews)
+    assert kind == "random" and "NOT grouped by movie" in note

@@ -1,4 +1,9 @@
-"""The sentiment page in AppTest: train a tiny model on a small IMDB subset, type reviews, never a traceback."""
+"""The sentiment page in AppTest: train a tiny model on a small IMDB subset, type reviews, never a traceback;
+a second session answers from the stored model without training; a damaged stored model is skipped, never loaded."""
+import json
+import re
+
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,12 +17,8 @@ def _texts(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-@pytest.mark.shared_data
-def test_train_tiny_model_then_type_reviews(shared_datasets):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    assert {m.label: m.value for m in at.metric}["Training reviews"] == "25,000"
-    assert "Train a model above first" in _texts(at)
+def _tiny(at) -> None:
+    """The smallest IMDB set-up the page offers (a few seconds of training)."""
     at.select_slider(key="sent_ntrain").set_value(1_000)
     at.select_slider(key="sent_ntest").set_value(500)
     at.select_slider(key="sent_maxlen").set_value(50)
@@ -26,6 +27,23 @@ def test_train_tiny_model_then_type_reviews(shared_datasets):
     at.select_slider(key="sent_emb").set_value(8)
     at.selectbox(key="sent_cell").set_value("GRU")
     at.slider(key="sent_epochs").set_value(1)
+
+
+def _confusion_counts(at) -> int:
+    """The counts written in the confusion-matrix figure's cells, added up."""
+    spec = next(c.proto.spec for c in at.get("plotly_chart") if "Confusion matrix" in c.proto.spec)
+    cells = json.loads(spec)["data"][0]["text"]
+    return sum(int(re.match(r"([\d,]+)", cell).group(1).replace(",", "")) for row in cells for cell in row)
+
+
+@pytest.mark.shared_data
+def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNN_EXPLORER_CACHE", str(tmp_path))  # an empty store: nothing answers yet
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Training reviews"] == "25,000"
+    assert "No trained model on this server yet" in _texts(at)
+    _tiny(at)
     at.run()
     assert at.query_params["x_max_len"] == ["50"] or at.query_params["x_max_len"] == "50"
     at.button(key="sent_train").click().run()
@@ -33,6 +51,18 @@ def test_train_tiny_model_then_type_reviews(shared_datasets):
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert 0.0 <= float(metrics["Test accuracy"]) <= 1.0
+
+    # The figures shown are the model's own: accuracy = evaluate() on the same model and test reviews,
+    # and the confusion matrix counts every test review once.
+    from explorer import sentiment as sa
+
+    job = at.session_state["sentiment_run"].extra["job"]
+    again = sa.evaluate(job.model, job.enc.x_test, job.enc.y_test)
+    assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
+    assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
+    assert again.n == 500 and _confusion_counts(at) == 500
+    assert "Answering:" in _texts(at) and "trained in this session" in _texts(at)
+    assert at.query_params["model"] in (job.entry.key, [job.entry.key])  # a reload finds it in the store
 
     # One click on an example review fills the box and shows probability, label and trajectory.
     at.button(key="sent_ex_Negation").click().run()
@@ -51,6 +81,9 @@ def test_train_tiny_model_then_type_reviews(shared_datasets):
     assert "No words left" in _texts(at) and not at.error
     at.text_area(key="sentiment_review").input("good " * 10_000).run()
     assert "10,000 words" in _texts(at) and not at.exception and not at.error
+    at.text_area(key="sentiment_review").input("great " * 30_000).run()  # 180,000 characters: cut, and said so
+    assert "only the first 100,000 were read" in _texts(at) and not at.exception and not at.error
+    assert "P(positive)" in {m.label for m in at.metric}
     at.text_area(key="sentiment_review").input("<script>alert(1)</script> <img src=x> 😀 magnifique").run()
     assert not at.exception and not at.error
     assert "P(positive)" in {m.label for m in at.metric}
@@ -130,3 +163,37 @@ def test_presets_fill_every_knob_and_the_link():
     assert at.select_slider(key="sent_maxlen").value == QUICK.text.max_len
     assert at.selectbox(key="sent_cell").value == QUICK.model.cell and not at.checkbox(key="sent_bidir").value
     assert at.slider(key="sent_epochs").value == QUICK.train.epochs
+
+
+@pytest.mark.shared_data
+def test_a_second_session_answers_from_the_store_and_skips_a_damaged_model(shared_datasets, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNN_EXPLORER_CACHE", str(tmp_path))
+    first = AppTest.from_file(PAGE, default_timeout=180).run()
+    _tiny(first)
+    first.run()
+    first.button(key="sent_train").click().run()
+    assert not first.exception and not first.error, [e.value for e in first.error]
+    key = first.session_state["sentiment_run"].extra["job"].entry.key
+    shown = {m.label: m.value for m in first.metric}["Test accuracy"]
+
+    # A new session (a new visitor, a reload or a server restart): no training, it types at once.
+    second = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not second.exception and not second.error, [e.value for e in second.error]
+    assert "a stored model (nothing to train)" in _texts(second) and "GRU(8)" in _texts(second)
+    assert "sentiment_run" not in second.session_state
+    second.text_area(key="sentiment_review").input("A wonderful, moving film.").run()
+    assert not second.exception and not second.error
+    metrics = {m.label: m.value for m in second.metric}
+    assert 0.0 <= float(metrics["P(positive)"]) <= 1.0 and metrics["Test accuracy"] == shown
+    assert second.query_params["model"] in (key, [key])
+
+    # Damage the stored model (same size, other bytes): the next session says so and never loads it.
+    model_file = tmp_path / "models" / key / "model.keras"
+    raw = bytearray(model_file.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(raw))
+    third = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not third.exception and not third.error, [e.value for e in third.error]
+    assert f"Stored model {key} is damaged (model.keras does not match its checksum)" in _texts(third)
+    assert "No trained model on this server yet" in _texts(third)
+    assert "P(positive)" not in {m.label for m in third.metric}

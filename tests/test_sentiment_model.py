@@ -174,9 +174,11 @@ def test_huge_review_is_truncated_with_a_note(toy):
 
 def test_text_past_the_character_cap_is_cut_before_tokenizing(toy):
     _, pipe = toy
-    rv = sa.prepare(pipe, "good " * (sa.MAX_CHARS // 5 + 1_000))
+    text = "good " * (sa.MAX_CHARS // 5 + 1_000)
+    rv = sa.prepare(pipe, text)
     assert rv.ok and rv.total_words == sa.MAX_CHARS // 5
-    assert f"Only the first {sa.MAX_CHARS:,} characters were read." in rv.notes
+    assert (f"The review has {len(text):,} characters; only the first {sa.MAX_CHARS:,} were read "
+            "(the rest was cut off).") in rv.notes
 
 
 @pytest.mark.parametrize("text", ["😀 😍 🎬", "Ce film était magnifique, vraiment superbe", "これは映画です",

@@ -51,17 +51,24 @@ class DataProblem(ValueError):
 
 @dataclass
 class Reviews:
-    """Labelled texts of one split; label 1 = positive, 0 = negative."""
+    """Labelled texts of one split; label 1 = positive, 0 = negative.
+
+    `ids` are aclImdb's review numbers (the N of N_rating.txt, per label folder) and `movies`
+    each review's movie (its IMDB address from urls_pos.txt / urls_neg.txt), when the source has them.
+    """
 
     texts: list[str]
     labels: np.ndarray  # int8, shape (n,)
+    ids: Optional[np.ndarray] = None  # int64, shape (n,)
+    movies: Optional[np.ndarray] = None  # object (str), shape (n,)
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def take(self, idx: Sequence[int] | np.ndarray) -> "Reviews":
         idx = np.asarray(idx, dtype=np.int64)
-        return Reviews([self.texts[i] for i in idx], self.labels[idx])
+        pick = (lambda a: None if a is None else a[idx])
+        return Reviews([self.texts[i] for i in idx], self.labels[idx], pick(self.ids), pick(self.movies))
 
 
 @dataclass
@@ -72,6 +79,21 @@ class ImdbData:
     test: Reviews
     source: str
     notes: list[str] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """A short hash of every text and label: the same reviews give the same value on any machine."""
+        cached = getattr(self, "_fingerprint", None)
+        if cached is None:
+            import hashlib
+
+            h = hashlib.sha256()
+            for part in (self.train, self.test):
+                h.update(np.asarray(part.labels, np.int8).tobytes())
+                for text in part.texts:
+                    h.update(text.encode("utf-8", errors="replace"))
+                    h.update(b"\0")
+            cached = self._fingerprint = h.hexdigest()[:16]
+        return cached
 
 
 # ---------------------------------------------------------------- where the data is
@@ -98,12 +120,26 @@ def download(progress: Optional[Callable[[str], None]] = None) -> Path:
 
 # ---------------------------------------------------------------- readers
 
-def _finish(split_rows: dict[str, list[tuple[int, int, str]]], source: str) -> ImdbData:
-    """Sort rows (label, id) for a deterministic order and pack them into `Reviews`."""
+_URLS = re.compile(r"(?:^|/)(train|test)/urls_(pos|neg)\.txt$")
+
+
+def _finish(split_rows: dict[str, list[tuple[int, int, str]]], source: str,
+            urls: Optional[dict[tuple[str, str], list[str]]] = None) -> ImdbData:
+    """Sort rows (label, id) for a deterministic order and pack them into `Reviews`.
+
+    `urls[(split, "pos"|"neg")]` is that folder's urls_*.txt: line N is the movie of review N.
+    """
     out = {}
+    urls = urls or {}
     for split in ("train", "test"):
         rows = sorted(split_rows.get(split, []))
-        out[split] = Reviews([r[2] for r in rows], np.array([r[0] for r in rows], dtype=np.int8))
+        labels = np.array([r[0] for r in rows], dtype=np.int8)
+        ids = np.array([r[1] for r in rows], dtype=np.int64)
+        movies = None
+        lists = [urls.get((split, name)) for name in ("neg", "pos")]
+        if rows and all(lists) and all(r[1] < len(lists[r[0]]) for r in rows):
+            movies = np.array([lists[r[0]][r[1]].strip() for r in rows], dtype=object)
+        out[split] = Reviews([r[2] for r in rows], labels, ids, movies)
     if len(out["train"]) == 0:
         raise DataProblem(f"{source} has no train/pos or train/neg reviews: is it the aclImdb dataset?")
     return ImdbData(out["train"], out["test"], source)
@@ -143,11 +179,14 @@ def read_tarball(path: str | os.PathLike) -> ImdbData:
     import gzip
 
     rows: dict[str, list] = {"train": [], "test": []}
+    urls: dict[tuple[str, str], list[str]] = {}
 
     def add(name: str, data: bytes) -> None:
         m = _MEMBER.search(name)
         if m is not None:
             rows[m.group(1)].append((int(m.group(2) == "pos"), int(m.group(3)), data.decode("utf-8", errors="replace")))
+        elif (u := _URLS.search(name)) is not None:
+            urls[(u.group(1), u.group(2))] = data.decode("utf-8", errors="replace").splitlines()
 
     try:
         with gzip.open(path) as fh:
@@ -155,12 +194,13 @@ def read_tarball(path: str | os.PathLike) -> ImdbData:
         members = _walk_tar(raw)
         if members is None:
             with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-                members = [(m.name, tar.extractfile(m).read()) for m in tar if m.isfile() and _MEMBER.search(m.name)]
+                members = [(m.name, tar.extractfile(m).read()) for m in tar
+                           if m.isfile() and (_MEMBER.search(m.name) or _URLS.search(m.name))]
         for name, data in members:
             add(name, data)
     except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile) as err:
         raise DataProblem(f"Could not read the archive {path}: {err}.") from err
-    return _finish(rows, f"aclImdb archive {path}")
+    return _finish(rows, f"aclImdb archive {path}", urls)
 
 
 def read_folder(path: str | os.PathLike) -> ImdbData:
@@ -169,14 +209,18 @@ def read_folder(path: str | os.PathLike) -> ImdbData:
     if not (root / "train").is_dir() and (root / "aclImdb" / "train").is_dir():
         root = root / "aclImdb"
     rows: dict[str, list] = {"train": [], "test": []}
+    urls: dict[tuple[str, str], list[str]] = {}
     for split in ("train", "test"):
         for label in ("neg", "pos"):
+            listing = root / split / f"urls_{label}.txt"
+            if listing.is_file():
+                urls[(split, label)] = listing.read_text(encoding="utf-8", errors="replace").splitlines()
             for f in (root / split / label).glob("*.txt"):
                 m = _MEMBER.search(f.as_posix())
                 if m:
                     rows[split].append((int(label == "pos"), int(m.group(3)),
                                         f.read_text(encoding="utf-8", errors="replace")))
-    return _finish(rows, f"aclImdb folder {root}")
+    return _finish(rows, f"aclImdb folder {root}", urls)
 
 
 def parse_labels(values) -> np.ndarray:
@@ -293,9 +337,54 @@ def subset(data: ImdbData, n_train: int | None, n_test: int | None, seed: int = 
     return ImdbData(train, test, data.source, list(data.notes))
 
 
+BLOCK = 100  # reviews per block of neighbouring ids in the id-block validation split
+
+
+def validation_grouping(reviews: Reviews) -> tuple[str, str]:
+    """How `split_validation` holds reviews out, as (kind, one plain sentence for the page and the bench).
+
+    Reviews of one movie share names, plot and wording, so a validation set that shares movies
+    with the training reviews reads higher than the test set (whose movies are all different).
+    """
+    if reviews.movies is not None:
+        return "movie", ("Validation reviews are grouped by movie (urls_*.txt): no movie has reviews on both "
+                         "sides, as with the test set.")
+    if reviews.ids is not None:
+        return "id-blocks", ("Validation is NOT grouped by movie: this copy has no urls_*.txt, so it may read "
+                             f"optimistic. It takes blocks of {BLOCK} neighbouring review ids, which in aclImdb mostly "
+                             "come from the same movie, so only movies at block edges straddle the split.")
+    return "random", ("Validation is NOT grouped by movie (these texts say nothing about movies): reviews are "
+                      "held out at random, so it reads optimistic compared with a test set of other movies.")
+
+
 def split_validation(reviews: Reviews, fraction: float = 0.1, seed: int = 0) -> tuple[Reviews, Reviews]:
-    """(train, validation): a stratified, seeded `fraction` of the training reviews held out."""
-    val_idx = stratified_subset(reviews.labels, max(1, int(round(len(reviews) * fraction))), seed + 7)
+    """(train, validation): about `fraction` of the training reviews held out, seeded; see `validation_grouping`.
+
+    By movie when the movies are known; otherwise in blocks of neighbouring aclImdb ids, per
+    label (stratified); otherwise stratified at random.
+    """
+    n_val = max(1, int(round(len(reviews) * fraction)))
+    rng = np.random.default_rng(seed + 7)
+    kind, _ = validation_grouping(reviews)
+    if kind == "movie":
+        names, codes = np.unique(reviews.movies.astype(str), return_inverse=True)
+        sizes = np.bincount(codes, minlength=len(names))
+        order = rng.permutation(len(names))
+        picked = order[:int(np.searchsorted(np.cumsum(sizes[order]), n_val) + 1)]
+        val_idx = np.flatnonzero(np.isin(codes, picked))
+    elif kind == "id-blocks":
+        quota = np.bincount(reviews.labels[stratified_subset(reviews.labels, n_val, seed + 7)].astype(int),
+                            minlength=2)
+        parts = []
+        for label, q in enumerate(quota):
+            members = np.flatnonzero(reviews.labels == label)
+            members = members[np.argsort(reviews.ids[members], kind="stable")]
+            blocks = [members[i:i + BLOCK] for i in range(0, len(members), BLOCK)]
+            taken = np.concatenate([blocks[b] for b in rng.permutation(len(blocks))]) if blocks else members
+            parts.append(taken[:q])
+        val_idx = np.sort(np.concatenate(parts))
+    else:
+        val_idx = stratified_subset(reviews.labels, n_val, seed + 7)
     train_idx = np.setdiff1d(np.arange(len(reviews)), val_idx)
     return reviews.take(train_idx), reviews.take(val_idx)
 

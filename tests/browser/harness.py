@@ -63,23 +63,41 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory in bytes of `pid` and all its descendants (0 where /proc is missing)."""
-    if not Path("/proc").is_dir():
-        return 0
-    kids = _children()
-    total, stack, seen = 0, [pid], set()
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants (just `pid` where /proc is missing)."""
+    kids = _children() if Path("/proc").is_dir() else {}
+    out, stack = [], [pid]
     while stack:
         p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+        if p not in out:
+            out.append(p)
+            stack.extend(kids.get(p, []))
+    return out
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory in bytes of `pid` and all its descendants (0 where /proc is missing)."""
+    total = 0
+    for p in tree_pids(pid):
         try:
             with open(f"/proc/{p}/statm") as fh:
                 total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
             pass
-        stack.extend(kids.get(p, []))
+    return total
+
+
+def tree_hwm(pid: int) -> int:
+    """Peak resident memory in bytes of `pid` and its descendants: the sum of each process's VmHWM, the
+    kernel's own high-water mark (exact, unlike sampling; an upper bound of the tree's simultaneous peak)."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
     return total
 
 

@@ -34,7 +34,7 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
     expect(train).to_be_enabled(timeout=60_000)
     wait_idle(page)
     train.click()
-    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text(re.compile("^Your run: "))).to_be_visible(timeout=180_000)
     wait_idle(page)
     accuracy = wait_figure(page, "Accuracy")
     assert accuracy["traces"][0]["n"] == 1  # one epoch, one point
@@ -63,6 +63,44 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
     type_review(page, "   ")
     expect(page.get_by_text("Type or paste a review first")).to_be_visible(timeout=60_000)
     assert exceptions_on(page) == []
+
+
+def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, new_page, shared_datasets):
+    # A first visitor trains the tiny model: it goes into the server's model store.
+    first = new_page()
+    first.goto(f"{app_server.url}/sentiment?{TINY}")
+    train = first.get_by_role("button", name="▶ Train")
+    expect(train).to_be_enabled(timeout=180_000)
+    wait_idle(first)
+    train.click()
+    expect(first.get_by_text(re.compile("^Your run: "))).to_be_visible(timeout=180_000)
+    figures = first.get_by_text(re.compile(r"[\d,]+ of 500 test reviews right")).first.inner_text()
+    right = re.search(r"([\d,]+) of 500 test reviews right", figures).group(0)
+    expect(first).to_have_url(re.compile(r"[?&]model=[0-9a-f]{16}(&|$)"), timeout=30_000)
+    wait_idle(first)
+
+    # A second visitor types at once: no training, a stored model answers and the page says which.
+    second = new_page()
+    second.goto(f"{app_server.url}/sentiment")
+    expect(second.get_by_text("Answering:").first).to_contain_text("a stored model", timeout=120_000)
+    type_review(second, "A wonderful film, moving and beautifully acted.")
+    expect(metric(second, "P(positive)")).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=60_000)
+    expect(second.get_by_text(re.compile("^Your run: "))).to_have_count(0)
+    assert exceptions_on(second) == []
+
+    # A paste over the limit reaches the page whole and is cut there, with a note.
+    type_review(second, "great " * 20_000)
+    expect(second.get_by_text("The review has 120,000 characters; only the first 100,000 were read")).to_be_visible(
+        timeout=60_000)
+    expect(metric(second, "P(positive)")).to_be_visible()
+    assert exceptions_on(second) == []
+
+    # A reload of the first visitor's page finds their model and its figures in the store.
+    first.reload()
+    expect(first.get_by_text("Answering:").first).to_contain_text("a stored model", timeout=120_000)
+    expect(first.get_by_text(re.compile(r"^The stored model answering above: "))).to_be_visible(timeout=120_000)
+    expect(first.get_by_text(right).first).to_be_visible(timeout=60_000)
+    assert exceptions_on(first) == []
 
 
 def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_server, page):

@@ -1,0 +1,325 @@
+"""One sentiment run as the page does it (and bench/ and the tuning script): encode → build → train → score → store.
+
+`prepare_run` turns a `Setup` and the reviews into a model ready to train (encodings are
+cached on disk, so a second run of the same text settings skips the vocabulary and the
+encoding), `fit` trains it live (masked models in batches of similar length), `finish`
+scores every test review once and puts the model into the local `ModelStore`, where the
+next visitor finds it ready. `load_stored` brings a stored model back with everything the
+page shows about it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import math
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from explorer import config
+from explorer.config import ModelConfig, TrainConfig
+from explorer.data.imdb import ImdbData
+from explorer.model_store import Entry, ModelStore, StoreProblem, cache_root, key_for
+from explorer.sentiment import DataConfig, Encoded, Setup, TestResult, compact, evaluate, split_parts
+from explorer.text import TextConfig, TextPipeline
+
+FORMAT = 1
+ENCODINGS = "encodings"  # folder under the cache root
+KEEP_ENCODINGS = 4  # encodings kept on disk (each 10–50 MB), most recently used first
+# XLA (`TrainConfig.jit_compile`) is used when asked and when it pays: fixed-length batches (not a masked
+# model's length classes, which would compile once per length) and enough steps. Measured here on the
+# quick preset: 23 vs 31 CPU-s per 100 steps, but ~6 CPU-s to compile each batch shape.
+XLA_MIN_STEPS = 300
+READOUT_WORDS = {"last": "last state", "mean": "mean of all states", "max": "max of all states",
+                 "meanmax": "mean and max of all states"}
+
+
+def describe(model: ModelConfig, text: TextConfig) -> str:
+    """The architecture in a few words, e.g. 'bidirectional GRU(64), mean and max of all states read, 500 words, masked'."""
+    cell = f"{'bidirectional ' if model.bidirectional else ''}{model.cell}({model.units})"
+    layers = f" × {model.layers} layers" if model.layers > 1 else ""
+    mask = ", masked" if text.mask else f", {text.padding} padding"
+    return (f"{cell}{layers}, {READOUT_WORDS.get(model.readout, model.readout)} read, "
+            f"{text.vocab_size // 1000}k-word vocabulary, {text.max_len} words{mask}")
+
+
+# ---------------------------------------------------------------- encodings, cached on disk
+
+def _encoding_key(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig, parts) -> str:
+    """Which reviews went where (not only the settings: the way validation is held out may change) and how."""
+    h = hashlib.sha256()
+    for part in (parts.train, parts.val, parts.test):
+        h.update(np.asarray(part.labels, np.int8).tobytes())
+        if part.ids is not None:
+            h.update(np.asarray(part.ids, np.int64).tobytes())
+        else:
+            for text in part.texts:
+                h.update(text.encode("utf-8", errors="replace") + b"\0")
+    return key_for({"format": FORMAT, "data": data.fingerprint(), "text": asdict(text_cfg), "split": asdict(data_cfg),
+                    "parts": h.hexdigest()})
+
+
+def encode_cached(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig = DataConfig(),
+                  root: Optional[Path] = None) -> Encoded:
+    """Like `sentiment.encode_dataset`, but the vocabulary and the id arrays are kept on disk under the cache.
+
+    The split itself is recomputed (cheap and deterministic); a missing or unreadable cache entry is rebuilt.
+    """
+    parts = split_parts(data, data_cfg)
+    folder = (root or cache_root() / ENCODINGS) / _encoding_key(data, text_cfg, data_cfg, parts)
+    try:
+        pipeline = TextPipeline.load(folder / "vocabulary.json")
+        with np.load(folder / "ids.npz", allow_pickle=False) as z:
+            x = {k: z[k] for k in ("train", "val", "test")}
+        if [len(x["train"]), len(x["val"]), len(x["test"])] != [len(parts.train), len(parts.val), len(parts.test)]:
+            raise ValueError("stale encoding")
+        os.utime(folder)
+    except Exception:  # noqa: BLE001 - anything wrong with the cache: encode afresh
+        pipeline = TextPipeline.fit(parts.train.texts, text_cfg)
+        x = {name: compact(pipeline.encode(getattr(parts, name).texts), pipeline.vocab_size)
+             for name in ("train", "val", "test")}
+        _save_encoding(folder, pipeline, x)
+    y = {name: getattr(parts, name).labels.astype(np.float32) for name in ("train", "val", "test")}
+    return Encoded(pipeline, x["train"], y["train"], x["val"], y["val"], x["test"], y["test"],
+                   parts.test.texts, parts.validation)
+
+
+def _save_encoding(folder: Path, pipeline: TextPipeline, x: dict[str, np.ndarray]) -> None:
+    """Write atomically (temporary folder, one rename); keep the `KEEP_ENCODINGS` most recently used."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".tmp-{folder.name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        pipeline.save(tmp / "vocabulary.json")
+        np.savez(tmp / "ids.npz", **x)
+        if folder.exists():  # unreadable (that is why we are here): make way
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.rename(tmp, folder)
+        except OSError:  # another session wrote it first
+            shutil.rmtree(tmp, ignore_errors=True)
+        kept = sorted((p for p in folder.parent.iterdir() if not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEEP_ENCODINGS:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+# ---------------------------------------------------------------- one run
+
+@dataclass
+class SentimentRun:
+    """A model built for a `Setup`, with its encoded reviews; `finish` adds the test result and the store entry."""
+
+    setup: Setup  # model.vocab_size is the fitted vocabulary's size
+    enc: Encoded
+    model: Any
+    probe: Optional[Callable] = None
+    data_fingerprint: str = ""
+    source: str = ""
+    test: Optional[TestResult] = None
+    metrics: dict = field(default_factory=dict)
+    entry: Optional[Entry] = None
+    store_message: str = ""
+
+    @property
+    def bucketed(self) -> bool:
+        """Masked models train and score in batches of similar length (same results, fewer steps)."""
+        return bool(self.setup.text.mask and self.setup.model.mask_zero)
+
+    @property
+    def description(self) -> dict:
+        """Everything that determines the trained model, and how its run ended (a stopped run is another
+        model than the finished one): its store key is a hash of this."""
+        s = self.setup
+        outcome = {k: self.metrics.get(k) for k in ("status", "epochs_done", "best_epoch")}
+        return {"format": FORMAT, "text": asdict(s.text), "model": asdict(s.model), "train": asdict(s.train),
+                "data": asdict(s.data), "data_fingerprint": self.data_fingerprint, "outcome": outcome}
+
+    @property
+    def key(self) -> str:
+        return key_for(self.description)
+
+
+def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None, probe: bool = True,
+                cache_dir: Optional[Path] = None) -> SentimentRun:
+    """Encode (or take `encoded`), build the model for the fitted vocabulary, and the page's gradient probe."""
+    from explorer.introspect import GradientProbe
+    from explorer.models import build_model
+
+    enc = encoded if encoded is not None else encode_cached(data, setup.text, setup.data, cache_dir)
+    if len(enc.y_train) < 2 or len(np.unique(enc.y_train)) < 2:
+        raise ValueError("There are too few training reviews (both labels are needed).")
+    masked = setup.text.mask and setup.model.mask_zero
+    steps = len(enc.y_train) // setup.train.batch_size * setup.train.epochs
+    xla = setup.train.jit_compile and not masked and steps >= XLA_MIN_STEPS
+    setup = replace(setup, model=replace(setup.model, vocab_size=enc.pipeline.vocab_size),
+                    train=replace(setup.train, jit_compile=xla))
+    model = build_model(setup.model, setup.train, timesteps=None if masked else setup.text.max_len)
+    k = min(32, len(enc.x_val))
+    gp = GradientProbe(enc.x_val[:k].astype(np.int32), enc.y_val[:k, None], layer_index=0) if probe and k else None
+    return SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source)
+
+
+def fit(run: SentimentRun, sink=None, result=None, should_stop=None, extra_callbacks: tuple = ()):
+    """Train live (see `explorer.training.train`); returns its `RunResult`."""
+    from explorer.buckets import length_batches
+    from explorer.training import train
+
+    s, enc = run.setup, run.enc
+    xla = s.train.jit_compile  # fixed shapes: full training batches only, validation in near-equal batches
+    batches = length_batches(enc.x_train, enc.y_train, s.train.batch_size, s.text.padding, run.bucketed,
+                             seed=s.train.seed, drop_remainder=xla)
+    n_val = len(enc.y_val)
+    val_batch = math.ceil(n_val / math.ceil(n_val / 128)) if xla and n_val else max(s.train.batch_size, 128)
+    val = length_batches(enc.x_val, enc.y_val, val_batch, s.text.padding, run.bucketed,
+                         shuffle=False) if n_val else None
+    return train(run.model, batches, None, s.train, val, sink=sink, should_stop=should_stop, probe=run.probe,
+                 extra_callbacks=extra_callbacks, result=result)
+
+
+def score_test(run: SentimentRun) -> TestResult:
+    """Every test review of the run, scored once."""
+    return evaluate(run.model, run.enc.x_test, run.enc.y_test, padding=run.setup.text.padding)
+
+
+def metrics_of(run: SentimentRun, result, test: TestResult) -> dict:
+    """What the page shows about a finished run, as JSON: test figures, curves, how it was trained."""
+    val = result.history.get("val_accuracy", [])
+    kept = (result.best_epoch or len(val)) - 1
+    return {"accuracy": test.accuracy, "correct": test.correct, "n_test": test.n, "confusion": test.confusion,
+            "val_accuracy": val[kept] if 0 <= kept < len(val) else None, "n_val": int(len(run.enc.y_val)),
+            "n_train": int(len(run.enc.y_train)), "history": result.history, "epochs_done": result.epochs_done,
+            "best_epoch": result.best_epoch, "status": result.status, "message": result.message,
+            "seconds": result.seconds, "validation": run.enc.validation, "source": run.source,
+            "probes": [np.asarray(p, np.float32).tolist() for p in result.probes],
+            "probe_lengths": np.count_nonzero(np.asarray(run.enc.x_val[:32]), axis=1).tolist(),
+            "trained_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
+
+
+def finish(run: SentimentRun, result, store: Optional[ModelStore] = None) -> Optional[TestResult]:
+    """Score the test reviews (once) and, given a store, save the model there; None when nothing was learned."""
+    from explorer.training import DIVERGED
+
+    if result.epochs_done < 1 or result.status == DIVERGED:
+        return None
+    if run.test is None:
+        run.test = score_test(run)
+        run.metrics = metrics_of(run, result, run.test)
+    if store is not None and run.entry is None:
+        try:
+            run.entry = store.save(run.key, run.model, run.enc.pipeline, run.description, run.metrics,
+                                   {"probabilities": run.test.probabilities})
+        except (OSError, StoreProblem) as err:
+            run.store_message = f"The model could not be stored on this server ({type(err).__name__}); it stays in this session."
+    return run.test
+
+
+# ---------------------------------------------------------------- stored models
+
+@dataclass
+class ModelView:
+    """The model that answers on the page (trained in this session, or from the store) and what the page says about it."""
+
+    model: Any
+    pipeline: TextPipeline
+    setup: Setup
+    test: TestResult
+    metrics: dict = field(default_factory=dict)  # see `metrics_of`
+    key: str = ""  # its store key ("" when it is not stored)
+    stored: bool = False  # loaded from the store rather than trained in this session
+
+    @property
+    def label(self) -> str:
+        return describe(self.setup.model, self.setup.text)
+
+
+def view_of(run: SentimentRun) -> Optional[ModelView]:
+    """A finished run as the page shows it; None before `finish` scored it."""
+    if run.test is None:
+        return None
+    return ModelView(run.model, run.enc.pipeline, run.setup, run.test, run.metrics,
+                     run.entry.key if run.entry is not None else "", False)
+
+
+def setup_of(description: dict) -> Setup:
+    """The `Setup` a stored description was trained with (unknown keys ignored, missing ones default)."""
+    return Setup("stored", config.from_dict(TextConfig, description.get("text")),
+                 config.from_dict(ModelConfig, description.get("model")),
+                 config.from_dict(TrainConfig, description.get("train")),
+                 config.from_dict(DataConfig, description.get("data")))
+
+
+def load_stored(store: ModelStore, entry: Entry) -> ModelView:
+    """Load an entry (checksums, then Keras safe mode); StoreProblem with one sentence when it cannot be used."""
+    model, pipeline, arrays = store.load(entry)
+    m = entry.metrics
+    try:
+        test = TestResult(float(m["accuracy"]), np.asarray(m["confusion"], dtype=np.int64),
+                          arrays.get("probabilities", np.zeros(0, np.float32)), int(m["n_test"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise StoreProblem(f"Stored model {entry.key} has no usable test figures and was skipped.") from err
+    return ModelView(model, pipeline, setup_of(entry.config), test, m, entry.key, True)
+
+
+@functools.lru_cache(maxsize=4)
+def open_stored(root: str, key: str, stamp: str) -> ModelView:
+    """`load_stored`, once per process for each (store, key, file stamp): every session shares the loaded model.
+
+    `stamp` (`Entry.stamp`) changes when a file of the entry is rewritten, so a damaged file is checked afresh.
+    """
+    store = ModelStore(root)
+    entry = store.get(key)
+    if entry is None:
+        raise StoreProblem(f"Stored model {key} is no longer in the store.")
+    return load_stored(store, entry)
+
+
+def warm_default(store: Optional[ModelStore] = None) -> Optional[ModelView]:
+    """Load the store's default model and run every view of one review once (each is traced once per model):
+    the first visitor after a start is served as fast as the next."""
+    from explorer import sentiment as sa
+
+    store = store or ModelStore()
+    entry = default_entry(store.entries()[0])
+    if entry is None:
+        return None
+    view = open_stored(str(store.root), entry.key, entry.stamp)
+    cfg = view.pipeline.cfg
+    rv = sa.prepare(view.pipeline, sa.EXAMPLES["Loved it"])
+    sa.score(view.model, rv, cfg.padding), sa.trajectory(view.model, rv, cfg), sa.occlusion(view.model, rv, cfg)
+    sa.saliency(view.model, rv, cfg.padding), sa.states(view.model, rv, cfg.padding)
+    return view
+
+
+def val_lower_bound(entry: Entry) -> float:
+    """Validation accuracy minus two standard errors: a small lucky validation set does not win."""
+    acc, n = entry.metrics.get("val_accuracy"), entry.metrics.get("n_val") or 0
+    if acc is None or not n:
+        return -1.0
+    return float(acc) - 2 * math.sqrt(max(acc * (1 - acc), 1e-4) / n)
+
+
+def default_entry(entries: list[Entry]) -> Optional[Entry]:
+    """The model offered to a visitor who has none: finished runs first, then the best validation accuracy (never test)."""
+    usable = [e for e in entries if e.metrics.get("status") != "diverged"]
+    if not usable:
+        return None
+    return max(usable, key=lambda e: (e.metrics.get("status") == "finished", val_lower_bound(e), e.created))
+
+
+def entry_row(entry: Entry) -> dict:
+    """One line of the page's table of stored runs."""
+    setup = setup_of(entry.config)
+    m = entry.metrics
+    return {"trained": entry.created, "model": describe(setup.model, setup.text),
+            "epochs": m.get("epochs_done"), "status": m.get("status"),
+            "validation accuracy": m.get("val_accuracy"), "test accuracy": m.get("accuracy"),
+            "test reviews": m.get("n_test"), "key": entry.key}
