@@ -6,29 +6,23 @@ when RNN_EXPLORER_SCREENSHOTS names a folder (e.g. docs/screenshots), also there
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
+
+from conftest import skip_or_fail
 
 from .harness import ARTIFACTS, AppServer, find_chromium, launch_chromium
 
 VIEWPORT = {"width": 1280, "height": 860}
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        reason = ("Debian's chromium is not installed (python3 dev.py test installs it when run as "
-                  "root; or: sudo apt-get install chromium)")
-        if _in_ci():
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("Debian's chromium is not installed (python3 dev.py test installs it when run as "
+                     "root; or: sudo apt-get install chromium)")
     return path
 
 
