@@ -12,7 +12,7 @@ import pytest
 
 from conftest import skip_or_fail
 
-from .harness import ARTIFACTS, AppServer, find_chromium, launch_chromium
+from .harness import ALERT_LOGS, ARTIFACTS, AppServer, find_chromium, launch_chromium, watch_alerts
 
 VIEWPORT = {"width": 1280, "height": 860}
 
@@ -52,19 +52,29 @@ def browser(chromium_path):
 
 @pytest.fixture
 def new_page(browser, app_server):
-    """A factory of pages, each in its own context (= its own Streamlit session)."""
-    contexts = []
+    """A factory of pages, each in its own context (= its own Streamlit session).
+
+    Every error alert or exception box a page shows is recorded as it appears; `wait_idle`
+    and the end of the test fail on any the test did not announce with
+    `ALERT_LOGS[page].expect("exact message")`.
+    """
+    pages = []
 
     def make():
         app_server.pages_opened += 1
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(60_000)
-        contexts.append(context)
-        return context.new_page()
+        pg = context.new_page()
+        watch_alerts(pg)
+        pages.append(pg)
+        return pg
 
     yield make
-    for context in contexts:
-        context.close()
+    logs = [ALERT_LOGS.pop(pg) for pg in pages]
+    for pg in pages:
+        pg.context.close()
+    for log in logs:
+        log.check()
 
 
 @pytest.fixture
