@@ -58,6 +58,11 @@ def auto_slots(cores: Optional[int] = None, available_bytes: Optional[int] = Non
     return int(min(by_cores, by_memory))
 
 
+def slots_for(setting: str) -> int:
+    """The slots an operator's setting means: a whole number as given, "auto" fitted to the machine."""
+    return auto_slots() if setting == "auto" else int(setting)
+
+
 def _available_memory() -> int:
     """MemAvailable from /proc/meminfo in bytes (0 where there is none)."""
     try:

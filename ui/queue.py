@@ -15,7 +15,7 @@ from typing import Iterator, Optional
 import streamlit as st
 
 from explorer import settings
-from explorer.run_queue import Place, RunQueue, auto_slots
+from explorer.run_queue import Place, RunQueue, slots_for
 
 log = logging.getLogger("rnn_explorer")
 _queue: Optional[RunQueue] = None
@@ -32,7 +32,7 @@ def server_queue() -> RunQueue:
             except settings.SettingsProblem as err:
                 log.error("%s Fitting the training slots to this machine instead.", err)
                 chosen = "auto"
-            _queue = RunQueue(auto_slots() if chosen == "auto" else int(chosen))
+            _queue = RunQueue(slots_for(chosen))
             log.info("training queue: %d run(s) at once", _queue.slots)
         return _queue
 

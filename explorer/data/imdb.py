@@ -53,7 +53,7 @@ LABEL_COLUMNS = ("label", "sentiment", "target", "class", "polarity")
 
 def _quote(value, limit: int = 24) -> str:
     """A user-supplied value made inert for any display (no markup characters), shortened."""
-    text = re.sub(r"[^\w .,-]", "?", str(value))
+    text = re.sub(r"[^\w .,/-]", "?", str(value))
     return "'" + (text[:limit] + "…" if len(text) > limit else text) + "'"
 
 
@@ -177,13 +177,10 @@ def _tar_stream(fh, want: Callable[[str], bool], source: str):
         if "size" in pax:
             size = int(pax["size"])
         padded = (size + 511) // 512 * 512
-        total += 512 + padded
-        if total > MAX_UNPACKED_BYTES:
-            raise DataProblem(f"{source} unpacks to more than {MAX_UNPACKED_BYTES / 2**30:.0f} GB "
-                              "(the limit); the aclImdb archive unpacks to about 0.5 GB.")
         if kind == b"L":  # GNU long name: the next member's name
             if size > 2**16:
                 raise DataProblem(f"{source} has a file name of {size:,} bytes: not an archive this app reads.")
+            total += 512 + padded
             long_name = fh.read(padded)[:size].rstrip(b"\0").decode("utf-8", "replace")
             continue
         name = head[:100].rstrip(b"\0").decode("utf-8", "replace")
@@ -192,10 +189,15 @@ def _tar_stream(fh, want: Callable[[str], bool], source: str):
             name = f"{prefix}/{name}" if prefix else name
         name = pax.get("path", long_name or name)
         long_name, pax = None, {}
-        if kind in (b"0", b"\0", b"7") and want(name):
-            if size > MAX_REVIEW_BYTES:
-                raise DataProblem(f"{source}: {_quote(name, 60)} is {size / 2**20:.1f} MB; a review may be at most "
-                                  f"{MAX_REVIEW_BYTES / 2**20:.0f} MB.")
+        wanted = kind in (b"0", b"\0", b"7") and want(name)
+        if wanted and size > MAX_REVIEW_BYTES:
+            raise DataProblem(f"{source}: {_quote(name, 60)} is {size / 2**20:.1f} MB; a review may be at most "
+                              f"{MAX_REVIEW_BYTES / 2**20:.0f} MB.")
+        total += 512 + padded
+        if total > MAX_UNPACKED_BYTES:
+            raise DataProblem(f"{source} unpacks to more than {MAX_UNPACKED_BYTES / 2**30:.0f} GB "
+                              "(the limit); the aclImdb archive unpacks to about 0.5 GB.")
+        if wanted:
             kept += 1
             if kept > MAX_REVIEWS:
                 raise DataProblem(f"{source} holds more than {MAX_REVIEWS:,} reviews (the limit).")

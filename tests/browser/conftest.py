@@ -26,15 +26,21 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_server(chromium_path):
-    """The app started with the README's command on a free loopback port, stopped at the end."""
-    server = AppServer()
+def serving(**kwargs) -> AppServer:
+    """An app server (AppServer's arguments) that answers; the test fails with its log if it does not."""
+    server = AppServer(**kwargs)
     try:
         server.wait_healthy(timeout=180)
     except RuntimeError as err:
         server.stop()
         pytest.fail(str(err), pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path):
+    """The app started with the README's command on a free loopback port, stopped at the end."""
+    server = serving()
     yield server
     server.stop()
     (ARTIFACTS / "app-peak-rss.txt").write_text(f"{server.rss.peak / 2**20:.0f} MiB\n")

@@ -84,6 +84,50 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants that exist now."""
+    kids, out, stack = _children(), [], [pid]
+    while stack:
+        p = stack.pop()
+        if p not in out and Path(f"/proc/{p}").exists():
+            out.append(p)
+            stack.extend(kids.get(p, []))
+    return out
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_hwm(pid: int) -> dict[int, int]:
+    """Each process's peak resident memory in bytes as the kernel tracks it (VmHWM), for `pid` and its descendants.
+
+    Exact, unlike sampling: no short peak between two samples is missed. The sum over the tree
+    is an upper bound of the tree's peak (the processes need not peak at the same moment); the
+    app's memory is nearly all in one process (streamlit), whose own peak is the largest entry.
+    """
+    return {p: _status_kib(p, "VmHWM") * 1024 for p in tree_pids(pid)}
+
+
+def reset_hwm(pid: int) -> bool:
+    """Restart the kernel's peak counting (VmHWM := current RSS) for the tree; False where not allowed."""
+    ok = True
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/clear_refs", "w") as fh:
+                fh.write("5")
+        except OSError:
+            ok = False
+    return ok
+
+
 class RssSampler:
     """Samples a process tree's RSS in a background thread; keeps the peak."""
 

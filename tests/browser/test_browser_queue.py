@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import VIEWPORT
-from .harness import ALERT_LOGS, ARTIFACTS, AppServer, shoot, wait_idle, watch_alerts
+from .conftest import VIEWPORT, serving
+from .harness import ALERT_LOGS, ARTIFACTS, shoot, wait_idle, watch_alerts
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,7 @@ TRAIN = "▶ Train"
 
 @pytest.fixture(scope="module")
 def one_slot_server(chromium_path):
-    server = AppServer(env={"RNN_EXPLORER_TRAINING_SLOTS": "1"}, log_path=ARTIFACTS / "app-server-one-slot.log")
-    try:
-        server.wait_healthy(timeout=180)
-    except RuntimeError as err:
-        server.stop()
-        pytest.fail(str(err), pytrace=False)
+    server = serving(env={"RNN_EXPLORER_TRAINING_SLOTS": "1"}, log_path=ARTIFACTS / "app-server-one-slot.log")
     yield server
     server.stop()
 
