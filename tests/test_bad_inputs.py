@@ -441,12 +441,12 @@ def test_bad_labelled_csv_gets_one_sentence_and_a_good_one_loads(case):
     assert metric(at, "Training reviews") == "32" and not at.button(key="sent_train").disabled
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
-def test_labelled_csv_in_utf16_or_with_a_bom_is_read_right(encoding):
-    text = "text,label\n" + "\n".join(f"{'très bien, j’ai adoré' if i % 2 else 'nul, ennuyeux'} {i},{i % 2}"
+def test_labelled_csv_in_utf16_without_a_bom_is_read_right():
+    # Every UTF-16 and BOM variant is read by the engine (tests/test_data_limits.py); here one goes through the page.
+    text = "text,label\n" + "\n".join(f"\"{'très bien, j’ai adoré' if i % 2 else 'nul, ennuyeux'} {i}\",{i % 2}"
                                        for i in range(40))
     at = sent_csv_page()
-    at.file_uploader(key="sent_upload").set_value(("fr.csv", text.encode(encoding), "text/csv")).run()
+    at.file_uploader(key="sent_upload").set_value(("fr.csv", text.encode("utf-16-le"), "text/csv")).run()
     clean(at)
     assert metric(at, "Training reviews") == "32" and not at.button(key="sent_train").disabled
     shown_texts = "\n".join(t.value for t in at.text)
