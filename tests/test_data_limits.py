@@ -146,3 +146,12 @@ def test_the_unicode_minus_and_invisible_characters_stay_text():
     text = "text,label\n" + "".join(f"\u2212 bad\u200b {i} \u202ethgir,{i % 2}\n" for i in range(20))
     data = imdb.read_csv(text.encode())
     assert all("\u2212 bad\u200b" in t for t in data.train.texts)
+
+
+def test_a_damaged_extended_header_is_one_sentence(tmp_path):
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type, info.size = tarfile.XHDTYPE, 512
+    path = tmp_path / "pax.tar.gz"
+    path.write_bytes(gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT) + b"zz size=oops\n".ljust(512, b"\0")))
+    with pytest.raises(imdb.DataProblem, match="damaged extended header"):
+        imdb.read_tarball(path)

@@ -40,6 +40,7 @@ _MEMBER = re.compile(r"(?:^|/)(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 _LABELS = {"0": 0, "1": 1, "neg": 0, "pos": 1, "negative": 0, "positive": 1,
            "false": 0, "true": 1, "0.0": 0, "1.0": 1}
 TEXT_COLUMNS = ("text", "review", "sentence", "content")
+LABEL_COLUMNS = ("label", "sentiment", "target", "class", "polarity")
 
 # Limits, checked before a file is read whole (stated in the app; the original archive is far below them).
 MAX_ARCHIVE_BYTES = 512 * 2**20  # a .tar.gz on disk (aclImdb_v1.tar.gz: 84 MB)
@@ -48,7 +49,6 @@ MAX_REVIEW_BYTES = 2**20  # one review file (the longest IMDB review: 14 KB)
 MAX_REVIEWS = 200_000  # labelled reviews in an archive or a folder (aclImdb: 50,000)
 MAX_CSV_BYTES = 256 * 2**20  # a labelled-text CSV on the server (an upload is capped lower by Streamlit)
 MAX_CSV_ROWS = 200_000
-LABEL_COLUMNS = ("label", "sentiment", "target", "class", "polarity")
 
 
 def _quote(value, limit: int = 24) -> str:
@@ -169,7 +169,11 @@ def _tar_stream(fh, want: Callable[[str], bool], source: str):
         if kind == b"x" or kind == b"g":
             if size > 2**20:
                 raise DataProblem(f"{source} has a header of {size:,} bytes: not an archive this app reads.")
-            records = _pax_records(fh.read((size + 511) // 512 * 512)[:size])
+            try:
+                records = _pax_records(fh.read((size + 511) // 512 * 512)[:size])
+                int(records.get("size", 0))
+            except ValueError:
+                raise DataProblem(f"{source} has a damaged extended header.") from None
             if kind == b"x":
                 pax = records
             total += 512 + size
