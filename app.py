@@ -7,6 +7,7 @@ click does not pay TensorFlow's one-time costs.
 import streamlit as st
 
 from ui.entry import start_warmup
+from ui.sessions import free_on_close
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
@@ -45,4 +46,5 @@ PAGES = {
 
 navigation = st.navigation([st.Page(home, title="Home", icon="🏠", default=True), *PAGES.values()])
 start_warmup()
+free_on_close()  # a closed tab's session is closed and its memory freed (ui/sessions.py)
 navigation.run()

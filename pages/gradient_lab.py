@@ -19,6 +19,7 @@ from explorer.gradlab import (ARCHS, CLIPPED, DEFAULT_LAGS, EXPLODE, HELD_OUT, M
 from explorer.magnitudes import power_of_ten
 from ui.entry import through_app, wait_for_warmup
 from ui.guard import friendly
+from ui.queue import training_slot
 
 through_app()
 
@@ -403,7 +404,7 @@ def _sweep_section(cfg: LabConfig, archs: list) -> None:
             chart.plotly_chart(cg.sweep_lines(held["lags"], held["values"], held["chance"]), width="stretch",
                                key=f"gl_sweep_live_{count[0]}")
 
-        with friendly("The sweep"):
+        with friendly("The sweep"), training_slot("gradient lab sweep"):
             wait_for_warmup()
             out = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result)
             held.update(values=out.values, chance=out.chance, seconds=out.seconds)
@@ -434,7 +435,7 @@ for problem in problems[:1]:
 go = st.button("▶ Train side by side", key="gl_train", type="primary", disabled=bool(problems) or not archs)
 lab = _recover()
 if go:
-    with friendly("Training"):
+    with friendly("Training"), training_slot("gradient lab"):
         _train(cfg, archs)
     lab = _recover()
 if lab is not None and lab.results:

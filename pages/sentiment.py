@@ -17,10 +17,10 @@ from dataclasses import asdict, replace
 import numpy as np
 import streamlit as st
 
-from explorer import charts, charts_text, config
+from explorer import charts, charts_text, config, settings
 from explorer import sentiment_run as sr
 from explorer.config import CELLS, OPTIMIZERS, READOUTS, SCHEDULES, ModelConfig, TrainConfig
-from explorer.data import imdb
+from explorer.data import datafolder, imdb
 from explorer.model_store import ModelStore, StoreProblem
 from explorer.sentiment import EXAMPLES, MAX_CHARS, PRESETS, QUICK, DataConfig, Setup
 from explorer.text import PADDINGS, TextConfig
@@ -43,6 +43,11 @@ OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100
            "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS), "sent_head_dropout": [0.0, 0.2, 0.3, 0.5],
            "sent_word_dropout": [0.0, 0.1, 0.2, 0.3, 0.5],
            "sent_schedule": list(SCHEDULES)}
+IMDB_SOURCE, FOLDER_SOURCE, UPLOAD_SOURCE = "IMDB reviews", "A file in the server's data folder", "My own labelled texts (CSV)"
+UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
+LIMITS = (f"Limits: an archive up to {imdb.MAX_ARCHIVE_BYTES / 2**20:,.0f} MB that unpacks to at most "
+          f"{imdb.MAX_UNPACKED_BYTES / 2**30:,.0f} GB, at most {imdb.MAX_REVIEWS:,} reviews of at most "
+          f"{imdb.MAX_REVIEW_BYTES / 2**20:,.0f} MB each; a CSV up to {imdb.MAX_CSV_ROWS:,} rows.")
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
                      "come after the words and the gradient that reaches the words has vanished by orders of "
                      "magnitude, so a plain RNN stays at chance. Flip *Padding side* and train again to compare.")
@@ -107,7 +112,7 @@ def load_imdb(path: str, stamp: str) -> imdb.ImdbData:
 def load_csv(data: bytes, name: str) -> imdb.ImdbData:
     import io
 
-    return imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)")
+    return imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)", max_bytes=UPLOAD_MB * 2**20)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -251,9 +256,9 @@ def review_lengths(source_key: str, _data: imdb.ImdbData) -> np.ndarray:
     return imdb.word_counts(_data.train.texts)
 
 
-def _stamp(path: str) -> str:
+def _stamp(path) -> str:
     try:
-        p = imdb.resolve_source(path or None)
+        p = imdb.resolve_source(path)
     except imdb.DataProblem:
         return "missing"
     return f"{p}:{p.stat().st_mtime_ns}" if p is not None else "download"
@@ -263,17 +268,27 @@ def _stamp(path: str) -> str:
 st.header("1 · The data")
 data = None
 source_key = ""
+# A visitor never names a server path: the operator's settings decide what the server reads,
+# or the visitor picks one of the files the operator put in the data folder, or uploads.
+operator, folder_files = settings.Settings(), []
+with friendly("Reading the server's data settings"):
+    operator = settings.load()
+    folder_files = datafolder.list_files(operator.data_dir)
 with st.expander("Where the reviews come from", expanded=False):
-    choice = st.radio("Train on", ["IMDB reviews", "My own labelled texts (CSV)"], horizontal=True,
-                      key="sent_source")
-    path = st.text_input("Local copy of IMDB (aclImdb folder, aclImdb_v1.tar.gz or a CSV); empty = "
-                         f"${imdb.ENV_VAR}, the project's shared copy, or download", key="sent_path",
-                         help="A path on the machine that runs the app. It is kept out of the URL on purpose: "
-                              "a link must not make the app read files.")
-    upload = st.file_uploader("CSV with a text column and a label column (0/1, pos/neg or positive/negative)",
-                              type=["csv"], key="sent_upload") if choice.startswith("My own") else None
+    choice = st.radio("Train on", [IMDB_SOURCE, *([FOLDER_SOURCE] if folder_files else []), UPLOAD_SOURCE],
+                      horizontal=True, key="sent_source")
+    picked = st.selectbox("File", folder_files, key="sent_data_file",
+                          help="The aclImdb folders, archives and CSVs the server's operator put in its data "
+                               "folder.") if choice == FOLDER_SOURCE else None
+    if choice == IMDB_SOURCE:
+        st.caption(f"The server's copy, set by its operator (`{imdb.ENV_VAR}` or `[data] imdb` in "
+                   "`.streamlit/rnn_explorer.toml`), else the project's shared copy, else the original download.")
+    upload = st.file_uploader(f"CSV with a text column and a label column (0/1, pos/neg or positive/negative), "
+                              f"UTF-8, at most {UPLOAD_MB} MB and {imdb.MAX_CSV_ROWS:,} rows",
+                              type=["csv"], key="sent_upload") if choice == UPLOAD_SOURCE else None
+    st.caption(LIMITS)
 with friendly("Loading the reviews"):
-    if choice.startswith("My own"):
+    if choice == UPLOAD_SOURCE:
         if upload is None:
             st.info("Upload a CSV of labelled texts above, or switch back to the IMDB reviews.")
         else:
@@ -281,8 +296,9 @@ with friendly("Loading the reviews"):
             data = load_csv(raw, upload.name)
             source_key = "csv:" + hashlib.sha256(raw).hexdigest()[:16]
     else:
+        path = datafolder.resolve(operator.data_dir, picked) if choice == FOLDER_SOURCE else None
         stamp = _stamp(path)
-        data = load_imdb(path, stamp)
+        data = load_imdb(str(path or ""), stamp)
         source_key = f"imdb:{stamp}"
 
 # ---------------------------------------------------------------- 2 · knobs
@@ -404,7 +420,7 @@ if start and data is not None and not problems:
             return sr.fit(job, sink=both, result=result)
 
         run = train_live(RUN_KEY, job.model, fit, epochs=train_cfg.epochs, metric="accuracy",
-                         extra={"job": job, "imdb": source_key.startswith("imdb:")}, title="Accuracy")
+                         extra={"job": job, "imdb": choice == IMDB_SOURCE}, title="Accuracy")
         live_curves.empty()
         _finish(run)
         st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below

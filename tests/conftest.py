@@ -1,4 +1,9 @@
-"""Shared test set-up: quiet TensorFlow, paths to the offline datasets."""
+"""Shared test set-up: quiet TensorFlow, a throw-away model cache, paths to the offline datasets,
+every page error checked.
+
+Under CI (CI=true) nothing is skipped for want of data: a missing ../shared/datasets fails
+the run with a message that says what to provide.
+"""
 import atexit
 import os
 import shutil
@@ -14,13 +19,37 @@ atexit.register(shutil.rmtree, os.environ["RNN_EXPLORER_CACHE"], True)
 
 import pytest  # noqa: E402
 
+import alerts  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
+
+alerts.install()  # every AppTest run fails on an error or exception the test did not expect
+
+
+def in_ci() -> bool:
+    """True when the run is CI's (CI=true/1/yes), where a missing prerequisite must fail, not skip."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with `reason` on a developer's machine; fail with it under CI."""
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_alert_expectations():
+    alerts.reset()
+    yield
+    alerts.reset()
 
 
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
-    """../shared/datasets, or skip when this machine has no offline copy."""
+    """../shared/datasets; skipped when this machine has no offline copy, a failure under CI."""
     if not (SHARED / "aclImdb_v1.tar.gz").exists():
-        pytest.skip("../shared/datasets is not present on this machine")
+        skip_or_fail(f"the offline datasets are missing: {SHARED / 'aclImdb_v1.tar.gz'} "
+                     "(CI reads IMDB from ../shared/datasets next to the project; see its README)")
     return SHARED

@@ -1,9 +1,10 @@
 """Bad-input catalogue: what a person can throw at each page, and the one clear sentence they get back.
 
 Every case checks three things through AppTest (the real page script, real tiny Keras models):
-the message the person sees (st.error / st.warning / st.info / st.text), that no exception
-or traceback reached the page, and that the page still works afterwards (a normal action
-that follows succeeds).
+the message the person sees (an error word for word, announced with `expect_error`; warnings,
+infos and texts by their content), that no exception or traceback reached the page, and that
+the page still works afterwards (a normal action that follows succeeds). Any error alert a
+case does not announce fails it (tests/alerts.py checks every AppTest run).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from explorer.gradlab import LabConfig
 
@@ -79,14 +81,19 @@ def still_reads_a_good_csv(at: AppTest) -> None:
 BAD_CSVS = {
     "empty": (b"", "The file is empty."),
     "blank_lines": (b"\n \n\t\n", "The file is empty."),
-    "header_only": (b"date,close\n", "header row but no data rows"),
-    "no_numeric_column": (b"name,city\nann,paris\nbob,rome\ncy,oslo\n", "no column of numbers"),
+    "header_only": (b"date,close\n", "The file has a header row but no data rows."),
+    "no_numeric_column": (b"name,city\nann,paris\nbob,rome\ncy,oslo\n", "The file has no column of numbers to forecast."),
     "all_nan": (("date,close\n" + "\n".join(f"2024-01-{i + 1:02d},NaN" for i in range(20))).encode(),
-                "no numbers to forecast"),
-    "one_row": (b"close\n42\n", "1 usable value(s)"),
-    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 10, "does not look like text"),
-    "over_50_mb": (b"1\n" * (26 * 2**20), "the limit is 50 MB"),
-    "too_short_for_window": (("close\n" + "\n".join(str(i % 7) for i in range(12))).encode(), "Use a longer series"),
+                "The file has no numbers to forecast: its value columns are empty or missing."),
+    "one_row": (b"close\n42\n", "The series has 1 usable value(s); this window and split need at least 13. "
+                                 "Use a longer series or a shorter window."),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 10,
+               "This file does not look like text (it may be binary or in an unreadable encoding): "
+               "save it as a CSV in UTF-8 and upload it again."),
+    "over_50_mb": (b"1\n" * (26 * 2**20), "The file is 52.0 MB; the limit is 50 MB. Upload a shorter extract of the series."),
+    "too_short_for_window": (("close\n" + "\n".join(str(i % 7) for i in range(12))).encode(),
+                             "The series has 12 usable value(s); this window and split need at least 13. "
+                             "Use a longer series or a shorter window."),
     # Millions of rows under the size cap: refused from a line count, before pandas parses anything.
     "over_row_limit": (b"v\n" + b"1\n" * 2_000_001, "The file has about 2,000,001 rows; the limit is 2,000,000."),
     "over_column_limit": ((",".join(f"c{i}" for i in range(501)) + "\n" + ",".join("1" for _ in range(501)) + "\n")
@@ -98,9 +105,10 @@ BAD_CSVS = {
 @pytest.mark.parametrize("case", list(BAD_CSVS))
 def test_bad_csv_gets_one_sentence_and_the_page_recovers(case):
     data, expected = BAD_CSVS[case]
-    at = upload(ts_csv_page(), f"{case}.csv", data)
+    at = ts_csv_page()
+    with expect_error(f"This CSV cannot be used: {expected}"):
+        upload(at, f"{case}.csv", data)
     clean(at)
-    assert f"This CSV cannot be used: " in errors(at) and expected in errors(at), errors(at)
     assert at.button(key="ts_train").disabled  # nothing to train on, and nothing half-done
     still_reads_a_good_csv(at)
 
@@ -210,10 +218,15 @@ def test_an_all_missing_value_column_is_mentioned():
 
 # ---------------------------------------------------------------- time series: knobs and training
 
+def too_short(points: int, window: int, horizon: int, need: int) -> str:
+    return (f"Splitting the series: the series has {points} points; a window of {window} and a horizon of {horizon} "
+            f"with this split need at least {need}. Shorten the window or use more data.")
+
+
 def test_window_longer_than_the_series():
-    at = page(TS, {**TINY_TS, "d_length": "100", "d_window": "200"})
+    with expect_error(too_short(100, 200, 1, 287)):
+        at = page(TS, {**TINY_TS, "d_length": "100", "d_window": "200"})
     clean(at)
-    assert "a window of 200" in errors(at) and "Shorten the window" in errors(at), errors(at)
     assert at.button(key="ts_train").disabled
     at.number_input(key="d_window").set_value(10).run()
     clean(at)
@@ -222,18 +235,18 @@ def test_window_longer_than_the_series():
 
 
 def test_horizon_too_long_for_the_test_part():
-    at = page(TS, {**TINY_TS, "d_length": "60", "d_horizon": "50"})
+    with expect_error(too_short(60, 8, 50, 330)):
+        at = page(TS, {**TINY_TS, "d_length": "60", "d_horizon": "50"})
     clean(at)
-    assert "horizon of 50" in errors(at), errors(at)
     at.number_input(key="d_horizon").set_value(1).run()
     clean(at)
     assert not at.error and not at.button(key="ts_train").disabled
 
 
 def test_split_fractions_that_leave_too_little_training_data():
-    at = page(TS, {**TINY_TS, "d_length": "30", "d_val_fraction": "0.4", "d_test_fraction": "0.4"})
+    with expect_error(too_short(30, 8, 1, 41)):
+        at = page(TS, {**TINY_TS, "d_length": "30", "d_val_fraction": "0.4", "d_test_fraction": "0.4"})
     clean(at)
-    assert "need at least" in errors(at), errors(at)
     assert at.button(key="ts_train").disabled
 
 
@@ -259,13 +272,13 @@ def test_a_clamped_link_value_is_called_out():
 
 
 def test_garbage_in_the_link_is_ignored():
-    at = page(TS, {"t_epochs": "lots", "d_length": "-5", "m_cell": "Transformer", "t_optimizer": "magic",
-                   "d_window": "1e9", "m_dropout": "nan"})
+    # The clamped values do not fit together, and the page says so in one sentence.
+    with expect_error(too_short(20, 500, 1, 715)):
+        at = page(TS, {"t_epochs": "lots", "d_length": "-5", "m_cell": "Transformer", "t_optimizer": "magic",
+                       "d_window": "1e9", "m_dropout": "nan"})
     clean(at)
     assert at.selectbox(key="m_cell").value == "SimpleRNN" and at.selectbox(key="t_optimizer").value == "adam"
     assert at.number_input(key="d_length").value == 20 and at.number_input(key="d_window").value == 500
-    # The clamped values do not fit together, and the page says so in one sentence.
-    assert "a window of 500" in errors(at), errors(at)
     at.number_input(key="d_window").set_value(5).run()
     clean(at)
     assert not at.error and "20 points · train" in shown(at), errors(at)
@@ -274,11 +287,11 @@ def test_garbage_in_the_link_is_ignored():
 def test_relu_with_a_large_recurrent_scale_diverges_with_a_clear_message_then_recovers():
     at = page(TS, {**TINY_TS, "m_activation": "relu", "m_recurrent_init": "identity", "m_recurrent_scale": "3",
                    "m_units": "16", "d_window": "30"})
-    at.button(key="ts_train").click().run()
-    clean(at)
-    assert "Training diverged" in errors(at) and "exploding gradients" in errors(at), errors(at)
-    # Follow the advice: tanh instead of relu, and train again.
-    at.selectbox(key="m_activation").set_value("tanh").run()
+    with expect_error(DIVERGED):
+        at.button(key="ts_train").click().run()
+        clean(at)
+        # Follow the advice: tanh instead of relu (the diverged run stays on screen), and train again.
+        at.selectbox(key="m_activation").set_value("tanh").run()
     at.button(key="ts_train").click().run()
     clean(at)
     assert "Trained 2 epoch(s)" in shown(at), shown(at)[:600]
@@ -289,11 +302,11 @@ def test_divergent_learning_rate_then_a_sane_one():
     at = page(TS, {**TINY_TS, "t_optimizer": "sgd", "t_learning_rate": "1.0", "m_units": "16",
                    "m_activation": "relu", "d_source": "stock", "d_length": "300", "d_volatility": "2",
                    "d_target": "level"})
-    at.button(key="ts_train").click().run()
-    clean(at)
-    assert "Training diverged" in errors(at) and "smaller learning rate" in errors(at), errors(at)
-    assert "Model (.keras)" not in [b.label for b in at.get("download_button")]  # no diverged model to download
-    at.number_input(key="t_learning_rate").set_value(0.01).run()
+    with expect_error(DIVERGED):
+        at.button(key="ts_train").click().run()
+        clean(at)
+        assert "Model (.keras)" not in [b.label for b in at.get("download_button")]  # no diverged model to download
+        at.number_input(key="t_learning_rate").set_value(0.01).run()  # the diverged run is still shown
     at.button(key="ts_train").click().run()
     clean(at)
     assert "Trained 2 epoch(s)" in shown(at) and not at.error, shown(at)[:600]
@@ -338,9 +351,9 @@ def test_gradient_lab_exploding_run_is_called_out():
     at = page(GL, {**GL_TINY, "gl_activation": "relu", "gl_recurrent_init": "identity",
                    "gl_recurrent_scale": "3.0", "gl_optimizer": "sgd", "gl_lr": "0.3", "gl_clipnorm": "0"})
     at.multiselect(key="gl_archs").set_value(["SimpleRNN"]).run()
-    at.button(key="gl_train").click().run()
+    with expect_error(DIVERGED):
+        at.button(key="gl_train").click().run()
     clean(at)
-    assert "diverged" in errors(at).lower() or "explod" in (errors(at) + shown(at)).lower()
 
 
 # ---------------------------------------------------------------- sentiment: typed reviews
@@ -350,13 +363,31 @@ SENT_TINY = {"m_cell": "GRU", "m_units": "8", "m_embedding_dim": "8", "t_epochs"
 NORMAL_REVIEW = "A wonderful film with a great cast, I loved every minute of it."
 
 
+POS = "wonderful great loved brilliant superb moving funny charming".split()
+NEG = "awful boring hated terrible dull painful silly clumsy".split()
+FILLER = "the film movie cast plot acting a with of it i every minute story was and this".split()
+
+
+def labelled_texts(n: int = 600, seed: int = 0) -> bytes:
+    """A CSV of short movie-review-like texts whose label its words decide (no IMDB needed)."""
+    rng = np.random.default_rng(seed)
+    rows = ["text,label"]
+    for i in range(n):
+        label = i % 2
+        words = list(rng.choice(FILLER, 8)) + list(rng.choice(POS if label else NEG, 3))
+        rng.shuffle(words)
+        rows.append(f"{' '.join(words)},{'pos' if label else 'neg'}")
+    return ("\n".join(rows) + "\n").encode()
+
+
 @pytest.fixture(scope="module")
-def sentiment(shared_datasets):
-    """The sentiment page with a tiny model trained on 500 IMDB reviews (shared by the review cases)."""
+def sentiment():
+    """The sentiment page with a tiny model trained on 600 uploaded labelled texts (shared by the review cases)."""
     at = page(SENT, SENT_TINY)
+    at.radio(key="sent_source").set_value("My own labelled texts (CSV)").run()
+    at.file_uploader(key="sent_upload").set_value(("reviews.csv", labelled_texts(), "text/csv")).run()
     at.button(key="sent_train").click().run()
     clean(at)
-    assert not at.error, errors(at)
     assert 0.0 <= float(metric(at, "Test accuracy")) <= 1.0
     return at
 
@@ -386,7 +417,6 @@ REVIEWS = {
 }
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("case", list(REVIEWS))
 def test_odd_review_gets_one_sentence_then_a_normal_review_works(sentiment, case):
     text, expected = REVIEWS[case]
@@ -397,7 +427,6 @@ def test_odd_review_gets_one_sentence_then_a_normal_review_works(sentiment, case
     still_scores_a_normal_review(at)
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("text", [
     "<script>alert(1)</script> great movie",
     "<img src=x onerror=alert(1)> <b>bold</b> [a link](javascript:alert(1)) ![img](http://x/y.png) terrible",
@@ -427,14 +456,38 @@ def sent_csv_page() -> AppTest:
 GOOD_TEXTS = ("text,label\n" + "\n".join(f"\"{'great fun loved it' if i % 2 else 'awful boring hated it'} {i}\","
                                           f"{'pos' if i % 2 else 'neg'}" for i in range(40)) + "\n").encode()
 
+def not_read(what: str) -> str:
+    return f"Loading the reviews: {what}"
+
+
+LABELS = "0/1, pos/neg or positive/negative"
 BAD_TEXT_CSVS = {
-    "empty": (b"", "Could not read"),
-    "no_label_column": (b"text,stars\ngood,5\nbad,1\nok,3\nmeh,2\n", "needs a text column"),
-    "one_class": (("text,label\n" + "\n".join(f"t{i},pos" for i in range(10))).encode(), "All labels are the same"),
+    "empty": (b"", not_read("Could not read uploaded CSV (0.0 MB) as CSV: No columns to parse from file.")),
+    "no_label_column": (b"text,stars\ngood,5\nbad,1\nok,3\nmeh,2\n",
+                        not_read("uploaded CSV (0.0 MB) needs a text column (text/review/sentence/content) and a label "
+                                 "column (label/sentiment/target/class/polarity); it has 'text', 'stars'.")),
+    "one_class": (("text,label\n" + "\n".join(f"t{i},pos" for i in range(10))).encode(),
+                  not_read("All labels are the same: a sentiment model needs both positive and negative texts.")),
     "non_binary_labels": (("text,label\n" + "\n".join(f"t{i},{i % 5}" for i in range(10))).encode(),
-                          "Labels must be binary"),
-    "too_few_rows": (b"text,label\ngood,1\nbad,0\n", "too few to train and test on"),
-    "missing_labels": (b"text,label\na,1\nb,\nc,0\nd,1\ne,0\n", "row(s) have no label"),
+                          not_read(f"Labels must be binary ({LABELS}); found '2', '3', '4'.")),
+    "too_few_rows": (b"text,label\ngood,1\nbad,0\n", not_read("uploaded CSV (0.0 MB) has 2 row(s): too few to train and test on.")),
+    "missing_labels": (b"text,label\na,1\nb,\nc,0\nd,1\ne,0\n",
+                       not_read(f"1 row(s) have no label (first at row 2); every text needs a label {LABELS}.")),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40,
+               not_read("uploaded CSV (0.0 MB) does not look like text: save it as a CSV file and upload that.")),
+    "excel_workbook": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 40,
+                       not_read("uploaded CSV (0.0 MB) does not look like text (it looks like an Excel workbook or a zip "
+                                "file): save it as a CSV file and upload that.")),
+    "shift_jis": (("text,label\n" + "\n".join(f"この映画は最高でした {i},{i % 2}" for i in range(20))).encode("shift_jis"),
+                  not_read("uploaded CSV (0.0 MB) is not UTF-8 text (byte 0x82 on line 2 is not UTF-8): save it as "
+                           "UTF-8, for example as \"CSV UTF-8\" in Excel, and upload it again.")),
+    "windows_1252": (("text,label\n" + "\n".join(f"It\u2019s a caf\u00e9 film {i},{i % 2}" for i in range(20))).encode("cp1252"),
+                     not_read("uploaded CSV (0.0 MB) is not UTF-8 text (byte 0x92 on line 2 is not UTF-8): save it as "
+                              "UTF-8, for example as \"CSV UTF-8\" in Excel, and upload it again.")),
+    "over_the_upload_limit": (b"text,label\n" + b"x" * (50 * 2**20),
+                              not_read("uploaded CSV (52.4 MB) is larger than 50 MB (the limit): use a part of it.")),
+    "too_many_rows": (b"text,label\n" + b"good,1\nbad,0\n" * 100_001,
+                      not_read("uploaded CSV (1.3 MB) has more than 200,000 rows (the limit): use a part of it.")),
 }
 
 
@@ -442,11 +495,22 @@ BAD_TEXT_CSVS = {
 def test_bad_labelled_csv_gets_one_sentence_and_a_good_one_loads(case):
     data, expected = BAD_TEXT_CSVS[case]
     at = sent_csv_page()
-    at.file_uploader(key="sent_upload").set_value((f"{case}.csv", data, "text/csv")).run()
+    with expect_error(expected):
+        at.file_uploader(key="sent_upload").set_value((f"{case}.csv", data, "text/csv")).run()
     clean(at)
-    assert "Loading the reviews" in errors(at) and expected in errors(at), errors(at)
     assert at.button(key="sent_train").disabled
     at.file_uploader(key="sent_upload").set_value(("good.csv", GOOD_TEXTS, "text/csv")).run()
     clean(at)
-    assert not at.error, errors(at)
     assert metric(at, "Training reviews") == "32" and not at.button(key="sent_train").disabled
+
+
+def test_labelled_csv_in_utf16_without_a_bom_is_read_right():
+    # Every UTF-16 and BOM variant is read by the engine (tests/test_data_limits.py); here one goes through the page.
+    text = "text,label\n" + "\n".join(f"\"{'très bien, j’ai adoré' if i % 2 else 'nul, ennuyeux'} {i}\",{i % 2}"
+                                       for i in range(40))
+    at = sent_csv_page()
+    at.file_uploader(key="sent_upload").set_value(("fr.csv", text.encode("utf-16-le"), "text/csv")).run()
+    clean(at)
+    assert metric(at, "Training reviews") == "32" and not at.button(key="sent_train").disabled
+    shown_texts = "\n".join(t.value for t in at.text)
+    assert "très bien, j’ai adoré" in shown_texts or "nul, ennuyeux" in shown_texts  # the words, not mojibake

@@ -26,3 +26,8 @@ def test_config_data_and_charts_load_without_tensorflow():
 def test_home_page_script_does_not_import_tensorflow_itself():
     text = Path(ROOT / "app.py").read_text()
     assert "import tensorflow" not in text and "import keras" not in text
+
+
+def test_settings_queue_and_data_readers_load_without_tensorflow_or_streamlit():
+    mods = _imports("import explorer.settings, explorer.run_queue, explorer.data.imdb, explorer.data.datafolder")
+    assert "tensorflow" not in mods and "keras" not in mods and "streamlit" not in mods

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from alerts import expect_error
 from conftest import ROOT
 
 PAGE = str(ROOT / "pages/sentiment.py")
@@ -97,9 +98,9 @@ def test_csv_upload_bad_then_good():
     assert "Upload a CSV" in _texts(at)
     assert at.button(key="sent_train").disabled
     bad = b"text,label\ngreat film,1\nawful film,maybe\nfine,0\nbad,1\n"
-    at.file_uploader(key="sent_upload").set_value(("mine.csv", bad, "text/csv")).run()
-    assert not at.exception
-    assert len(at.error) == 1 and "Labels must be binary" in at.error[0].value
+    with expect_error("Loading the reviews: Labels must be binary (0/1, pos/neg or positive/negative); found 'maybe'."):
+        at.file_uploader(key="sent_upload").set_value(("mine.csv", bad, "text/csv")).run()
+    assert at.button(key="sent_train").disabled
     good = "text,label\n" + "".join(f"review {i} {'great' if i % 2 else 'awful'},{i % 2}\n" for i in range(50))
     at.file_uploader(key="sent_upload").set_value(("mine.csv", good.encode(), "text/csv")).run()
     assert not at.exception and not at.error

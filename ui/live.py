@@ -1,9 +1,11 @@
 """Train a model inside the page run with live curves, progress and a Stop button.
 
-Training runs in the script thread. Any click (Stop included) makes Streamlit
-interrupt the run at the next chart update; the run's record lives in
-session_state and the model is trained in place, so the next run finds what was
-learned so far and marks it stopped.
+Training runs in the script thread, in one of the server's training slots (`ui.queue`):
+a visitor who presses Train while all slots are busy waits in line and sees their place.
+Any click (Stop included) makes Streamlit interrupt the wait or the run at the next redraw;
+the run's record lives in session_state (from the moment it gets its slot) and the model is
+trained in place, so the next run finds what was learned so far and marks it stopped.
+Stopping while still in line leaves the page as it was before the click.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import streamlit as st
 from explorer import charts
 from explorer.training import RunResult, STOPPED, TrainEvent
 from ui.entry import wait_for_warmup
+from ui.queue import training_slot
 
 
 RUNNING = "running"
@@ -52,8 +55,8 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
     `decorate(figure)` adds to each drawing of the curves (e.g. a reference line).
     """
     run = LiveRun(model=model, extra=dict(extra or {}))
-    st.session_state[key] = run
-    st.button("⏹ Stop", key=f"{key}__stop", help="Stop after the current batch and keep the model")
+    st.button("⏹ Stop", key=f"{key}__stop", help="Stop after the current batch and keep the model; "
+                                                  "before the run starts, leave the line")
     progress = st.progress(0.0, text="Starting…")
     chart = st.empty()
 
@@ -81,7 +84,9 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
             draw()
 
     wait_for_warmup()
-    fit(sink=sink, result=run.result)
+    with training_slot(key):
+        st.session_state[key] = run
+        fit(sink=sink, result=run.result)
     if run.result.epochs_done != drawn[1]:
         draw()
     run.status = run.result.status

@@ -9,25 +9,29 @@ encoded differently from what the model learned. With the raw texts one
 `TextVectorization` (see `explorer.text`) encodes both.
 
 Where the data comes from, first match wins (`resolve_source`):
-1. a path given by the caller (a setting in the app),
-2. the environment variable ``RNN_EXPLORER_IMDB``,
+1. a path given by the caller (a notebook, or a file the app's operator put in its data folder),
+2. the operator's setting: the environment variable ``RNN_EXPLORER_IMDB`` or ``[data] imdb`` in
+   ``.streamlit/rnn_explorer.toml`` (see `explorer.settings`),
 3. ``../shared/datasets/aclImdb_v1.tar.gz`` next to the project (development, CI),
 4. the original archive downloaded once with `keras.utils.get_file` (cached in ~/.keras/datasets).
 Each may be the aclImdb folder, its ``.tar.gz`` archive, or a CSV with text and label columns.
+Every reader checks the limits below before it reads a file whole.
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-import tarfile
+import stat
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-ENV_VAR = "RNN_EXPLORER_IMDB"
+from explorer import settings
+from explorer.settings import ENV_IMDB as ENV_VAR
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE = "aclImdb_v1.tar.gz"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / ARCHIVE
@@ -38,10 +42,18 @@ _LABELS = {"0": 0, "1": 1, "neg": 0, "pos": 1, "negative": 0, "positive": 1,
 TEXT_COLUMNS = ("text", "review", "sentence", "content")
 LABEL_COLUMNS = ("label", "sentiment", "target", "class", "polarity")
 
+# Limits, checked before a file is read whole (stated in the app; the original archive is far below them).
+MAX_ARCHIVE_BYTES = 512 * 2**20  # a .tar.gz on disk (aclImdb_v1.tar.gz: 84 MB)
+MAX_UNPACKED_BYTES = 2 * 2**30  # all it unpacks to, read as a stream (aclImdb: about 0.5 GB)
+MAX_REVIEW_BYTES = 2**20  # one review file (the longest IMDB review: 14 KB)
+MAX_REVIEWS = 200_000  # labelled reviews in an archive or a folder (aclImdb: 50,000)
+MAX_CSV_BYTES = 256 * 2**20  # a labelled-text CSV on the server (an upload is capped lower by Streamlit)
+MAX_CSV_ROWS = 200_000
+
 
 def _quote(value, limit: int = 24) -> str:
     """A user-supplied value made inert for any display (no markup characters), shortened."""
-    text = re.sub(r"[^\w .,-]", "?", str(value))
+    text = re.sub(r"[^\w .,/-]", "?", str(value))
     return "'" + (text[:limit] + "…" if len(text) > limit else text) + "'"
 
 
@@ -99,8 +111,8 @@ class ImdbData:
 # ---------------------------------------------------------------- where the data is
 
 def resolve_source(path: str | os.PathLike | None = None) -> Optional[Path]:
-    """The local dataset to read (argument, env var, shared copy), or None to download."""
-    for candidate in (path, os.environ.get(ENV_VAR) or None):
+    """The local dataset to read (argument, the operator's setting, shared copy), or None to download."""
+    for candidate in (path, settings.load().imdb):
         if candidate:
             p = Path(candidate).expanduser()
             if not p.exists():
@@ -145,71 +157,142 @@ def _finish(split_rows: dict[str, list[tuple[int, int, str]]], source: str,
     return ImdbData(out["train"], out["test"], source)
 
 
-def _walk_tar(raw: bytes):
-    """Yield (name, data) of regular files in an uncompressed ustar archive; None if it needs `tarfile`.
+def _octal(field: bytes) -> int:
+    """A tar number field: octal text, or GNU base-256 for large values."""
+    if field[:1] and field[0] & 0x80:
+        return int.from_bytes(field[1:], "big")
+    return int(field.rstrip(b"\0 ").decode("ascii") or "0", 8)
 
-    A direct walk over the 512-byte headers is ~10× faster than `tarfile` for 50k small members.
-    """
-    pos, end = 0, len(raw)
-    out = []
-    while pos + 512 <= end:
-        head = raw[pos:pos + 512]
-        if head[:1] == b"\0":
+
+def _pax_records(data: bytes) -> dict[str, str]:
+    """A pax extended header's `length key=value` records."""
+    out, pos = {}, 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0:
             break
-        kind = head[156:157]
-        if kind in (b"L", b"K", b"x", b"g"):  # long names / pax headers: let tarfile handle them
-            return None
-        try:
-            size = int(head[124:136].rstrip(b"\0 ").decode() or "0", 8)
-        except ValueError:
-            return None
-        name = head[:100].rstrip(b"\0").decode("utf-8", "replace")
-        prefix = head[345:500].rstrip(b"\0").decode("utf-8", "replace") if head[257:262] == b"ustar" else ""
-        if prefix:
-            name = f"{prefix}/{name}"
-        pos += 512
-        if kind in (b"0", b"\0"):
-            out.append((name, raw[pos:pos + size]))
-        pos += (size + 511) // 512 * 512
+        length = int(data[pos:space])
+        key, _, value = data[space + 1:pos + length - 1].partition(b"=")
+        out[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+        pos += max(length, 1)
     return out
 
 
+def _tar_stream(fh, want: Callable[[str], bool], source: str):
+    """Yield (name, data) of the regular members of a tar stream whose name `want`s, one at a time.
+
+    Walks the 512-byte headers itself (~10× faster than `tarfile` for 50k small members) and
+    never holds more than one member: every other member is skipped unread, and the limits
+    (`MAX_UNPACKED_BYTES` in all, `MAX_REVIEW_BYTES` per review, `MAX_REVIEWS`) are checked
+    from the headers before any data is read.
+    """
+    total, kept, long_name, pax = 0, 0, None, {}
+    while True:
+        head = fh.read(512)
+        if len(head) < 512 or head == bytes(512):
+            if head.strip(b"\0"):
+                raise DataProblem(f"{source} ends in the middle of a file: the archive is incomplete.")
+            return
+        stored = head[148:156]
+        checksum = sum(head[:148]) + 8 * 32 + sum(head[156:])
+        try:
+            if _octal(stored) != checksum:
+                raise ValueError
+            size = _octal(head[124:136])
+        except ValueError:
+            raise DataProblem(f"{source} is not a tar archive of reviews (a damaged or foreign file).") from None
+        kind = head[156:157]
+        if kind == b"x" or kind == b"g":
+            if size > 2**20:
+                raise DataProblem(f"{source} has a header of {size:,} bytes: not an archive this app reads.")
+            try:
+                records = _pax_records(fh.read((size + 511) // 512 * 512)[:size])
+                int(records.get("size", 0))
+            except ValueError:
+                raise DataProblem(f"{source} has a damaged extended header.") from None
+            if kind == b"x":
+                pax = records
+            total += 512 + size
+            continue
+        if "size" in pax:
+            size = int(pax["size"])
+        padded = (size + 511) // 512 * 512
+        if kind == b"L":  # GNU long name: the next member's name
+            if size > 2**16:
+                raise DataProblem(f"{source} has a file name of {size:,} bytes: not an archive this app reads.")
+            total += 512 + padded
+            long_name = fh.read(padded)[:size].rstrip(b"\0").decode("utf-8", "replace")
+            continue
+        name = head[:100].rstrip(b"\0").decode("utf-8", "replace")
+        if head[257:263] == b"ustar\0":  # POSIX: a prefix holds the start of long names
+            prefix = head[345:500].rstrip(b"\0").decode("utf-8", "replace")
+            name = f"{prefix}/{name}" if prefix else name
+        name = pax.get("path", long_name or name)
+        long_name, pax = None, {}
+        wanted = kind in (b"0", b"\0", b"7") and want(name)
+        if wanted and size > MAX_REVIEW_BYTES:
+            raise DataProblem(f"{source}: {_quote(name, 60)} is {size / 2**20:.1f} MB; a review may be at most "
+                              f"{MAX_REVIEW_BYTES / 2**20:.0f} MB.")
+        total += 512 + padded
+        if total > MAX_UNPACKED_BYTES:
+            raise DataProblem(f"{source} unpacks to more than {MAX_UNPACKED_BYTES / 2**30:.0f} GB "
+                              "(the limit); the aclImdb archive unpacks to about 0.5 GB.")
+        if wanted:
+            kept += 1
+            if kept > MAX_REVIEWS:
+                raise DataProblem(f"{source} holds more than {MAX_REVIEWS:,} reviews (the limit).")
+            data = fh.read(padded)[:size]
+            if len(data) < size:
+                raise DataProblem(f"{source} ends in the middle of a file: the archive is incomplete.")
+            yield name, data
+        elif padded:
+            fh.seek(padded, 1)
+
+
+def _regular_file(path: Path, limit: int, what: str) -> int:
+    """The size of `path`, a regular file no larger than `limit`; DataProblem otherwise."""
+    try:
+        st = path.stat()
+    except OSError as err:
+        raise DataProblem(f"Cannot open {path}: {err.strerror or err}.") from err
+    if not stat.S_ISREG(st.st_mode):
+        raise DataProblem(f"{path} is not a regular file.")
+    if st.st_size > limit:
+        raise DataProblem(f"{path} is {st.st_size / 2**20:,.0f} MB; {what} may be at most {limit / 2**20:,.0f} MB.")
+    return st.st_size
+
+
 def read_tarball(path: str | os.PathLike) -> ImdbData:
-    """Read reviews straight from the aclImdb .tar.gz (no extraction; the unlabelled part is skipped)."""
+    """Read reviews straight from the aclImdb .tar.gz, streamed (no extraction; the unlabelled part is skipped)."""
     import gzip
 
+    path = Path(path)
+    _regular_file(path, MAX_ARCHIVE_BYTES, "an IMDB archive")
     rows: dict[str, list] = {"train": [], "test": []}
     urls: dict[tuple[str, str], list[str]] = {}
-
-    def add(name: str, data: bytes) -> None:
-        m = _MEMBER.search(name)
-        if m is not None:
-            rows[m.group(1)].append((int(m.group(2) == "pos"), int(m.group(3)), data.decode("utf-8", errors="replace")))
-        elif (u := _URLS.search(name)) is not None:
-            urls[(u.group(1), u.group(2))] = data.decode("utf-8", errors="replace").splitlines()
-
+    source = f"The archive {path.name}"
     try:
         with gzip.open(path) as fh:
-            raw = fh.read()
-        members = _walk_tar(raw)
-        if members is None:
-            with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-                members = [(m.name, tar.extractfile(m).read()) for m in tar
-                           if m.isfile() and (_MEMBER.search(m.name) or _URLS.search(m.name))]
-        for name, data in members:
-            add(name, data)
-    except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile) as err:
+            wanted = lambda n: _MEMBER.search(n) is not None or _URLS.search(n) is not None  # noqa: E731
+            for name, data in _tar_stream(fh, wanted, source):
+                if (m := _MEMBER.search(name)) is not None:
+                    rows[m.group(1)].append((int(m.group(2) == "pos"), int(m.group(3)),
+                                             data.decode("utf-8", errors="replace")))
+                elif (u := _URLS.search(name)) is not None:
+                    urls[(u.group(1), u.group(2))] = data.decode("utf-8", errors="replace").splitlines()
+    except (OSError, EOFError, zlib.error) as err:
         raise DataProblem(f"Could not read the archive {path}: {err}.") from err
     return _finish(rows, f"aclImdb archive {path}", urls)
 
 
 def read_folder(path: str | os.PathLike) -> ImdbData:
-    """Read an extracted aclImdb folder (the folder itself or one that contains it)."""
+    """Read an extracted aclImdb folder (the folder itself or one that contains it), within the limits."""
     root = Path(path)
     if not (root / "train").is_dir() and (root / "aclImdb" / "train").is_dir():
         root = root / "aclImdb"
     rows: dict[str, list] = {"train": [], "test": []}
     urls: dict[tuple[str, str], list[str]] = {}
+    kept = 0
     for split in ("train", "test"):
         for label in ("neg", "pos"):
             listing = root / split / f"urls_{label}.txt"
@@ -217,9 +300,15 @@ def read_folder(path: str | os.PathLike) -> ImdbData:
                 urls[(split, label)] = listing.read_text(encoding="utf-8", errors="replace").splitlines()
             for f in (root / split / label).glob("*.txt"):
                 m = _MEMBER.search(f.as_posix())
-                if m:
-                    rows[split].append((int(label == "pos"), int(m.group(3)),
-                                        f.read_text(encoding="utf-8", errors="replace")))
+                if not m:
+                    continue
+                kept += 1
+                if kept > MAX_REVIEWS:
+                    raise DataProblem(f"{root} holds more than {MAX_REVIEWS:,} reviews (the limit).")
+                _regular_file(f, MAX_REVIEW_BYTES, "a review")
+                with open(f, "rb") as fh:
+                    text = fh.read(MAX_REVIEW_BYTES + 1).decode("utf-8", errors="replace")
+                rows[split].append((int(label == "pos"), int(m.group(3)), text))
     return _finish(rows, f"aclImdb folder {root}", urls)
 
 
@@ -244,25 +333,83 @@ def parse_labels(values) -> np.ndarray:
     return out
 
 
-def read_csv(source, test_fraction: float = 0.2, seed: int = 0, name: str | None = None) -> ImdbData:
+def _csv_bytes(source, label: str, max_bytes: int) -> bytes:
+    """The bytes of a CSV given as a path, bytes or a binary file object; never more than `max_bytes` read."""
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        import gzip
+
+        path = Path(source)
+        _regular_file(path, max_bytes, "a CSV")
+        try:
+            with (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb") as fh:
+                raw = fh.read(max_bytes + 1)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataProblem(f"Could not read {label}: {err}.") from err
+    else:
+        raw = source.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise DataProblem(f"{label} is larger than {max_bytes / 2**20:,.0f} MB (the limit): use a part of it.")
+    return raw
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(raw: bytes, label: str) -> tuple[str, str]:
+    """(text, encoding) of a text file: UTF-8, or UTF-16 with or without its byte-order mark.
+
+    Anything else gets one sentence that says what to do, rather than a silent guess that
+    would turn another encoding's letters into wrong words.
+    """
+    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
+    sample = raw[:65536]
+    if encoding is None and b"\0" in sample:
+        # UTF-16 without a BOM: text in Latin letters has a zero in every other byte.
+        half = max(1, len(sample) // 2)
+        even, odd = sample[0::2].count(0) / half, sample[1::2].count(0) / half
+        encoding = "utf-16-le" if odd > 0.3 > 0.02 > even else "utf-16-be" if even > 0.3 > 0.02 > odd else None
+        if encoding is None:
+            kind = " (it looks like an Excel workbook or a zip file)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
+            raise DataProblem(f"{label} does not look like text{kind}: save it as a CSV file and upload that.")
+    try:
+        return raw.decode(encoding or "utf-8"), encoding or "utf-8"
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise DataProblem(f"{label} is not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line:,} is not UTF-8): "
+                          "save it as UTF-8, for example as \"CSV UTF-8\" in Excel, and upload it again.") from err
+
+
+def read_csv(source, test_fraction: float = 0.2, seed: int = 0, name: str | None = None,
+             max_bytes: int = MAX_CSV_BYTES) -> ImdbData:
     """A CSV of labelled texts: a text column and a label column (names matched case-insensitively).
 
     An optional ``split`` column (train/test) is honoured; otherwise a stratified,
-    seeded `test_fraction` is held out for testing. `source` is a path or a file-like object.
+    seeded `test_fraction` is held out for testing. `source` is a path, bytes or a binary
+    file object. At most `max_bytes` and `MAX_CSV_ROWS` rows are read; only the columns used are parsed.
     """
     import pandas as pd
 
-    label = name or (f"CSV {source}" if isinstance(source, (str, os.PathLike)) else "uploaded CSV")
+    label = name or (f"CSV {Path(source).name}" if isinstance(source, (str, os.PathLike)) else "uploaded CSV")
+    text, encoding = decode_text(_csv_bytes(source, label, max_bytes), label)
     try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=True, on_bad_lines="error")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as err:
+        columns = pd.read_csv(io.StringIO(text), dtype=str, nrows=0).columns
+        cols = {str(c).strip().lower(): c for c in columns}
+        text_col = next((cols[c] for c in TEXT_COLUMNS if c in cols), None)
+        label_col = next((cols[c] for c in LABEL_COLUMNS if c in cols), None)
+        if text_col is None or label_col is None:
+            raise DataProblem(f"{label} needs a text column ({'/'.join(TEXT_COLUMNS)}) and a label column "
+                              f"({'/'.join(LABEL_COLUMNS)}); it has {', '.join(map(_quote, columns[:6])) or 'none'}.")
+        use = [text_col, label_col, *([cols["split"]] if "split" in cols else [])]
+        df = pd.read_csv(io.StringIO(text), dtype=str, usecols=use, nrows=MAX_CSV_ROWS + 1, keep_default_na=True,
+                         on_bad_lines="error")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        if isinstance(err, DataProblem):
+            raise
         raise DataProblem(f"Could not read {label} as CSV: {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from err
-    cols = {c.strip().lower(): c for c in df.columns}
-    text_col = next((cols[c] for c in TEXT_COLUMNS if c in cols), None)
-    label_col = next((cols[c] for c in LABEL_COLUMNS if c in cols), None)
-    if text_col is None or label_col is None:
-        raise DataProblem(f"{label} needs a text column ({'/'.join(TEXT_COLUMNS)}) and a label column "
-                          f"({'/'.join(LABEL_COLUMNS)}); it has {', '.join(map(_quote, df.columns[:6])) or 'none'}.")
+    if len(df) > MAX_CSV_ROWS:
+        raise DataProblem(f"{label} has more than {MAX_CSV_ROWS:,} rows (the limit): use a part of it.")
     if len(df) < 4:
         raise DataProblem(f"{label} has {len(df)} row(s): too few to train and test on.")
     labels = parse_labels(df[label_col])
@@ -276,7 +423,8 @@ def read_csv(source, test_fraction: float = 0.2, seed: int = 0, name: str | None
     all_reviews = Reviews(texts, labels)
     if len(train_idx) == 0 or len(test_idx) == 0:
         raise DataProblem(f"{label} needs both training and test rows.")
-    return ImdbData(all_reviews.take(train_idx), all_reviews.take(test_idx), label)
+    notes = [] if encoding.startswith("utf-8") else [f"Text encoding: {encoding}."]
+    return ImdbData(all_reviews.take(train_idx), all_reviews.take(test_idx), label, notes)
 
 
 def read_any(path: str | os.PathLike) -> ImdbData:
@@ -298,7 +446,8 @@ def load_imdb(path: str | os.PathLike | None = None, allow_download: bool = True
     local = resolve_source(path)
     if local is None:
         if not allow_download:
-            raise DataProblem(f"No local IMDB copy: set {ENV_VAR} to the aclImdb folder, its .tar.gz or a CSV.")
+            raise DataProblem(f"No local IMDB copy: set {ENV_VAR} (or [data] imdb in .streamlit/rnn_explorer.toml) "
+                              "to the aclImdb folder, its .tar.gz or a CSV.")
         try:
             local = download(progress)
         except Exception as err:  # noqa: BLE001 - any network failure becomes one sentence

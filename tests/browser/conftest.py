@@ -6,41 +6,41 @@ when RNN_EXPLORER_SCREENSHOTS names a folder (e.g. docs/screenshots), also there
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from .harness import ARTIFACTS, AppServer, find_chromium, launch_chromium
+from conftest import skip_or_fail
+
+from .harness import ALERT_LOGS, ARTIFACTS, AppServer, find_chromium, launch_chromium, watch_alerts
 
 VIEWPORT = {"width": 1280, "height": 860}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        reason = ("Debian's chromium is not installed (python3 dev.py test installs it when run as "
-                  "root; or: sudo apt-get install chromium)")
-        if _in_ci():
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("Debian's chromium is not installed (python3 dev.py test installs it when run as "
+                     "root; or: sudo apt-get install chromium)")
     return path
 
 
-@pytest.fixture(scope="session")
-def app_server(chromium_path):
-    """The app started with the README's command on a free loopback port, stopped at the end."""
-    server = AppServer()
+def serving(**kwargs) -> AppServer:
+    """An app server (AppServer's arguments) that answers; the test fails with its log if it does not."""
+    server = AppServer(**kwargs)
     try:
         server.wait_healthy(timeout=180)
     except RuntimeError as err:
         server.stop()
         pytest.fail(str(err), pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path):
+    """The app started with the README's command on a free loopback port, stopped at the end."""
+    server = serving()
     yield server
     server.stop()
     (ARTIFACTS / "app-peak-rss.txt").write_text(f"{server.rss.peak / 2**20:.0f} MiB\n")
@@ -58,19 +58,29 @@ def browser(chromium_path):
 
 @pytest.fixture
 def new_page(browser, app_server):
-    """A factory of pages, each in its own context (= its own Streamlit session)."""
-    contexts = []
+    """A factory of pages, each in its own context (= its own Streamlit session).
+
+    Every error alert or exception box a page shows is recorded as it appears; `wait_idle`
+    and the end of the test fail on any the test did not announce with
+    `ALERT_LOGS[page].expect("exact message")`.
+    """
+    pages = []
 
     def make():
         app_server.pages_opened += 1
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(60_000)
-        contexts.append(context)
-        return context.new_page()
+        pg = context.new_page()
+        watch_alerts(pg)
+        pages.append(pg)
+        return pg
 
     yield make
-    for context in contexts:
-        context.close()
+    logs = [ALERT_LOGS.pop(pg) for pg in pages]
+    for pg in pages:
+        pg.context.close()
+    for log in logs:
+        log.check()
 
 
 @pytest.fixture

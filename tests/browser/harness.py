@@ -6,6 +6,7 @@ so both start the app with the README's command and drive the same browser.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -101,6 +102,50 @@ def tree_hwm(pid: int) -> int:
     return total
 
 
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants that exist now."""
+    kids, out, stack = _children(), [], [pid]
+    while stack:
+        p = stack.pop()
+        if p not in out and Path(f"/proc/{p}").exists():
+            out.append(p)
+            stack.extend(kids.get(p, []))
+    return out
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_hwm(pid: int) -> dict[int, int]:
+    """Each process's peak resident memory in bytes as the kernel tracks it (VmHWM), for `pid` and its descendants.
+
+    Exact, unlike sampling: no short peak between two samples is missed. The sum over the tree
+    is an upper bound of the tree's peak (the processes need not peak at the same moment); the
+    app's memory is nearly all in one process (streamlit), whose own peak is the largest entry.
+    """
+    return {p: _status_kib(p, "VmHWM") * 1024 for p in tree_pids(pid)}
+
+
+def reset_hwm(pid: int) -> bool:
+    """Restart the kernel's peak counting (VmHWM := current RSS) for the tree; False where not allowed."""
+    ok = True
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/clear_refs", "w") as fh:
+                fh.write("5")
+        except OSError:
+            ok = False
+    return ok
+
+
 class RssSampler:
     """Samples a process tree's RSS in a background thread; keeps the peak."""
 
@@ -130,13 +175,13 @@ class RssSampler:
 class AppServer:
     """`PORT=<free> python3 dev.py app --server.address 127.0.0.1 --server.headless true` in its own process group."""
 
-    def __init__(self, port: Optional[int] = None, log_path: Optional[Path] = None):
+    def __init__(self, port: Optional[int] = None, log_path: Optional[Path] = None, env: Optional[dict] = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = log_path or ARTIFACTS / "app-server.log"
         python = shutil.which("python3") or sys.executable
-        env = dict(os.environ, PORT=str(self.port), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, **(env or {}), PORT=str(self.port), PYTHONUNBUFFERED="1")
         self._log = open(self.log_path, "wb")
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -192,16 +237,86 @@ def launch_chromium(playwright, executable: str):
 # --- Driving Streamlit pages -------------------------------------------------------------
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ERROR_BOXES = '[data-testid="stAlertContentError"], [data-testid="stException"]'
+
+# Reports every error alert and exception box the moment it appears (even one that is gone by
+# the next check) to the Python side, in every page and frame of a context, across navigations.
+_ALERT_WATCH_JS = """(() => {
+  const seen = new Set();
+  const scan = () => document.querySelectorAll('%s').forEach(el => {
+    const kind = el.getAttribute('data-testid') === 'stException' ? 'exception' : 'error';
+    const text = (el.innerText || '').trim();
+    if (text && !seen.has(kind + text)) { seen.add(kind + text); window.__rnnAlert(kind, text); }
+  });
+  let queued = false;
+  new MutationObserver(() => {
+    if (!queued) { queued = true; setTimeout(() => { queued = false; scan(); }, 50); }
+  }).observe(document, {childList: true, subtree: true, characterData: true});
+})();""" % ERROR_BOXES
+
+
+def _plain(text: str) -> str:
+    """An alert's text as comparable words: whitespace collapsed, a leading icon dropped."""
+    words = " ".join(text.split())
+    return re.sub(r"^[^\w*(\[\"'“]+\s*", "", words)
+
+
+class AlertLog:
+    """Every error alert and exception box shown in one browser context; fails on any not expected.
+
+    `expect("exact message")` allows that error message (compared as plain words); exceptions
+    are never allowed. `wait_idle` checks the page's log each time, the fixtures at the end.
+    """
+
+    def __init__(self, context):
+        self.seen: list[tuple[str, str]] = []
+        self.expected: set[str] = set()
+        context.expose_binding("__rnnAlert", lambda source, kind, text: self.seen.append((kind, text)))
+        context.add_init_script(_ALERT_WATCH_JS)
+
+    def expect(self, *messages: str) -> None:
+        self.expected.update(_plain(m) for m in messages)
+
+    def unexpected(self) -> list[str]:
+        return [f"{kind}: {text}" for kind, text in self.seen
+                if kind == "exception" or _plain(text) not in self.expected]
+
+    def check(self) -> None:
+        bad = self.unexpected()
+        if bad:
+            raise AssertionError(f"the page showed error(s) the test did not expect: {bad}")
+
+
+ALERT_LOGS: dict = {}  # page -> its context's AlertLog (filled by the browser fixtures and benches)
+
+
+def watch_alerts(page) -> AlertLog:
+    """Start recording `page`'s error alerts (call before its context opens any page)."""
+    log = AlertLog(page.context)
+    ALERT_LOGS[page] = log
+    return log
 
 
 def wait_idle(page, timeout: float = 120_000) -> None:
-    """Wait until the page's script run is over (Streamlit marks its root with the run state)."""
+    """Wait until the page's script run is over (Streamlit marks its root with the run state).
+
+    Fails when the page has shown an error alert or exception its test did not expect.
+    """
     page.wait_for_selector(IDLE, timeout=timeout)
+    log = ALERT_LOGS.get(page)
+    if log is not None:
+        page.wait_for_timeout(60)  # the watcher reports a change within 50 ms
+        log.check()
 
 
 def exceptions_on(page) -> list[str]:
     """Texts of any exception boxes Streamlit drew (a traceback reaching the user)."""
     return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def errors_on(page) -> list[str]:
+    """Texts of every error alert and exception box on the page now."""
+    return page.locator(ERROR_BOXES).all_inner_texts()
 
 
 _FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {

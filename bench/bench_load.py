@@ -1,0 +1,229 @@
+"""A class on one server: eight visitors press Train at once; twenty come, train and leave.
+
+Starts the app with the README's command (training slots fitted to the machine unless
+RNN_EXPLORER_TRAINING_SLOTS says otherwise), warms it with one run, then in headless Chromium:
+
+1. one session trains the time-series default 8 times, one run after another (the baseline);
+2. 8 sessions, each its own browser context, press Train on the time-series default at once:
+   every run must finish without an error, the last within 1.3 × the baseline's 8 runs, and
+   the first run's first curve point must be drawn within 3 s of its click; the server's peak
+   memory over this phase is the kernel's VmHWM (reset before the phase, read after);
+3. 20 sessions open, train (the default, in 4 waves of 5) and close; once the closed sessions
+   are cleaned up, the server's RSS must be within 10 % of its level before them.
+
+A full run also repeats phase 2 on servers limited to 1, 2, 3 and 8 slots: the measurement
+the default (`explorer.run_queue.CORES_PER_RUN`) is fitted on.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
+
+from harness import (AppServer, find_chromium, figure, launch_chromium, reset_hwm, tree_hwm,  # noqa: E402
+                     tree_rss, wait_idle, watch_alerts)
+
+from explorer.run_queue import auto_slots  # noqa: E402
+from ui.sessions import GRACE_S  # noqa: E402
+
+MIB = 2**20
+VIEWPORT = {"width": 1280, "height": 860}
+TRAIN = "▶ Train"
+DONE = re.compile(r"Trained \d+ epoch\(s\) in")
+LIVE = "Loss while training"
+HISTORY = "Validation loss of each run"
+
+
+def row(name, value, unit, target=None, met=None, note=""):
+    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
+
+
+def _session(browser, url: str, query: str = ""):
+    """A fresh visitor on the time-series page, ready to train (its error alerts recorded)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(180_000)
+    page = context.new_page()
+    log = watch_alerts(page)
+    page.goto(f"{url}/time_series{query}")
+    page.get_by_role("button", name=TRAIN).wait_for(state="visible")
+    wait_idle(page, timeout=180_000)
+    return page, log
+
+
+def _close(page) -> None:
+    page.context.close()
+
+
+def _runs_listed(page) -> int:
+    fig = figure(page, HISTORY)
+    return len(fig["traces"]) if fig else 0
+
+
+def _train_once(page) -> float:
+    """Seconds from the Train click until this run's end message shows (its run listed in the history)."""
+    before = _runs_listed(page)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name=TRAIN).click()
+    while _runs_listed(page) <= before or not page.get_by_text(DONE).first.is_visible():
+        if time.perf_counter() - t0 > 600:
+            raise TimeoutError("the run did not finish within 10 minutes")
+        time.sleep(0.05)
+    seconds = time.perf_counter() - t0
+    wait_idle(page, timeout=180_000)
+    return seconds
+
+
+def _all_at_once(browser, url: str, n: int) -> dict:
+    """n sessions press Train together; when each draws its first point and finishes, seconds after the first click."""
+    sessions = [_session(browser, url) for _ in range(n)]
+    pages = [p for p, _ in sessions]
+    t0 = time.perf_counter()
+    for page in pages:
+        page.get_by_role("button", name=TRAIN).click(no_wait_after=True)
+    clicked = time.perf_counter() - t0
+    first_point, done = None, {}
+    while len(done) < n and time.perf_counter() - t0 < 900:
+        if first_point is None:
+            fig = figure(pages[0], LIVE)
+            if fig and fig["traces"] and fig["traces"][0]["n"] >= 1:
+                first_point = time.perf_counter() - t0
+        for i, page in enumerate(pages):
+            if i not in done and page.get_by_text(DONE).first.is_visible():
+                done[i] = time.perf_counter() - t0
+        time.sleep(0.05)
+    if first_point is None:  # the first run finished before a poll saw its live chart
+        first_point = done.get(0)
+    errors = []
+    for page, log in sessions:
+        wait_idle(page, timeout=180_000)
+        errors += log.unexpected()
+    for page in pages:
+        _close(page)
+    return {"first_point": first_point, "finished": sorted(done.values()), "n_done": len(done),
+            "errors": errors, "clicked": clicked}
+
+
+def _settle(server: AppServer, seconds: float) -> int:
+    """RSS of the app after `seconds` of quiet (closed sessions cleaned up), median of 5 readings."""
+    time.sleep(seconds)
+    readings = []
+    for _ in range(5):
+        readings.append(tree_rss(server.proc.pid))
+        time.sleep(0.4)
+    return int(statistics.median(readings))
+
+
+def _phase_eight(browser, server: AppServer, n: int, quick: bool) -> list[dict]:
+    rows = []
+    # Baseline: the same runs one after another in one session.
+    page, log = _session(browser, server.url)
+    singles = [_train_once(page) for _ in range(n)]
+    errors = log.unexpected()
+    _close(page)
+    seq = sum(singles)
+    rows.append(row(f"{n} time-series default runs one after another, one session", round(seq, 1), "s", note=(
+        f"click → 'Trained' message each; runs {', '.join(f'{s:.1f}' for s in singles)} s")))
+    reset_hwm(server.proc.pid)
+    rss0 = tree_rss(server.proc.pid)
+    out = _all_at_once(browser, server.url, n)
+    hwm = tree_hwm(server.proc.pid)
+    errors += out["errors"]
+    last = out["finished"][-1] if out["finished"] else float("nan")
+    rows.append(row(f"{n} sessions press Train at once: all finish, no error", out["n_done"], "runs", f"= {n}",
+                    out["n_done"] == n and not errors, "; ".join(errors)[:300] or
+                    f"clicks spread over {out['clicked']:.2f} s; no error alert or exception on any page"))
+    rows.append(row(f"{n} at once: the last finishes, vs the same runs one after another", last / seq, "×", "≤ 1.3",
+                    last / seq <= 1.3, f"last finished {last:.1f} s after the first click; one after another {seq:.1f} s; "
+                    f"finish times {', '.join(f'{t:.1f}' for t in out['finished'])} s"))
+    rows.append(row(f"{n} at once: first curve point of the first run", out["first_point"], "s", "≤ 3",
+                    out["first_point"] is not None and out["first_point"] <= 3.0, "click → live loss chart drawn with a point"))
+    peak, biggest = sum(hwm.values()), max(hwm.values(), default=0)
+    rows.append(row(f"{n} at once: peak memory of the app (kernel VmHWM)", round(peak / MIB), "MiB", note=(
+        f"sum over the process tree, reset before the phase; the streamlit process alone {biggest / MIB:.0f} MiB; "
+        f"RSS before the phase {rss0 / MIB:.0f} MiB")))
+    return rows
+
+
+def _phase_twenty(browser, server: AppServer, total: int, wave: int) -> list[dict]:
+    before = _settle(server, GRACE_S + 5)
+    peak, errors = before, []
+    for start in range(0, total, wave):
+        sessions = [_session(browser, server.url, "?t_epochs=20") for _ in range(min(wave, total - start))]
+        for page, _ in sessions:
+            page.get_by_role("button", name=TRAIN).click(no_wait_after=True)
+        for page, log in sessions:
+            page.get_by_text(DONE).first.wait_for(state="visible", timeout=600_000)
+            wait_idle(page, timeout=180_000)
+            errors += log.unexpected()
+        peak = max(peak, tree_rss(server.proc.pid))
+        for page, _ in sessions:
+            _close(page)
+    after = _settle(server, GRACE_S + 15)
+    ratio = after / before
+    return [row(f"{total} sessions open, train and close: app RSS after / before", ratio, "×", "≤ 1.10", ratio <= 1.10 and not errors,
+                f"before {before / MIB:.0f} MiB, highest between waves {peak / MIB:.0f} MiB, after {after / MIB:.0f} MiB "
+                f"({GRACE_S + 15:.0f} s after the last tab closed; closed sessions are shut down after {GRACE_S:.0f} s); "
+                f"{total} runs of 20 epochs in waves of {wave}" + (f"; errors: {errors}"[:300] if errors else ""))]
+
+
+def _server(slots: str | None = None) -> AppServer:
+    env = {"RNN_EXPLORER_TRAINING_SLOTS": slots} if slots else None
+    name = f"bench-load-{slots or 'auto'}.log"
+    server = AppServer(env=env, log_path=ROOT / "test-artifacts" / name)
+    server.wait_healthy(timeout=240)
+    return server
+
+
+def _warm(browser, server: AppServer) -> None:
+    """One run, so TensorFlow's one-time costs are paid and the queue knows how long a run takes."""
+    page, _ = _session(browser, server.url)
+    _train_once(page)
+    _close(page)
+
+
+def run(quick: bool = False) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = find_chromium()
+    if chromium is None:
+        return [row("load test", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
+    n, total, wave = (3, 6, 3) if quick else (8, 20, 5)
+    rows = [row("training slots (auto)", auto_slots(), "runs at once",
+                note="explorer.run_queue.auto_slots: one run per core, no more than memory holds at 2 GiB each")]
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium)
+        server = _server()
+        try:
+            _warm(browser, server)
+            rows += _phase_eight(browser, server, n, quick)
+            rows += _phase_twenty(browser, server, total, wave)
+        finally:
+            server.stop()
+        if not quick:  # the fit: the same 8-at-once phase with the slots fixed
+            for slots in ("1", "2", "3", "8"):
+                server = _server(slots)
+                try:
+                    _warm(browser, server)
+                    out = _all_at_once(browser, server.url, n)
+                finally:
+                    server.stop()
+                last = out["finished"][-1] if out["finished"] else float("nan")
+                first = f"{out['first_point']:.2f} s" if out["first_point"] is not None else "not seen"
+                rows.append(row(f"fit: {n} at once with {slots} slot(s): the last finishes", round(last, 1), "s", note=(
+                    f"first curve point {first}; {out['n_done']} of {n} finished"
+                    + (f"; errors {out['errors']}"[:200] if out["errors"] else ""))))
+        browser.close()
+    return rows
+
+
+if __name__ == "__main__":
+    import json
+
+    for r in run(quick="--quick" in sys.argv):
+        print(json.dumps(r))

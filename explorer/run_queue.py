@@ -1,0 +1,183 @@
+"""One queue of training runs per server: at most `slots` train at once, the others wait in order.
+
+Streamlit runs every visitor's session as a thread of one process, so a class pressing Train
+together would otherwise split the CPU cores between all their runs at once, each slower
+than the last. Here runs take turns, first come first served: a waiting run knows its place
+and an estimate of its wait, and leaves the line at any moment (Stop, a closed tab).
+
+Plain, thread-safe Python (no Streamlit): `ui.queue` shows it on the pages.
+"""
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import statistics
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+DEFAULT_ESTIMATE_S = 20.0  # a run of a kind never seen on this server (the time-series default: about 10 s)
+RECENT = 20  # the estimate is the median of this many most recent runs of a kind
+
+# Fitted on a 2-core machine (bench/bench_load.py, README "Training queue"): with more runs at
+# once than cores / CORES_PER_RUN, eight time-series default runs took longer in all, not less.
+CORES_PER_RUN = 1
+MEMORY_PER_RUN = 2 * 2**30  # the largest preset (sentiment, best accuracy) peaks below 2 GB
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One run's place: who asked, what kind of run, and when it joined and started."""
+
+    owner: str
+    kind: str
+    joined: float
+    started: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a waiting ticket stands: `ahead` runs wait before it, `running` train now; `wait_s` is an estimate."""
+
+    ahead: int
+    running: int
+    wait_s: float
+
+
+def auto_slots(cores: Optional[int] = None, available_bytes: Optional[int] = None) -> int:
+    """Runs at once fitted to this machine: one per CORES_PER_RUN cores, no more than memory holds."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    by_cores = max(1, cores // CORES_PER_RUN)
+    if available_bytes is None:
+        available_bytes = _available_memory()
+    by_memory = max(1, available_bytes // MEMORY_PER_RUN) if available_bytes else by_cores
+    return int(min(by_cores, by_memory))
+
+
+def slots_for(setting: str) -> int:
+    """The slots an operator's setting means: a whole number as given, "auto" fitted to the machine."""
+    return auto_slots() if setting == "auto" else int(setting)
+
+
+def _available_memory() -> int:
+    """MemAvailable from /proc/meminfo in bytes (0 where there is none)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class RunQueue:
+    """First come, first served; at most `slots` tickets hold a slot at a time."""
+
+    def __init__(self, slots: int, clock: Callable[[], float] = time.monotonic):
+        if slots < 1:
+            raise ValueError("a queue needs at least one slot")
+        self.slots, self._clock = int(slots), clock
+        self._cond = threading.Condition()
+        self._waiting: deque[Ticket] = deque()
+        self._running: list[Ticket] = []
+        self._recent: dict[str, deque[float]] = {}
+
+    # ------------------------------------------------------------ joining and leaving
+    def join(self, owner: str, kind: str) -> Ticket:
+        """A new ticket at the end of the line (it starts at once when a slot is free)."""
+        with self._cond:
+            ticket = Ticket(owner, kind, self._clock())
+            self._waiting.append(ticket)
+            self._promote()
+            return ticket
+
+    def wait(self, ticket: Ticket, timeout: Optional[float] = None) -> bool:
+        """Block until `ticket` holds a slot (True) or `timeout` seconds pass (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: ticket.started is not None, timeout)
+
+    def leave(self, ticket: Ticket) -> None:
+        """Give up the ticket's place or slot (idempotent); a finished run teaches the estimate."""
+        with self._cond:
+            if ticket in self._running:
+                self._running.remove(ticket)
+                took = self._clock() - ticket.started
+                self._recent.setdefault(ticket.kind, deque(maxlen=RECENT)).append(took)
+            elif ticket in self._waiting:
+                self._waiting.remove(ticket)
+            else:
+                return
+            self._promote()
+            self._cond.notify_all()
+
+    def leave_all(self, owner: str) -> int:
+        """Free every place and slot `owner` holds (a session that ended); how many were freed."""
+        with self._cond:
+            mine = [t for t in (*self._running, *self._waiting) if t.owner == owner]
+        for ticket in mine:
+            self.leave(ticket)
+        return len(mine)
+
+    def _promote(self) -> None:
+        while self._waiting and len(self._running) < self.slots:
+            ticket = self._waiting.popleft()
+            ticket.started = self._clock()
+            self._running.append(ticket)
+        self._cond.notify_all()
+
+    # ------------------------------------------------------------ where a ticket stands
+    def estimate(self, kind: str) -> float:
+        """Seconds a run of `kind` takes here: the median of the recent ones, else a default."""
+        with self._cond:
+            recent = self._recent.get(kind)
+            return statistics.median(recent) if recent else DEFAULT_ESTIMATE_S
+
+    def place(self, ticket: Ticket) -> Optional[Place]:
+        """Where a waiting ticket stands, None once it holds a slot (or has left)."""
+        with self._cond:
+            if ticket not in self._waiting:
+                return None
+            now = self._clock()
+            ahead = list(self._waiting)[:self._waiting.index(ticket)]
+            # Slots free up when the running runs end (each expected to take its kind's estimate),
+            # then each run ahead takes the first free slot.
+            free = [max(0.0, self._estimate(t.kind) - (now - t.started)) for t in self._running]
+            free += [0.0] * (self.slots - len(free))
+            heapq.heapify(free)
+            for t in ahead:
+                heapq.heappush(free, heapq.heappop(free) + self._estimate(t.kind))
+            return Place(len(ahead), len(self._running), free[0])
+
+    def _estimate(self, kind: str) -> float:
+        recent = self._recent.get(kind)
+        return statistics.median(recent) if recent else DEFAULT_ESTIMATE_S
+
+    def counts(self) -> tuple[int, int]:
+        """(running, waiting) now."""
+        with self._cond:
+            return len(self._running), len(self._waiting)
+
+    # ------------------------------------------------------------ the usual way in
+    @contextlib.contextmanager
+    def slot(self, owner: str, kind: str, on_wait: Optional[Callable[[Place], None]] = None,
+             poll_s: float = 0.5) -> Iterator[Ticket]:
+        """Hold a slot for the block; meanwhile call `on_wait(place)` every `poll_s` while waiting.
+
+        `on_wait` may raise to leave the line (a Stop click, a closed tab): the place is freed
+        either way, and so is the slot when the block ends or raises.
+        """
+        ticket = self.join(owner, kind)
+        try:
+            while not self.wait(ticket, 0 if on_wait else None):
+                where = self.place(ticket)
+                if where is not None and on_wait is not None:
+                    on_wait(where)
+                self.wait(ticket, poll_s)
+            yield ticket
+        finally:
+            self.leave(ticket)

@@ -1,0 +1,120 @@
+"""The training queue: at most `slots` runs at once, first come first served, places and estimates, leaving."""
+import threading
+import time
+
+import pytest
+
+from explorer import run_queue
+from explorer.run_queue import RunQueue, auto_slots
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_slots_are_filled_in_order_and_freed_to_the_next_in_line():
+    q = RunQueue(2, Clock())
+    a, b, c, d = (q.join(f"s{i}", "ts") for i in range(4))
+    assert [t.started is not None for t in (a, b, c, d)] == [True, True, False, False]
+    assert q.counts() == (2, 2)
+    assert q.place(a) is None and q.place(c).ahead == 0 and q.place(d).ahead == 1
+    q.leave(b)  # a slot frees: the first in line gets it, not the last
+    assert c.started is not None and d.started is None and q.place(d).ahead == 0
+    q.leave(d)  # leaving the line
+    assert q.counts() == (2, 0) and q.place(d) is None
+    q.leave(d)  # twice is harmless
+    assert q.counts() == (2, 0)
+
+
+def test_estimates_come_from_recent_runs_of_the_same_kind():
+    clock = Clock()
+    q = RunQueue(1, clock)
+    assert q.estimate("ts") == run_queue.DEFAULT_ESTIMATE_S
+    for took in (8.0, 12.0, 10.0):
+        t = q.join("x", "ts")
+        clock.t += took
+        q.leave(t)
+    assert q.estimate("ts") == 10.0 and q.estimate("sentiment") == run_queue.DEFAULT_ESTIMATE_S
+    running = q.join("a", "ts")
+    first, second = q.join("b", "ts"), q.join("c", "sentiment")
+    clock.t += 4.0
+    assert q.place(first).wait_s == pytest.approx(6.0)  # the running run has about 6 s left
+    assert q.place(second).wait_s == pytest.approx(16.0)  # then `first` takes its 10 s
+    assert q.place(second).running == 1 and q.place(second).ahead == 1
+    clock.t += 30.0  # a run past its estimate is about to end, never "minus" seconds
+    assert q.place(first).wait_s == 0.0
+    q.leave(running)
+
+
+def test_a_session_that_ends_frees_every_place_it_holds():
+    q = RunQueue(1, Clock())
+    mine_running, other, mine_waiting = q.join("me", "ts"), q.join("you", "ts"), q.join("me", "ts")
+    assert q.leave_all("me") == 2
+    assert other.started is not None and q.counts() == (1, 0)
+    assert mine_waiting.started is None
+
+
+def test_threads_never_exceed_the_slots_and_all_finish():
+    q = RunQueue(2)
+    busy, most, waits = [0], [0], []
+    lock = threading.Lock()
+
+    def work(i):
+        with q.slot(f"s{i}", "ts", on_wait=waits.append, poll_s=0.01):
+            with lock:
+                busy[0] += 1
+                most[0] = max(most[0], busy[0])
+            time.sleep(0.05)
+            with lock:
+                busy[0] -= 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert most[0] == 2 and busy[0] == 0 and q.counts() == (0, 0)
+    assert waits and all(w.ahead >= 0 and w.running <= 2 for w in waits)
+
+
+def test_leaving_while_waiting_gives_the_place_back():
+    q = RunQueue(1)
+    holder = q.join("a", "ts")
+
+    class Stopped(Exception):
+        pass
+
+    def stop(place):
+        raise Stopped  # what Streamlit does at the next redraw after a Stop click or a closed tab
+
+    with pytest.raises(Stopped):
+        with q.slot("b", "ts", on_wait=stop):
+            pytest.fail("the run must not start")
+    assert q.counts() == (1, 0)
+    q.leave(holder)
+    with q.slot("c", "ts"):
+        assert q.counts() == (1, 0)
+    assert q.counts() == (0, 0)
+
+
+def test_a_run_that_fails_gives_its_slot_back():
+    q = RunQueue(1)
+    with pytest.raises(ZeroDivisionError):
+        with q.slot("a", "ts"):
+            1 / 0
+    assert q.counts() == (0, 0)
+
+
+@pytest.mark.parametrize("cores, memory_gb, expected", [
+    (2, 23, 2), (1, 23, 1), (16, 128, 16), (16, 5, 2), (8, 1, 1), (4, 0, 4)])
+def test_auto_slots_fit_cores_and_memory(cores, memory_gb, expected):
+    assert auto_slots(cores, int(memory_gb * 2**30)) == expected
+
+
+def test_a_queue_needs_a_slot():
+    with pytest.raises(ValueError):
+        RunQueue(0)

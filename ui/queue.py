@@ -1,0 +1,66 @@
+"""The server's one training queue on the page: a waiting visitor sees their place and an estimate.
+
+Waiting happens in the script thread, redrawing the notice every half second. Each redraw is
+also where Streamlit delivers a click (Stop, any widget) or the end of a closed tab: it raises
+out of the wait, and the place in line is given back on the way out, as is the slot when a
+run ends, stops or fails.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Iterator, Optional
+
+import streamlit as st
+
+from explorer import settings
+from explorer.run_queue import Place, RunQueue, slots_for
+
+log = logging.getLogger("rnn_explorer")
+_queue: Optional[RunQueue] = None
+_lock = threading.Lock()
+
+
+def server_queue() -> RunQueue:
+    """The process's queue, sized once: the operator's slots setting, else fitted to cores and memory."""
+    global _queue
+    with _lock:
+        if _queue is None:
+            try:
+                chosen = settings.load().slots
+            except settings.SettingsProblem as err:
+                log.error("%s Fitting the training slots to this machine instead.", err)
+                chosen = "auto"
+            _queue = RunQueue(slots_for(chosen))
+            log.info("training queue: %d run(s) at once", _queue.slots)
+        return _queue
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def waiting_text(where: Place, slots: int) -> str:
+    """What a waiting visitor reads: their place, what is running, and about how long."""
+    wait = f"about {where.wait_s:.0f} s" if where.wait_s < 90 else f"about {where.wait_s / 60:.0f} min"
+    return (f"⏳ Waiting for a free training slot: you are {_ordinal(where.ahead + 1)} in line "
+            f"({where.running} of {slots} run(s) training on this server now). Your run starts in {wait} "
+            "(estimated from recent runs). Press **Stop** to leave the line.")
+
+
+@contextlib.contextmanager
+def training_slot(kind: str) -> Iterator[None]:
+    """Hold one of the server's training slots for the block; show the place in line while waiting."""
+    queue = server_queue()
+    notice = st.empty()
+    with queue.slot(_session_id(), kind, on_wait=lambda where: notice.info(waiting_text(where, queue.slots))):
+        notice.empty()
+        yield
