@@ -22,6 +22,12 @@ HEADS = ("regression", "binary")
 READOUTS = ("last", "mean", "max", "meanmax")
 SCHEDULES = ("constant", "cosine")
 GATE_INITS = ("keras", "chrono")
+GATE_INIT_LABELS = {"keras": "Keras default: forget bias 1", "chrono": "chrono: time scales up to T"}
+GATE_NOTE = ("A gated cell keeps its memory as long as its forget gate (LSTM) or update gate (GRU) stays "
+             "open, and the gate's bias sets that at the start. Keras' default starts every unit forgetting "
+             "within a few steps; chrono initialisation (Tallec & Ollivier, 2018) gives each unit its own "
+             "time scale between 1 and T steps (T: the sequence length), so a memory of T steps exists before "
+             "training begins. SimpleRNN has no gates and ignores it.")
 SERIES_TARGETS = ("auto", "level", "change")
 
 

@@ -237,8 +237,11 @@ def make_optimizer(train: TrainConfig):
 
 
 def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
-                features: int = 1) -> InstrumentedModel:
-    """A compiled model: [Embedding] → recurrent layers → [pooling readout] → Dense head; seeded by `train.seed`."""
+                features: int = 1, time_scale: int | None = None) -> InstrumentedModel:
+    """A compiled model: [Embedding] → recurrent layers → [pooling readout] → Dense head; seeded by `train.seed`.
+
+    `time_scale` is the longest memory chrono gate biases aim for (default: `timesteps`); a model
+    that takes any length (masked text) passes the longest input it will read."""
     problems = config_problems(cfg, train)
     if problems:
         raise ValueError(" ".join(problems))
@@ -256,7 +259,7 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
     for i in range(cfg.layers):
         last = i == cfg.layers - 1
         x = _recurrent_layer(cfg, return_sequences=not last or cfg.readout != "last", name=f"rnn_{i}",
-                             seed=train.seed + 10 * i, timesteps=timesteps)(x)
+                             seed=train.seed + 10 * i, timesteps=time_scale or timesteps)(x)
     pool = readout_layer(cfg)
     if pool is not None:
         x = pool(x)

@@ -162,7 +162,8 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     xla = setup.train.jit_compile and not masked and steps >= XLA_MIN_STEPS
     setup = replace(setup, model=replace(setup.model, vocab_size=enc.pipeline.vocab_size),
                     train=replace(setup.train, jit_compile=xla))
-    model = build_model(setup.model, setup.train, timesteps=None if masked else setup.text.max_len)
+    model = build_model(setup.model, setup.train, timesteps=None if masked else setup.text.max_len,
+                        time_scale=setup.text.max_len)
     k = min(32, len(enc.x_val))
     gp = GradientProbe(enc.x_val[:k].astype(np.int32), enc.y_val[:k, None], layer_index=0) if probe and k else None
     return SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source)

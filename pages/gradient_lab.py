@@ -41,11 +41,7 @@ SAMPLES = [64, 128, 256, 512, 1024, 2048, 4096]
 BATCHES = [8, 16, 32, 64, 128]
 INITS = {"orthogonal": "orthogonal (Keras default)", "identity": "identity (IRNN)",
          "normal": "Gaussian N(0, s²/n)", "glorot_uniform": "Glorot uniform"}
-GATE_INITS = {"chrono": "chrono: time scales up to T", "keras": "Keras default: forget bias 1"}
-GATE_NOTE = ("A gated cell keeps its memory as long as its forget gate (LSTM) or update gate (GRU) stays "
-             "open, and the gate's bias sets that at the start. Keras' default starts every unit forgetting "
-             "within a few steps; chrono initialisation (Tallec & Ollivier, 2018) gives each unit its own "
-             "time scale between 1 and T steps, so a memory of T steps exists before training begins.")
+GATE_INITS = {k: config.GATE_INIT_LABELS[k] for k in ("chrono", "keras")}  # the lab offers its default first
 
 
 @dataclass
@@ -117,7 +113,7 @@ def _settings() -> tuple[LabConfig, list]:
         st.select_slider("Gradient clipping (clipnorm, 0 = off)", _with(CLIPS, s[W + "clipnorm"]),
                          key=W + "clipnorm", format_func=lambda v: "off" if v == 0 else f"{v:g}")
         st.radio("Gate-bias initialisation (LSTM, GRU)", list(GATE_INITS), key=W + "gate_init",
-                 format_func=GATE_INITS.get, help=GATE_NOTE)
+                 format_func=GATE_INITS.get, help=config.GATE_NOTE)
     cfg = LabConfig(**{f.name: s[W + f.name] for f in dataclasses.fields(LabConfig)})
     with c3:
         _spectrum_before(cfg)

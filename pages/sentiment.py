@@ -40,6 +40,7 @@ OPTIONS = {"sent_vocab": [2_000, 5_000, 10_000, 20_000], "sent_maxlen": [50, 100
            "sent_dropout": [0.0, 0.1, 0.2, 0.3, 0.5], "sent_lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
            "sent_batch": [16, 32, 64, 128, 256], "sent_ntrain": [500, 1_000, 2_000, 5_000, 10_000, 25_000],
            "sent_ntest": [500, 1_000, 5_000, 25_000], "sent_padding": list(PADDINGS), "sent_cell": list(CELLS),
+           "sent_gate_init": list(config.GATE_INITS),
            "sent_readout": list(READOUTS), "sent_opt": list(OPTIMIZERS), "sent_head_dropout": [0.0, 0.2, 0.3, 0.5],
            "sent_word_dropout": [0.0, 0.1, 0.2, 0.3, 0.5],
            "sent_schedule": list(SCHEDULES)}
@@ -87,7 +88,7 @@ def _set_knobs(setup: Setup) -> None:
     """Every knob shows `setup` (a preset, or the URL's settings on the first visit)."""
     x, m, t, d = setup.text, setup.model, setup.train, setup.data
     values = {"sent_vocab": x.vocab_size, "sent_maxlen": x.max_len, "sent_padding": x.padding, "sent_mask": x.mask,
-              "sent_emb": m.embedding_dim, "sent_cell": m.cell, "sent_units": m.units, "sent_layers": m.layers,
+              "sent_emb": m.embedding_dim, "sent_cell": m.cell, "sent_gate_init": m.gate_init, "sent_units": m.units, "sent_layers": m.layers,
               "sent_bidir": m.bidirectional, "sent_dropout": m.dropout, "sent_readout": m.readout,
               "sent_head_dropout": m.head_dropout, "sent_word_dropout": m.word_dropout, "sent_schedule": t.schedule,
               "sent_opt": t.optimizer, "sent_lr": t.learning_rate, "sent_batch": t.batch_size,
@@ -320,6 +321,9 @@ with c2:
     st.markdown("**Network**")
     emb = st.select_slider("Embedding size", O["sent_emb"], key="sent_emb")
     cell = st.selectbox("Cell", O["sent_cell"], key="sent_cell")
+    gate_init = st.selectbox("Gate-bias initialisation", O["sent_gate_init"], key="sent_gate_init",
+                             format_func=config.GATE_INIT_LABELS.get, disabled=cell == "SimpleRNN",
+                             help=config.GATE_NOTE + " Here T is the number of words read per review.")
     units = st.select_slider("Units", O["sent_units"], key="sent_units")
     layers = st.select_slider("Stacked layers", O["sent_layers"], key="sent_layers")
     bidir = st.checkbox("Bidirectional", key="sent_bidir")
@@ -359,7 +363,7 @@ with c4:
 
 text_cfg = TextConfig(vocab_size=int(vocab), max_len=int(max_len), padding=padding, mask=bool(mask))
 data_cfg = DataConfig(n_train=int(n_train), n_test=int(n_test), seed=d0.seed)
-model_cfg = ModelConfig(cell=cell, units=int(units), layers=int(layers), bidirectional=bool(bidir),
+model_cfg = ModelConfig(cell=cell, gate_init=gate_init, units=int(units), layers=int(layers), bidirectional=bool(bidir),
                         dropout=float(dropout), head="binary", vocab_size=int(vocab), embedding_dim=int(emb),
                         mask_zero=bool(mask), readout=readout, head_dropout=float(head_dropout),
                         word_dropout=float(word_dropout))

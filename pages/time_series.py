@@ -65,7 +65,7 @@ RANGES = {"d_length": (20, 20000), "d_frequency": (0.001, 0.5), "d_amplitude": (
           "d_window": (1, 500), "d_horizon": (1, 50), "d_val_fraction": (0.05, 0.4), "d_test_fraction": (0.05, 0.4),
           "m_units": (1, 512), "m_layers": (1, 4), "m_dropout": (0.0, 0.9), "t_learning_rate": (1e-6, 1.0),
           "t_batch_size": (1, 4096), "t_epochs": (1, 1000), "t_clipnorm": (0.0, 100.0), "t_patience": (0, 1000)}
-CHOICES = {"d_source": tuple(SOURCES), "m_cell": C.CELLS, "m_activation": C.ACTIVATIONS,
+CHOICES = {"d_source": tuple(SOURCES), "m_cell": C.CELLS, "m_gate_init": C.GATE_INITS, "m_activation": C.ACTIVATIONS,
            "t_optimizer": C.OPTIMIZERS, "d_target": C.SERIES_TARGETS}
 TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
                  "change": "the change since the previous step"}
@@ -254,6 +254,8 @@ def _sidebar() -> None:
     sb = st.sidebar
     sb.header("2 · Model")
     sb.selectbox("Cell", C.CELLS, key=_key("m_cell"))
+    sb.selectbox("Gate-bias initialisation (LSTM, GRU)", C.GATE_INITS, format_func=C.GATE_INIT_LABELS.get,
+                 key=_key("m_gate_init"), help=C.GATE_NOTE, disabled=ss.get("m_cell") == "SimpleRNN")
     sb.number_input("Units per layer", 1, 512, step=1, key=_key("m_units"))
     sb.number_input("Stacked layers", 1, 4, step=1, key=_key("m_layers"))
     sb.checkbox("Bidirectional", key=_key("m_bidirectional"))

@@ -151,6 +151,17 @@ def test_chrono_gate_bias_spreads_time_scales_up_to_the_sequence_length(cell):
     assert np.all(rest == 0)
 
 
+def test_a_model_of_any_length_takes_its_chrono_time_scale_from_the_longest_input():
+    cfg = ModelConfig(cell="LSTM", units=64, gate_init="chrono", vocab_size=50, embedding_dim=4, mask_zero=True,
+                      head="binary")
+    forget = {}
+    for scale in (None, 500):
+        model = build_model(cfg, TrainConfig(), timesteps=None, time_scale=scale)
+        forget[scale] = np.asarray(recurrent_layers(model)[0].cell.bias.numpy())[64:128]
+    assert forget[None].max() <= np.log(99) + 1e-6  # no length known: the default scale, 100 steps
+    assert np.log(99) < forget[500].max() <= np.log(499) + 1e-6
+
+
 def test_keras_gate_bias_default_is_left_alone():
     model = build_model(ModelConfig(cell="LSTM", units=8), TrainConfig(), timesteps=50)
     bias = np.asarray(recurrent_layers(model)[0].cell.bias.numpy())

@@ -164,6 +164,15 @@ def test_presets_fill_every_knob_and_the_link():
     assert at.select_slider(key="sent_maxlen").value == QUICK.text.max_len
     assert at.selectbox(key="sent_cell").value == QUICK.model.cell and not at.checkbox(key="sent_bidir").value
     assert at.slider(key="sent_epochs").value == QUICK.train.epochs
+    assert at.selectbox(key="sent_gate_init").value == QUICK.model.gate_init
+    at.selectbox(key="sent_gate_init").set_value("chrono").run()
+    assert at.query_params["m_gate_init"] in ("chrono", ["chrono"])
+    # A link carries it to a new session.
+    again = AppTest.from_file(PAGE, default_timeout=120)
+    again.session_state["sent_source"] = "My own labelled texts (CSV)"
+    again.query_params["m_gate_init"] = "chrono"
+    again.run()
+    assert again.selectbox(key="sent_gate_init").value == "chrono"
 
 
 @pytest.mark.shared_data

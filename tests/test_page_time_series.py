@@ -148,7 +148,7 @@ def test_bad_csv_gets_one_sentence_and_the_page_keeps_working():
         at.file_uploader(key="ts_csv").set_value(("bad.csv", b"name,city\nann,paris\nbob,rome\n", "text/csv")).run()
     assert at.button(key="ts_train").disabled
     with expect_error("This CSV cannot be used: The series has 1 usable value(s); this window and split need at "
-                      "least 9. Use a longer series or a shorter window."):
+                      "least 12. Use a longer series or a shorter window."):
         at.file_uploader(key="ts_csv").set_value(("one.csv", b"date,v\n2020-01-01,3\n", "text/csv")).run()
     with expect_error("This CSV cannot be used: This file does not look like text (it may be binary or in an "
                       "unreadable encoding): save it as a CSV in UTF-8 and upload it again."):
@@ -160,23 +160,25 @@ def test_bad_csv_gets_one_sentence_and_the_page_keeps_working():
 
 
 def test_url_reproduces_the_set_up_and_survives_bad_values():
-    at = _page(m_cell="LSTM", m_units="7", m_bidirectional="true", t_optimizer="rmsprop",
+    at = _page(m_cell="LSTM", m_gate_init="chrono", m_units="7", m_bidirectional="true", t_optimizer="rmsprop",
                t_learning_rate="0.005", d_window="12", d_source="stock", d_drift="0.1", t_epochs="3")
     _no_problems(at)
     assert at.selectbox(key="m_cell").value == "LSTM" and at.number_input(key="m_units").value == 7
+    assert at.selectbox(key="m_gate_init").value == "chrono"
     assert at.checkbox(key="m_bidirectional").value and at.selectbox(key="t_optimizer").value == "rmsprop"
     assert at.number_input(key="t_learning_rate").value == pytest.approx(0.005)
     assert at.radio(key="d_source").value == "stock" and at.number_input(key="d_drift").value == pytest.approx(0.1)
     link = at.code[0].value
-    for part in ("m_cell=LSTM", "m_units=7", "m_bidirectional=True", "t_optimizer=rmsprop", "d_window=12",
+    for part in ("m_cell=LSTM", "m_gate_init=chrono", "m_units=7", "m_bidirectional=True", "t_optimizer=rmsprop", "d_window=12",
                  "d_source=stock", "t_epochs=3", "t_learning_rate=0.005"):
         assert part in link, part
     at.number_input(key="m_units").set_value(9).run()
     assert "m_units=9" in at.code[0].value
     # Typed-in nonsense falls back to defaults or is clamped, never a traceback.
-    at = _page(m_cell="Transformer", m_units="100000", t_learning_rate="abc", d_window="-4")
+    at = _page(m_cell="Transformer", m_gate_init="magic", m_units="100000", t_learning_rate="abc", d_window="-4")
     _no_problems(at)
     assert at.selectbox(key="m_cell").value == "SimpleRNN" and at.number_input(key="m_units").value == 512
+    assert at.selectbox(key="m_gate_init").value == "keras"
     assert at.number_input(key="t_learning_rate").value == pytest.approx(0.001)
     assert at.number_input(key="d_window").value == 1
 
