@@ -2,6 +2,7 @@
 """Sentiment presets, honestly scored: test accuracy over 3 seeds, Train click → test accuracy, typed-review latency, memory.
 
     .venv/bin/python bench/bench_sentiment.py [--quick] [--only quick,best,latency,store]
+    BENCH_SENTIMENT_ONLY=quick,latency,store .venv/bin/python bench/run_all.py --only sentiment
 
 Rows {name, value, unit, target, met, note} (see bench/run_all.py). Each run is exactly the
 page's (`explorer.sentiment_run`: cached encoding → build → train with the page's probe →
@@ -158,6 +159,7 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     data = imdb.load_imdb()
     rows.append(_row("load all IMDB reviews (raw texts)", round(time.perf_counter() - t0, 2), "s", None, None,
                      f"{len(data.train):,} train + {len(data.test):,} test from {data.source}"))
+    only = only or tuple(p for p in os.environ.get("BENCH_SENTIMENT_ONLY", "").split(",") if p)
     want = set(only) or {"quick", "best", "latency", "store"}
     first = None
     if want & {"quick", "latency", "store"}:
