@@ -87,13 +87,22 @@ def cmd_app(args: list[str]) -> int:
                             "--server.port", port, *args], cwd=ROOT)
 
 
+def _workers(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core, at most 4 (each holds a TensorFlow of ~1 GB); the
+    browser tests stay together on one worker, in file order (tests/conftest.py groups them)."""
+    n = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if n < 2 or any(a == "-n" or a.startswith(("-n=", "--numprocesses")) or a == "no:xdist" for a in args):
+        return []
+    return ["-n", str(n), "--dist", "loadgroup"]
+
+
 def cmd_test(args: list[str]) -> int:
     ensure_venv("requirements-test.txt")
     chromium = ensure_chromium()
     env = dict(os.environ)
     if chromium:
         env["RNN_EXPLORER_CHROMIUM"] = chromium
-    rc = subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
+    rc = subprocess.call([str(PY), "-m", "pytest", *_workers(args), *args], cwd=ROOT, env=env)
     return 1 if rc == 5 else rc  # 5: no tests collected, which is a failure here
 
 
