@@ -88,12 +88,12 @@ def cmd_app(args: list[str]) -> int:
 
 
 def _workers(args: list[str]) -> list[str]:
-    """pytest-xdist options: one worker per core, at most 4 (each holds a TensorFlow of ~1 GB); the
-    browser tests stay together on one worker, in file order (tests/conftest.py groups them)."""
+    """pytest-xdist options: one worker per core, at most 4 (each holds a TensorFlow of ~1 GB and, once
+    it runs a browser test, its own app server and model store); tests of one file stay together."""
     n = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
     if n < 2 or any(a == "-n" or a.startswith(("-n=", "--numprocesses")) or a == "no:xdist" for a in args):
         return []
-    return ["-n", str(n), "--dist", "loadgroup"]
+    return ["-n", str(n), "--dist", "loadfile"]  # a file's tests together, in order
 
 
 def cmd_test(args: list[str]) -> int:

@@ -39,14 +39,6 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (dev.py test) the browser tests share one worker, in file order: one app
-    server and one Chromium, and the first-visit test meets a fresh server."""
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(autouse=True)
 def _fresh_alert_expectations():
     alerts.reset()

@@ -79,7 +79,7 @@ def test_too_many_reviews_are_refused(tmp_path, monkeypatch):
     (gzip.compress(b"garbage " * 200), "is not a tar archive of reviews"),
     (gzip.compress(_lying_header("aclImdb/train/pos/1_9.txt", 5000) + b"x" * 100), "ends in the middle of a file"),
     (gzip.compress(bytes(4096)), "has no train/pos or train/neg reviews"),
-])
+], ids=["not-gzip", "gzip-not-tar", "truncated-member", "empty-tar"])  # stable ids (gzip stamps the time)
 def test_a_damaged_or_foreign_archive_is_one_sentence(tmp_path, content, message):
     path = tmp_path / "bad.tar.gz"
     path.write_bytes(content)

@@ -2,12 +2,16 @@
 import pytest
 from playwright.sync_api import expect
 
+from explorer.config import SeriesConfig
+from explorer.data.csv_series import minimum_length
+
 from .harness import ALERT_LOGS, errors_on, wait_idle
 
 pytestmark = pytest.mark.browser
 
+NEED = minimum_length(200, 1, SeriesConfig().val_fraction, SeriesConfig().test_fraction, SeriesConfig().target)
 TOO_SHORT = ("Splitting the series: the series has 100 points; a window of 200 and a horizon of 1 with this "
-             "split need at least 287. Shorten the window or use more data.")
+             f"split need at least {NEED}. Shorten the window or use more data.")
 
 
 def test_an_error_alert_fails_unless_expected_exactly(app_server, page):
