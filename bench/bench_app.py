@@ -11,6 +11,7 @@ Targets are the project's own goals for a responsive app on a 2-core laptop.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -129,6 +130,22 @@ def _sentiment_rows(browser, server) -> list[dict]:
         quick.append(_train_in_browser(page, timeout_s=600))
         context.close()
     typed = [_typed_review_seconds(browser, server.url) for _ in range(3)]
+    hwm = tree_hwm(server.proc.pid)
+    seconds = sorted(r["seconds"] for r in quick)
+    median = statistics.median(seconds)
+    rows = [
+        row("sentiment, quick preset in the browser: Train click → test accuracy shown (median of 3)", round(median, 1),
+            "s", "<= 60", median <= 60, "each run in a new session; runs took " + ", ".join(f"{r['seconds']:.1f}" for r in quick)
+            + " s (the first may include building the vocabulary and encoding, paid once per setting and machine); "
+            "test accuracy shown " + ", ".join(f"{r['accuracy']:.4f}" for r in quick)),
+        row("sentiment, a new session: page opened → typed review's sentiment shown (median of 3)",
+            round(statistics.median(typed), 2), "s", "<= 3", statistics.median(typed) <= 3,
+            "no training: a stored model answers; " + ", ".join(f"{t:.2f}" for t in typed) + " s"),
+    ]
+    if os.environ.get("BENCH_APP_NO_BEST"):  # the best preset takes ~15 min here: left out on request
+        return rows + [row("peak memory of the app (VmHWM of the process tree), quick preset only", round(hwm / MIB),
+                           "MiB", None, None, "BENCH_APP_NO_BEST was set: the best preset was not trained, so this "
+                           "is not the figure the ≤ 1.6 GiB target is on")]
     context, page = _sentiment_page(browser, server.url)
     best = _train_in_browser(page, "Best accuracy")
     t0 = time.perf_counter()
@@ -139,16 +156,7 @@ def _sentiment_rows(browser, server) -> list[dict]:
     reload_s = time.perf_counter() - t0
     context.close()
     hwm = tree_hwm(server.proc.pid)
-    seconds = sorted(r["seconds"] for r in quick)
-    median = statistics.median(seconds)
-    return [
-        row("sentiment, quick preset in the browser: Train click → test accuracy shown (median of 3)", round(median, 1),
-            "s", "<= 60", median <= 60, "each run in a new session; runs took " + ", ".join(f"{r['seconds']:.1f}" for r in quick)
-            + " s (the first may include building the vocabulary and encoding, paid once per setting and machine); "
-            "test accuracy shown " + ", ".join(f"{r['accuracy']:.4f}" for r in quick)),
-        row("sentiment, a new session: page opened → typed review's sentiment shown (median of 3)",
-            round(statistics.median(typed), 2), "s", "<= 3", statistics.median(typed) <= 3,
-            "no training: a stored model answers; " + ", ".join(f"{t:.2f}" for t in typed) + " s"),
+    return rows + [
         row("sentiment, best preset in the browser: Train click → test accuracy shown", round(best["seconds"]), "s",
             None, None, f"{best['right']:,} of {best['n']:,} test reviews right"),
         row("sentiment, best preset: test accuracy shown (one seed; bench_sentiment has the 3-seed mean)",

@@ -12,10 +12,11 @@ RNN_EXPLORER_TRAINING_SLOTS says otherwise), warms it with one run, then in head
    are cleaned up, the server's RSS must be within 10 % of its level before them.
 
 A full run also repeats phase 2 on servers limited to 1, 2, 3 and 8 slots: the measurement
-the default (`explorer.run_queue.CORES_PER_RUN`) is fitted on.
+the default (`explorer.run_queue.CORES_PER_RUN`) is fitted on (BENCH_LOAD_NO_FIT=1 leaves it out).
 """
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import sys
@@ -205,7 +206,7 @@ def run(quick: bool = False) -> list[dict]:
             rows += _phase_twenty(browser, server, total, wave)
         finally:
             server.stop()
-        if not quick:  # the fit: the same 8-at-once phase with the slots fixed
+        if not quick and not os.environ.get("BENCH_LOAD_NO_FIT"):  # the fit: the 8-at-once phase, slots fixed
             for slots in ("1", "2", "3", "8"):
                 server = _server(slots)
                 try:
