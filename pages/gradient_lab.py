@@ -103,7 +103,8 @@ def _settings() -> tuple[LabConfig, list]:
         st.select_slider("Batch size", _with(BATCHES, s[W + "batch"]), key=W + "batch")
         st.checkbox("Compile with XLA", key=W + "jit_compile",
                     help="Keras' jit_compile: the training step as one compiled program; on a CPU it trains "
-                         "LSTM and GRU faster after a longer first step.")
+                         "LSTM and GRU faster after a longer first step. SimpleRNN, which it slows, always "
+                         "runs without it.")
     with c3:
         st.markdown("**Recurrent weights and clipping**")
         st.radio("Activation φ", ("tanh", "relu"), key=W + "activation", horizontal=True)
