@@ -88,20 +88,6 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def tree_hwm(pid: int) -> int:
-    """Peak resident memory in bytes of `pid` and its descendants: the sum of each process's VmHWM, the
-    kernel's own high-water mark (exact, unlike sampling; an upper bound of the tree's simultaneous peak)."""
-    total = 0
-    for p in tree_pids(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
-
-
 def tree_pids(pid: int) -> list[int]:
     """`pid` and all its descendants that exist now."""
     kids, out, stack = _children(), [], [pid]
