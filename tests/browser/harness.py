@@ -64,18 +64,6 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_pids(pid: int) -> list[int]:
-    """`pid` and all its descendants (just `pid` where /proc is missing)."""
-    kids = _children() if Path("/proc").is_dir() else {}
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        if p not in out:
-            out.append(p)
-            stack.extend(kids.get(p, []))
-    return out
-
-
 def tree_rss(pid: int) -> int:
     """Resident memory in bytes of `pid` and all its descendants (0 where /proc is missing)."""
     total = 0
@@ -89,11 +77,12 @@ def tree_rss(pid: int) -> int:
 
 
 def tree_pids(pid: int) -> list[int]:
-    """`pid` and all its descendants that exist now."""
-    kids, out, stack = _children(), [], [pid]
+    """`pid` and all its descendants that exist now (just `pid` where /proc is missing)."""
+    proc = Path("/proc").is_dir()
+    kids, out, stack = (_children() if proc else {}), [], [pid]
     while stack:
         p = stack.pop()
-        if p not in out and Path(f"/proc/{p}").exists():
+        if p not in out and (not proc or Path(f"/proc/{p}").exists()):
             out.append(p)
             stack.extend(kids.get(p, []))
     return out
