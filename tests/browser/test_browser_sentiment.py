@@ -68,7 +68,9 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
 def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, new_page, shared_datasets):
     # A first visitor trains the tiny model: it goes into the server's model store.
     first = new_page()
-    first.goto(f"{app_server.url}/sentiment?{TINY}")
+    # Its own seed: a model of the same configuration stored by another test would be kept instead (one copy
+    # per configuration), and this visitor's reload would show that copy's figures.
+    first.goto(f"{app_server.url}/sentiment?{TINY}&t_seed=7")
     train = first.get_by_role("button", name="▶ Train")
     expect(train).to_be_enabled(timeout=180_000)
     wait_idle(first)
