@@ -80,33 +80,53 @@ def _train_once(page) -> float:
     return seconds
 
 
+# Runs in each page: the wall-clock time (ms) when a live loss chart first shows a point, kept in the page.
+_FIRST_POINT_JS = """(title) => {
+    window.__firstPoint = null;
+    const timer = setInterval(() => {
+        for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+            const t = gd.layout && gd.layout.title;
+            const text = (t && typeof t === 'object') ? (t.text || '') : (t || '');
+            if (String(text).includes(title) && (gd.data || []).some(tr => tr.y && tr.y.length >= 1)) {
+                window.__firstPoint = Date.now();
+                clearInterval(timer);
+                return;
+            }
+        }
+    }, 20);
+}"""
+
+
 def _all_at_once(browser, url: str, n: int) -> dict:
-    """n sessions press Train together; when each draws its first point and finishes, seconds after the first click."""
+    """n sessions press Train together; when each draws its first point and finishes, seconds after the first click.
+
+    Each page notes the moment its live chart first shows a point itself (a 20 ms timer in the
+    page), so the first run's first point is seen whichever session's run starts first.
+    """
     sessions = [_session(browser, url) for _ in range(n)]
     pages = [p for p, _ in sessions]
-    t0 = time.perf_counter()
+    for page in pages:
+        page.evaluate(_FIRST_POINT_JS, LIVE)
+    t0, wall0 = time.perf_counter(), time.time()
     for page in pages:
         page.get_by_role("button", name=TRAIN).click(no_wait_after=True)
     clicked = time.perf_counter() - t0
-    first_point, done = None, {}
+    done = {}
     while len(done) < n and time.perf_counter() - t0 < 900:
-        if first_point is None:
-            fig = figure(pages[0], LIVE)
-            if fig and fig["traces"] and fig["traces"][0]["n"] >= 1:
-                first_point = time.perf_counter() - t0
         for i, page in enumerate(pages):
             if i not in done and page.get_by_text(DONE).first.is_visible():
                 done[i] = time.perf_counter() - t0
         time.sleep(0.05)
-    if first_point is None:  # the first run finished before a poll saw its live chart
-        first_point = done.get(0)
+    marks = [page.evaluate("window.__firstPoint") for page in pages]
+    firsts = sorted(m / 1000 - wall0 for m in marks if m)
+    first_point = firsts[0] if firsts else None
     errors = []
     for page, log in sessions:
         wait_idle(page, timeout=180_000)
         errors += log.unexpected()
     for page in pages:
         _close(page)
-    return {"first_point": first_point, "finished": sorted(done.values()), "n_done": len(done),
+    return {"first_point": first_point, "firsts": firsts, "finished": sorted(done.values()), "n_done": len(done),
             "errors": errors, "clicked": clicked}
 
 
@@ -143,7 +163,9 @@ def _phase_eight(browser, server: AppServer, n: int, quick: bool) -> list[dict]:
                     last / seq <= 1.3, f"last finished {last:.1f} s after the first click; one after another {seq:.1f} s; "
                     f"finish times {', '.join(f'{t:.1f}' for t in out['finished'])} s"))
     rows.append(row(f"{n} at once: first curve point of the first run", out["first_point"], "s", "≤ 3",
-                    out["first_point"] is not None and out["first_point"] <= 3.0, "click → live loss chart drawn with a point"))
+                    out["first_point"] is not None and out["first_point"] <= 3.0,
+                    "first click → the first live loss chart (any session) shows a point; every session's first point "
+                    + ", ".join(f"{t:.1f}" for t in out["firsts"]) + " s"))
     peak, biggest = sum(hwm.values()), max(hwm.values(), default=0)
     rows.append(row(f"{n} at once: peak memory of the app (kernel VmHWM)", round(peak / MIB), "MiB", note=(
         f"sum over the process tree, reset before the phase; the streamlit process alone {biggest / MIB:.0f} MiB; "

@@ -1,7 +1,8 @@
 """Plotly figure builders shared by every page: pure functions from arrays to figures."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import math
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,14 +19,26 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go
 
 
 def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
-                metric: str = "loss", log_y: bool = False) -> go.Figure:
-    """Training and validation curves of one metric per epoch (epochs start at 1)."""
+                metric: str = "loss", log_y: bool = False,
+                running: Optional[tuple[float, float]] = None) -> go.Figure:
+    """Training and validation curves of one metric per epoch (epochs start at 1).
+
+    `running` = (position on the epoch axis, value): the training metric averaged over the
+    batches of the epoch in progress, drawn dotted from the last finished epoch, so a live
+    curve moves before its first epoch ends.
+    """
     fig = go.Figure()
     for key, name, color in ((metric, "train", COLORS["train"]), (f"val_{metric}", "validation", COLORS["val"])):
         values = list(history.get(key, []))
         if values:
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
                                      name=name, line=dict(color=color)))
+    if running is not None and math.isfinite(running[1]):
+        done = list(history.get(metric, []))
+        xs, ys = ([len(done)], [done[-1]]) if done else ([], [])
+        fig.add_trace(go.Scatter(x=[*xs, running[0]], y=[*ys, running[1]], mode="lines+markers",
+                                 name="train (epoch in progress)",
+                                 line=dict(color=COLORS["train"], dash="dot"), marker=dict(symbol="circle-open")))
     if log_y:
         fig.update_yaxes(type="log")
     return _layout(fig, title, "epoch", metric)

@@ -41,6 +41,14 @@ class TrainEvent:
     batch: int
     logs: dict[str, float]
     elapsed: float
+    steps: int = 0  # batches per epoch (0: unknown); a batch event is (batch + 1) / steps through its epoch
+
+    @property
+    def at_epoch(self) -> float:
+        """Where the event sits on an epoch axis that starts at 1: epoch e ends at e + 1, mid-epoch in between."""
+        if self.kind == "batch" and self.steps:
+            return self.epoch + (self.batch + 1) / self.steps
+        return float(self.epoch + 1)
 
 
 @dataclass
@@ -73,7 +81,8 @@ class LiveCallback(keras.callbacks.Callback):
 
     def _emit(self, kind: str, batch: int, logs: dict) -> None:
         if self.sink is not None:
-            self.sink(TrainEvent(kind, self.epoch, batch, dict(logs), time.perf_counter() - self.t0))
+            steps = int((self.params or {}).get("steps") or 0)
+            self.sink(TrainEvent(kind, self.epoch, batch, dict(logs), time.perf_counter() - self.t0, steps))
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -95,7 +104,8 @@ class LiveCallback(keras.callbacks.Callback):
                                                           batch=batch + 1)
             self.model.stop_training = True
             return
-        if self.batch_every and (batch + 1) % self.batch_every == 0:
+        first_step = self.epoch == 0 and batch == 0  # a live curve's first point comes after one step, not N
+        if self.batch_every and ((batch + 1) % self.batch_every == 0 or first_step):
             self._emit("batch", batch, {k: v for k, v in logs.items() if not k.startswith(GRAD_PREFIX)})
         if self.should_stop is not None and self.should_stop():
             self.result.status = STOPPED

@@ -11,6 +11,15 @@ def test_loss_curves_draw_train_and_validation_per_epoch():
     assert list(fig.data[0].x) == [1, 2, 3] and list(fig.data[1].y) == [3.5, 2.5, 2.0]
 
 
+def test_a_running_point_continues_the_train_curve_into_the_epoch_in_progress():
+    before_first = charts.loss_curves({}, running=(0.4, 2.5))
+    assert [t.name for t in before_first.data] == ["train (epoch in progress)"]
+    assert list(before_first.data[0].x) == [0.4] and list(before_first.data[0].y) == [2.5]
+    later = charts.loss_curves({"loss": [3.0, 2.0], "val_loss": [3.5, 2.5]}, running=(2.5, 1.5))
+    assert list(later.data[2].x) == [2, 2.5] and list(later.data[2].y) == [2.0, 1.5]  # from the last epoch on
+    assert len(charts.loss_curves({"loss": [1.0]}, running=(1.5, float("nan"))).data) == 1  # nothing untrue drawn
+
+
 def test_log_heatmap_spans_decades_and_hides_zeros():
     z = np.array([[1e-6, 1e-3, 1.0], [0.0, 1e-2, 10.0]])
     fig = charts.heatmap(z, "grad", "t", "epoch", log=True)

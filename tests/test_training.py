@@ -34,8 +34,14 @@ def test_training_learns_and_streams_every_epoch_and_batch_point(sine):
     batches = [e for e in events if e.kind == "batch"]
     steps_per_epoch = math.ceil(len(sine.x_train) / 32)
     assert [e.epoch for e in epochs] == list(range(6))
-    assert len(batches) == 6 * (steps_per_epoch // 2)
+    assert len(batches) == 6 * (steps_per_epoch // 2) + 1  # every 2nd batch, and the very first step
     assert all(e.elapsed >= 0 for e in events)
+    # Each batch event knows where it sits on the epoch axis (epoch e ends at e + 1): live curves move mid-epoch.
+    assert all(e.steps == steps_per_epoch for e in events)
+    assert batches[0].batch == 0 and batches[0].at_epoch == pytest.approx(1 / steps_per_epoch)
+    assert batches[1].at_epoch == pytest.approx(2 / steps_per_epoch) and epochs[0].at_epoch == 1.0
+    positions = [e.at_epoch for e in events]
+    assert positions == sorted(positions) and positions[-1] == 6.0
     # Per-step weight-gradient norms for every trainable layer, one per step.
     assert set(result.grad_norms) == {"rnn_0", "head"}
     assert all(len(v) == 6 * steps_per_epoch for v in result.grad_norms.values())

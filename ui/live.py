@@ -60,12 +60,12 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
     progress = st.progress(0.0, text="Starting…")
     chart = st.empty()
 
-    drawn = [0.0, 0]  # when the chart was last drawn, and with how many epochs
+    drawn = [0.0, 0, False]  # when the chart was last drawn, with how many epochs, and whether at all
 
-    def draw() -> None:
-        fig = charts.loss_curves(run.result.history, title=title, metric=metric)
+    def draw(running: Optional[tuple[float, float]] = None) -> None:
+        fig = charts.loss_curves(run.result.history, title=title, metric=metric, running=running)
         chart.plotly_chart(decorate(fig) if decorate else fig, width="stretch")
-        drawn[:] = [time.perf_counter(), run.result.epochs_done]
+        drawn[:] = [time.perf_counter(), run.result.epochs_done, True]
 
     told = [0.0]  # when the progress bar was last updated
 
@@ -73,7 +73,10 @@ def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metr
         # Short epochs: update at most every PROGRESS_S / REDRAW_S, so the page (and the browser
         # on the same cores) does not slow training down.
         now = time.perf_counter()
-        redraw = event.kind == "epoch" and (drawn[1] == 0 or now - drawn[0] >= REDRAW_S)
+        due = not drawn[2] or now - drawn[0] >= REDRAW_S
+        redraw = event.kind == "epoch" and (drawn[1] == 0 or due)
+        if event.kind == "batch" and due and metric in event.logs:  # the epoch in progress: its running mean
+            draw(running=(event.at_epoch, float(event.logs[metric])))
         if redraw or now - told[0] >= PROGRESS_S:
             done = event.epoch + (1 if event.kind == "epoch" else 0)
             loss = event.logs.get("loss", float("nan"))
