@@ -130,11 +130,11 @@ def predict_in_batches(forward, x: np.ndarray, batch_size: int = 128, padding: s
     else:
         lengths = lengths_of(x, padding)
         batches = groups(lengths, batch_size, None)
-    out = np.zeros((0, 1), np.float32)
-    for n, idx in enumerate(batches):
+    out = None
+    for idx in batches:
         xb = x[idx] if padding is None else cut(x[idx], batch_length(lengths[idx], x.shape[1]), padding)
         values = np.asarray(forward(xb)).reshape(len(idx), -1)
-        if n == 0:
+        if out is None:  # the output width is known after the first batch
             out = np.empty((len(x), values.shape[1]), values.dtype)
         out[idx] = values
-    return out
+    return np.zeros((0, 1), np.float32) if out is None else out
