@@ -53,23 +53,23 @@ def _setup(name: str, seed: int, quick: bool):
 
 def train_once(data, setup, store=None) -> dict:
     """One Train click as the page runs it; seconds per phase and the scored run."""
-    from explorer import sentiment_run as sr
+    from explorer import sentiment_run
 
     c0, w0 = time.process_time(), time.perf_counter()
-    run = sr.prepare_run(data, setup)
+    run = sentiment_run.prepare_run(data, setup)
     prep = time.perf_counter() - w0
     marks = []
-    result = sr.fit(run, sink=lambda e: e.kind == "epoch" and marks.append(time.perf_counter() - w0))
+    result = sentiment_run.fit(run, sink=lambda e: e.kind == "epoch" and marks.append(time.perf_counter() - w0))
     fit_cpu, fit_wall = time.process_time() - c0, time.perf_counter() - w0 - prep
     t = time.perf_counter()
-    test = sr.finish(run, result, store)
+    test = sentiment_run.finish(run, result, store)
     return dict(run=run, result=result, test=test, prep_s=prep, fit_s=fit_wall, test_s=time.perf_counter() - t,
                 click_s=time.perf_counter() - w0, cpu_per_epoch=fit_cpu / max(1, result.epochs_done),
                 first_epoch_s=marks[0] if marks else float("nan"))
 
 
 def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
-    from explorer import sentiment_run as sr
+    from explorer import sentiment_run
 
     seeds = SEEDS[:1] if quick else SEEDS
     runs = [train_once(data, _setup(name, seed, quick)) for seed in seeds]
@@ -80,7 +80,7 @@ def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
     s = first["run"].setup
     val = [r["result"].history.get("val_accuracy", []) for r in runs]
     kept = [r["result"].best_epoch or r["result"].epochs_done for r in runs]
-    note = (f"{sr.describe(s.model, s.text)}; seeds {', '.join(map(str, seeds))}: "
+    note = (f"{sentiment_run.describe(s.model, s.text)}; seeds {', '.join(map(str, seeds))}: "
             + ", ".join(f"{a:.4f} ({r['test'].correct:,}/{r['test'].n:,}, {r['result'].epochs_done} epochs, kept {k})"
                         for a, r, k in zip(accs, runs, kept))
             + f"; validation accuracy at the kept epoch {', '.join(f'{v[k - 1]:.4f}' for v, k in zip(val, kept) if v)}"
@@ -96,29 +96,20 @@ def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
 
 def _latency(model, pipeline, repeats: int) -> dict:
     """Median ms from typed text to probability (tokenize + pad + predict), and the full analysis."""
-    from explorer import sentiment as sa
-    from explorer.sentiment import EXAMPLES
+    from explorer.sentiment import EXAMPLES, every_view, pca_path, prepare, score
 
     texts = list(EXAMPLES.values())
-    pad_side = pipeline.cfg.padding
-    for t in texts[:2]:  # warm-up: traces of predict and the analysis functions
-        rv = sa.prepare(pipeline, t)
-        sa.score(model, rv, pad_side), sa.trajectory(model, rv, pipeline.cfg), sa.occlusion(model, rv, pipeline.cfg)
-        sa.saliency(model, rv, pad_side), sa.states(model, rv, pad_side)
+    for text in texts[:2]:  # warm-up: traces of predict and the analysis functions
+        every_view(model, prepare(pipeline, text), pipeline.cfg)
     fast, full = [], []
     for i in range(repeats):
         t0 = time.perf_counter()
-        rv = sa.prepare(pipeline, texts[i % len(texts)])
-        sa.score(model, rv, pad_side)
+        score(model, prepare(pipeline, texts[i % len(texts)]), pipeline.cfg.padding)
         fast.append(time.perf_counter() - t0)
     for i in range(max(5, repeats // 10)):
         t0 = time.perf_counter()
-        rv = sa.prepare(pipeline, texts[i % len(texts)])
-        sa.score(model, rv, pad_side)
-        sa.trajectory(model, rv, pipeline.cfg)
-        sa.occlusion(model, rv, pipeline.cfg)
-        sa.saliency(model, rv, pad_side)
-        sa.pca_path(sa.states(model, rv, pad_side)[-1].h)
+        views = every_view(model, prepare(pipeline, texts[i % len(texts)]), pipeline.cfg)
+        pca_path(views[-1][-1].h)
         full.append(time.perf_counter() - t0)
     return dict(fast_ms=1000 * statistics.median(fast), p90_ms=1000 * sorted(fast)[int(0.9 * len(fast))],
                 full_ms=1000 * statistics.median(full), n=len(fast))
@@ -126,21 +117,20 @@ def _latency(model, pipeline, repeats: int) -> dict:
 
 def _store_rows(first: dict) -> list[dict]:
     """A stored model, loaded cold in this process (as a new server does), answering its first review."""
-    from explorer import sentiment as sa
-    from explorer import sentiment_run as sr
+    from explorer import sentiment_run
+    from explorer.sentiment import EXAMPLES, prepare, score
     from explorer.model_store import ModelStore
 
     with tempfile.TemporaryDirectory() as tmp:
         store = ModelStore(tmp)
         run = first["run"]
         t0 = time.perf_counter()
-        sr.finish(run, first["result"], store)
+        sentiment_run.finish(run, first["result"], store)
         save_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        view = sr.load_stored(store, store.entries()[0][0])
+        view = sentiment_run.load_stored(store, store.entries()[0][0])
         load_s = time.perf_counter() - t0
-        rv = sa.prepare(view.pipeline, sa.EXAMPLES["Loved it"])
-        sa.score(view.model, rv, view.pipeline.cfg.padding)
+        score(view.model, prepare(view.pipeline, EXAMPLES["Loved it"]), view.pipeline.cfg.padding)
         answer_s = time.perf_counter() - t0
         size = store.entries()[0][0].size
     return [_row("stored model: loaded (checksums + Keras safe mode) → first typed review scored", round(answer_s, 2),
@@ -163,14 +153,14 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     want = set(only) or {"quick", "best", "latency", "store"}
     first = None
     if want & {"quick", "latency", "store"}:
-        from explorer import sentiment_run as sr
+        from explorer import sentiment_run
         from explorer.sentiment import encode_dataset
 
         q = _setup("quick", 0, quick)
         t0 = time.perf_counter()
         encode_dataset(data, q.text, q.data)
         cold = time.perf_counter() - t0
-        sr.encode_cached(data, q.text, q.data)  # as after any earlier run of this setting on this machine
+        sentiment_run.encode_cached(data, q.text, q.data)  # as after any earlier run of this setting on this machine
         preset_rows, first = _preset_rows(data, "quick", quick)
         if "quick" in want:
             rows += preset_rows

@@ -33,9 +33,9 @@ OUT = Path(__file__).resolve().parent / "tuning.jsonl"
 
 def validate(setup, data) -> dict:
     """Train `setup` as the page does, scoring nothing but the validation reviews; per-epoch figures."""
-    from explorer import sentiment_run as sr
+    from explorer import sentiment_run
 
-    run = sr.prepare_run(data, setup)
+    run = sentiment_run.prepare_run(data, setup)
     marks = []
     c0, w0 = time.process_time(), time.perf_counter()
 
@@ -43,7 +43,7 @@ def validate(setup, data) -> dict:
         if event.kind == "epoch":
             marks.append((time.process_time() - c0, time.perf_counter() - w0))
 
-    result = sr.fit(run, sink=sink)
+    result = sentiment_run.fit(run, sink=sink)
     cpu = [b[0] - a[0] for a, b in zip([(0.0, 0.0)] + marks, marks)]
     wall = [b[1] - a[1] for a, b in zip([(0.0, 0.0)] + marks, marks)]
     h = result.history

@@ -1,4 +1,4 @@
-"""Batches of reviews for training and scoring; for masked models, batches of one length class, cut short.
+"""Batches for training and scoring; for masked text models, batches of one length class, cut short.
 
 A masked recurrent layer skips padding steps (its state and output are carried through) and
 a masked pooling readout leaves them out, so a review padded to 120 words gets the same
@@ -117,13 +117,24 @@ def padded_share(x: np.ndarray, batch_size: int, padding: str = "front", seed: i
     return sum(batch_length(lengths[b], x.shape[1]) * len(b) for b in batches) / max(1, np.asarray(x).size)
 
 
-def predict_by_length(forward, x: np.ndarray, padding: str, batch_size: int = 128) -> np.ndarray:
-    """P(positive) of each row of `x` (n, T) from a masked model's `forward(batch)`, scored in batches of
-    similar length; original order."""
+def predict_in_batches(forward, x: np.ndarray, batch_size: int = 128, padding: str | None = None) -> np.ndarray:
+    """`forward(batch)` for every row of `x`, in batches of `batch_size`, in the original order: (n, outputs).
+
+    Scoring many inputs in one call would hold every step's activations at once; batches bound the
+    memory. Given a `padding` side (masked text models only), each batch holds (n, T) id rows of one
+    length class and is cut to it: the same predictions in fewer steps.
+    """
     x = np.asarray(x)
-    out = np.zeros(len(x), np.float32)
-    lengths = lengths_of(x, padding)
-    for idx in groups(lengths, batch_size, None):
-        xb = cut(x[idx], batch_length(lengths[idx], x.shape[1]), padding).astype(np.int32)
-        out[idx] = np.asarray(forward(xb)).reshape(-1)
-    return out
+    if padding is None:
+        batches = (np.arange(i, min(i + batch_size, len(x))) for i in range(0, len(x), batch_size))
+    else:
+        lengths = lengths_of(x, padding)
+        batches = groups(lengths, batch_size, None)
+    out = None
+    for idx in batches:
+        xb = x[idx] if padding is None else cut(x[idx], batch_length(lengths[idx], x.shape[1]), padding)
+        values = np.asarray(forward(xb)).reshape(len(idx), -1)
+        if out is None:  # the output width is known after the first batch
+            out = np.empty((len(x), values.shape[1]), values.dtype)
+        out[idx] = values
+    return np.zeros((0, 1), np.float32) if out is None else out

@@ -7,7 +7,6 @@ raising, because URLs are typed and edited by people.
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Mapping, TypeVar
@@ -152,17 +151,6 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None, base: T | None = Non
         except (TypeError, ValueError):
             continue
     return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
-
-
-def to_json(cfg: Any) -> str:
-    return json.dumps(to_dict(cfg), indent=2, sort_keys=True)
-
-
-def from_json(cls: type[T], text: str) -> T:
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError("a config must be a JSON object")
-    return from_dict(cls, data)
 
 
 def to_query(cfg: Any, prefix: str = "") -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from explorer.buckets import predict_in_batches
 from explorer.data import calendar, stationarity
 from explorer.data.windows import LEVEL, SeriesDataset
 from explorer.numbers import fmt, times
@@ -28,12 +29,11 @@ class Predictions:
     pred: np.ndarray
 
 
-def _predict(model, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+def _predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
     """Model outputs for many windows, (n, outputs); fast path without `predict`'s overhead."""
     if len(x) == 0:
         return np.zeros((0, 1))
-    outs = [np.asarray(model.predict_on_batch(x[i:i + batch])) for i in range(0, len(x), batch)]
-    return np.concatenate(outs).reshape(len(x), -1).astype(np.float64)
+    return predict_in_batches(model.predict_on_batch, x, batch_size).astype(np.float64)
 
 
 def one_step_predictions(model, ds: SeriesDataset, part: str = "test") -> Predictions:

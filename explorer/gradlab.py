@@ -19,12 +19,11 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from explorer.config import CELLS, ModelConfig, TrainConfig
-from explorer.data.memory_tasks import TASKS, MemoryTask, lag_recall, make_task
+from explorer.data.memory_tasks import MAX_T, TASKS, MemoryTask, lag_recall, make_task
 from explorer.magnitudes import power_of_ten
 
 ARCHS = CELLS
 PROBE_BATCH = 32
-MAX_T = 1000
 HELD_OUT = 512  # fresh sequences every lab and sweep run is scored on
 DEFAULT_LAGS = (10, 25, 50, 100, 200, 500)
 
@@ -113,29 +112,13 @@ def bound_note(activation: str) -> str:
             "above it it can explode (saturation usually damps it).")
 
 
-def _spectrum(w: np.ndarray) -> dict[str, float]:
-    """Largest singular value and (for a square W_hh) spectral radius; NaN for a broken matrix."""
-    w = np.asarray(w, dtype=np.float64)
-    if not np.all(np.isfinite(w)):
-        return {"max_singular": float("nan"), "spectral_radius": float("nan")}
-    out = {"max_singular": float(np.linalg.norm(w, 2)), "spectral_radius": float("nan")}
-    if w.shape[0] == w.shape[1]:
-        out["spectral_radius"] = float(np.max(np.abs(np.linalg.eigvals(w))))
-    return out
-
-
 def initial_spectrum(cfg: LabConfig, arch: str = "SimpleRNN") -> dict[str, float]:
     """σ_max and spectral radius of W_hh exactly as `build_model` will initialise it (no model built)."""
-    from explorer.models import recurrent_initializer
+    from explorer.models import recurrent_initializer, spectrum
 
-    mc = model_config(cfg, arch, "binary")
     gates = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[arch]
-    init = recurrent_initializer(mc, cfg.seed)  # layer 0 is seeded with train.seed + 0
-    if cfg.recurrent_init == "identity" and arch != "SimpleRNN":
-        import keras
-
-        init = keras.initializers.Orthogonal(gain=cfg.recurrent_scale, seed=cfg.seed)
-    return _spectrum(np.asarray(init((cfg.units, gates * cfg.units))))
+    init = recurrent_initializer(model_config(cfg, arch, "binary"), cfg.seed)  # layer 0 is seeded with train.seed + 0
+    return spectrum(np.asarray(init((cfg.units, gates * cfg.units))))
 
 
 class TimedProbe:
@@ -164,11 +147,11 @@ def _spectral_callback(store: list):
     """A Keras callback appending W_hh's spectrum after every epoch (a 32×32 SVD: microseconds)."""
     import keras
 
-    from explorer.models import recurrent_layers, recurrent_matrix
+    from explorer.models import recurrent_layers, recurrent_matrix, spectrum
 
     class SpectralTracker(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            store.append(_spectrum(recurrent_matrix(recurrent_layers(self.model)[0])))
+            store.append(spectrum(recurrent_matrix(recurrent_layers(self.model)[0])))
 
     return SpectralTracker()
 
@@ -217,12 +200,6 @@ class ArchResult:
     probe_seconds: float  # wall time of all probe calls (first one includes tracing)
     probe_calls: int
 
-    @property
-    def probe_overhead(self) -> float:
-        """Probe time as a fraction of training time without it."""
-        rest = self.train_seconds - self.probe_seconds
-        return self.probe_seconds / rest if rest > 0 else float("nan")
-
 
 def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
                held: Optional[MemoryTask] = None) -> ArchRun:
@@ -232,7 +209,7 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
 
     `twin=False` probes the model itself (one trace per model) instead of a cached twin.
     """
-    from explorer.models import build_model, recurrent_layers, recurrent_matrix
+    from explorer.models import build_model, recurrent_layers, recurrent_matrix, spectrum
     from explorer.training import RunResult
 
     mc, tc = model_config(cfg, arch, task.head), train_config(cfg, arch=arch)
@@ -242,7 +219,7 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
     make_twin = (lambda: build_model(mc, tc, task.timesteps, task.features)) if twin else None
     probe = TimedProbe(task.x[:n], task.y[:n], key, make_twin)
     run = ArchRun(arch, model, probe, RunResult(), held=lab_heldout(cfg) if held is None else held)
-    run.spectra.append(_spectrum(recurrent_matrix(recurrent_layers(model)[0])))
+    run.spectra.append(spectrum(recurrent_matrix(recurrent_layers(model)[0])))
     run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)
     return run
 

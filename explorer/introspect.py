@@ -19,35 +19,13 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from explorer.models import build_model, call_layer, recurrent_layers
-
-_RNN = (keras.layers.RNN, keras.layers.Bidirectional)
+from explorer.models import build_model, recurrent_layers, run_layers
 
 
-def _chain(model: keras.Model):
-    """The model's layers in call order (our builder makes a plain chain)."""
-    return [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
-
-
-def _run(model: keras.Model, x, on_recurrent: Callable):
-    """Call the model layer by layer; `on_recurrent(index, layer, seq, mask)` replaces each RNN call."""
-    h, mask, index = x, None, 0
-    for layer in _chain(model):
-        if isinstance(layer, keras.layers.Embedding):
-            h = layer(h)
-            mask = tf.not_equal(x, 0) if layer.mask_zero else None
-        elif isinstance(layer, _RNN):
-            h = on_recurrent(index, layer, h, mask)
-            index += 1
-            if not layer.return_sequences:
-                mask = None
-        else:
-            h, mask = call_layer(layer, h, mask)
-    return h
-
-
-def _unroll(rnn: keras.layers.RNN, seq, eps, mask, all_states: bool = False):
+def unroll(rnn: keras.layers.RNN, seq, eps, mask, all_states: bool = False):
     """Run `rnn`'s cell over `seq` with h_t += ε_t; returns hidden states (B, T, U) in time order.
+
+    The states Keras computes, with each one reachable (ε = 0 adds nothing): what every probe reads.
 
     With `all_states`, returns every state tensor (LSTM: [h, c]) in time order.
     """
@@ -87,18 +65,25 @@ def _layer_output(rnn: keras.layers.RNN, hs, mask):
 def _perturbed_layer(layer, seq, mask, eps_fwd, eps_bwd):
     """Call a (maybe bidirectional) recurrent layer with ε added to its hidden states."""
     if isinstance(layer, keras.layers.Bidirectional):
-        f = _unroll(layer.forward_layer, seq, eps_fwd, mask)
-        b = _unroll(layer.backward_layer, seq, eps_bwd, mask)
+        f = unroll(layer.forward_layer, seq, eps_fwd, mask)
+        b = unroll(layer.backward_layer, seq, eps_bwd, mask)
         fo = _layer_output(layer.forward_layer, f, mask)
         bo = _layer_output(layer.backward_layer, b, mask)
         if layer.return_sequences:
             bo = tf.reverse(bo, [1])  # Bidirectional flips the backward sequence into time order
         return tf.concat([fo, bo], axis=-1)
-    return _layer_output(layer, _unroll(layer, seq, eps_fwd, mask), mask)
+    return _layer_output(layer, unroll(layer, seq, eps_fwd, mask), mask)
+
+
+def directions(layer) -> list[tuple[keras.layers.RNN, str]]:
+    """A recurrent layer's directions: [(forward RNN, "forward"), (backward RNN, "backward")] or [(layer, "forward")]."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        return [(layer.forward_layer, "forward"), (layer.backward_layer, "backward")]
+    return [(layer, "forward")]
 
 
 def _units(layer) -> int:
-    return (layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer).cell.units
+    return directions(layer)[0][0].cell.units
 
 
 def _loss_fn(model: keras.Model):
@@ -206,7 +191,7 @@ def _probe_fn(model: keras.Model, loss_fn, target: int):
                     return _perturbed_layer(lyr, seq, mask, eps_f, eps_b)
                 return lyr(seq, mask=mask, training=False)
 
-            y_pred = _run(model, x, on_rnn)
+            y_pred = run_layers(model, x, on_rnn)
             loss = tf.reduce_mean(loss_fn(tf.cast(y, y_pred.dtype), y_pred))
         return tape.gradient(loss, [eps_f, eps_b], unconnected_gradients="zero")
 
@@ -264,12 +249,6 @@ def model_probe(model_cfg, train_cfg, timesteps: int, features: int, x: np.ndarr
                        lambda: build_model(model_cfg, train_cfg, timesteps, features), layer_index)
 
 
-def grad_norms_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray,
-                            layer_index: int = 0) -> np.ndarray:
-    """One-off ‖∂L/∂h_t‖, t = 1..T (see `GradientProbe`)."""
-    return GradientProbe(x, y, layer_index)(model)
-
-
 def perturbed_output(model: keras.Model, x: np.ndarray, layer_index: int = 0,
                      eps: Optional[np.ndarray] = None) -> np.ndarray:
     """The model's output with ε added to one layer's hidden states (ε = 0 reproduces `model(x)`)."""
@@ -284,7 +263,7 @@ def perturbed_output(model: keras.Model, x: np.ndarray, layer_index: int = 0,
             return _perturbed_layer(lyr, seq, mask, e, tf.zeros(shape))
         return lyr(seq, mask=mask, training=False)
 
-    return _run(model, x, on_rnn).numpy()
+    return run_layers(model, x, on_rnn).numpy()
 
 
 def memory_horizon(norms: np.ndarray, threshold: float = 1e-3) -> int:
@@ -347,7 +326,7 @@ def hidden_states(model: keras.Model, x: np.ndarray) -> list[LayerStates]:
 
     def record(rnn, seq, mask, direction, name):
         zeros = tf.zeros((1, seq.shape[1], rnn.cell.units))
-        states = [s[0].numpy().astype(np.float64) for s in _unroll(rnn, seq, zeros, mask, all_states=True)]
+        states = [s[0].numpy().astype(np.float64) for s in unroll(rnn, seq, zeros, mask, all_states=True)]
         kind = type(rnn.cell).__name__.replace("Cell", "")
         h = states[0]
         c = states[1] if len(states) > 1 else None
@@ -361,12 +340,9 @@ def hidden_states(model: keras.Model, x: np.ndarray) -> list[LayerStates]:
         out.append(LayerStates(name, direction, kind, h, c, gates))
 
     def on_rnn(i, layer, seq, mask):
-        if isinstance(layer, keras.layers.Bidirectional):
-            record(layer.forward_layer, seq, mask, "forward", layer.name)
-            record(layer.backward_layer, seq, mask, "backward", layer.name)
-        else:
-            record(layer, seq, mask, "forward", layer.name)
+        for rnn, direction in directions(layer):
+            record(rnn, seq, mask, direction, layer.name)
         return layer(seq, mask=mask, training=False)
 
-    _run(model, xb, on_rnn)
+    run_layers(model, xb, on_rnn)
     return out

@@ -151,6 +151,9 @@ def readout_layer(cfg: ModelConfig):
     return pool(name="readout") if pool is not None else None
 
 
+RECURRENT = (keras.layers.RNN, keras.layers.Bidirectional)
+
+
 def call_layer(layer, h, mask):
     """Call one non-recurrent layer of a built model eagerly or in a trace: (output, mask after it).
 
@@ -162,16 +165,19 @@ def call_layer(layer, h, mask):
 
 
 def recurrent_initializer(cfg: ModelConfig, seed: int | None = None):
-    """W_hh initialiser; `recurrent_scale` sets its spectral radius (≈ for 'normal', exactly otherwise)."""
-    s = cfg.recurrent_scale
-    if cfg.recurrent_init == "orthogonal":
-        return keras.initializers.Orthogonal(gain=s, seed=seed)
+    """W_hh initialiser of `cfg.cell`; `recurrent_scale` sets its spectral radius (≈ for 'normal', exactly otherwise).
+
+    Identity needs a square matrix; gated cells stack 3–4 blocks, so they get orthogonal instead.
+    """
+    scale = cfg.recurrent_scale
+    if cfg.recurrent_init == "orthogonal" or (cfg.recurrent_init == "identity" and cfg.cell != "SimpleRNN"):
+        return keras.initializers.Orthogonal(gain=scale, seed=seed)
     if cfg.recurrent_init == "identity":
-        return keras.initializers.Identity(gain=s)
+        return keras.initializers.Identity(gain=scale)
     if cfg.recurrent_init == "normal":
         # Circular law: an n×n matrix of N(0, s²/n) entries has spectral radius ≈ s.
-        return keras.initializers.RandomNormal(stddev=s / math.sqrt(cfg.units), seed=seed)
-    return keras.initializers.VarianceScaling(scale=s * s, mode="fan_avg", distribution="uniform", seed=seed)
+        return keras.initializers.RandomNormal(stddev=scale / math.sqrt(cfg.units), seed=seed)
+    return keras.initializers.VarianceScaling(scale=scale * scale, mode="fan_avg", distribution="uniform", seed=seed)
 
 
 @keras.saving.register_keras_serializable(package="explorer")
@@ -219,9 +225,6 @@ def _recurrent_layer(cfg: ModelConfig, return_sequences: bool, name: str, seed: 
                   recurrent_initializer=recurrent_initializer(cfg, seed),
                   kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1),
                   **_gate_kwargs(cfg, timesteps, seed))
-    if cfg.recurrent_init == "identity" and cfg.cell != "SimpleRNN":
-        # Identity needs a square matrix; gated cells stack 3–4 blocks, so use orthogonal there.
-        kwargs["recurrent_initializer"] = keras.initializers.Orthogonal(gain=cfg.recurrent_scale, seed=seed)
     layer = cls(**kwargs, name=name)
     if cfg.bidirectional:
         layer = keras.layers.Bidirectional(layer, name=f"bi_{name}")
@@ -278,7 +281,34 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
 
 def recurrent_layers(model: keras.Model) -> list:
     """The model's recurrent layers in order (a Bidirectional wrapper counts as one)."""
-    return [l for l in model.layers if isinstance(l, (keras.layers.RNN, keras.layers.Bidirectional))]
+    return [l for l in model.layers if isinstance(l, RECURRENT)]
+
+
+def run_layers(model: keras.Model, x, on_recurrent=None, on_embedding=None):
+    """Call `model` on `x` layer by layer, eagerly or in a trace, carrying the padding mask by hand.
+
+    `on_recurrent(index, layer, seq, mask)` replaces the call of the index-th recurrent layer (a
+    Bidirectional wrapper counts as one) and `on_embedding(e)` sees the embedded input first: the
+    hooks through which the probes read and perturb hidden states. Our builder makes a plain chain.
+    """
+    h, mask, index = x, None, 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.layers.Embedding):
+            h = layer(h)
+            mask = tf.not_equal(x, 0) if layer.mask_zero else None  # id 0 is padding
+            if on_embedding is not None:
+                h = on_embedding(h)
+        elif isinstance(layer, RECURRENT):
+            h = (layer(h, mask=mask, training=False) if on_recurrent is None
+                 else on_recurrent(index, layer, h, mask))
+            index += 1
+            if not layer.return_sequences:
+                mask = None
+        else:
+            h, mask = call_layer(layer, h, mask)
+    return h
 
 
 def recurrent_matrix(layer) -> np.ndarray:
@@ -288,10 +318,15 @@ def recurrent_matrix(layer) -> np.ndarray:
     return np.asarray(layer.cell.recurrent_kernel.numpy())
 
 
-def spectral_summary(layer) -> dict[str, float]:
-    """Largest singular value and spectral radius of a SimpleRNN's W_hh (Pascanu et al., 2013)."""
-    w = recurrent_matrix(layer)
-    if w.shape[0] != w.shape[1]:  # gated cell: report the singular value of the whole block
-        return {"max_singular": float(np.linalg.norm(w, 2)), "spectral_radius": float("nan")}
-    return {"max_singular": float(np.linalg.norm(w, 2)),
-            "spectral_radius": float(np.max(np.abs(np.linalg.eigvals(w))))}
+def spectrum(w: np.ndarray) -> dict[str, float]:
+    """Largest singular value and, for a square (SimpleRNN) W_hh, spectral radius (Pascanu et al., 2013).
+
+    A gated cell's W_hh stacks 3–4 blocks: its spectral radius is NaN, as is everything for a broken matrix.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    if not np.all(np.isfinite(w)):
+        return {"max_singular": float("nan"), "spectral_radius": float("nan")}
+    out = {"max_singular": float(np.linalg.norm(w, 2)), "spectral_radius": float("nan")}
+    if w.shape[0] == w.shape[1]:
+        out["spectral_radius"] = float(np.max(np.abs(np.linalg.eigvals(w))))
+    return out

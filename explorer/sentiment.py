@@ -16,9 +16,9 @@ from typing import Optional, Sequence
 import numpy as np
 
 from explorer.config import ModelConfig, TrainConfig
-from explorer.buckets import batch_length, cut, predict_by_length
+from explorer.buckets import batch_length, cut, predict_in_batches
 from explorer.data.imdb import ImdbData, Reviews, split_validation, subset, validation_grouping
-from explorer.text import OOV, PAD, TextConfig, TextPipeline, pad
+from explorer.text import OOV, TextConfig, TextPipeline, pad
 
 MAX_CHARS = 100_000  # longer input is cut before tokenizing, with a note (a review is ~1,300 characters)
 MAX_POINTS = 400  # trajectory points at most (longer reviews are sampled evenly)
@@ -144,10 +144,9 @@ def predict(model, x: np.ndarray, chunk: int = 128, padding: Optional[str] = Non
     if len(x) == 0:
         return np.zeros(0, np.float32)
     fn = _forward_fn(model)
-    if padding is not None and can_cut(model):
-        return predict_by_length(fn, x, padding, chunk)
-    out = [np.asarray(fn(x[i:i + chunk].astype(np.int32))).reshape(-1) for i in range(0, len(x), chunk)]
-    return np.concatenate(out).astype(np.float32)
+    p = predict_in_batches(lambda xb: fn(xb.astype(np.int32)), x, chunk,
+                           padding if padding is not None and can_cut(model) else None)
+    return p.reshape(-1).astype(np.float32)
 
 
 _FORWARD: dict[int, tuple] = {}
@@ -214,16 +213,16 @@ def prepare(pipeline: TextPipeline, text: Optional[str]) -> Review:
         return Review(False, "No words left after removing punctuation and symbols: type some words.")
     total = len(ids)
     cfg = pipeline.cfg
-    L = cfg.max_len
-    if total > L:
+    max_len = cfg.max_len
+    if total > max_len:
         if cfg.padding == "front":
-            ids, words = ids[-L:], words[-L:]
-            notes.append(f"The review has {total:,} words; the model reads at most {L} and, with front "
-                         f"padding, keeps the last {L} (the first {total - L:,} were dropped).")
+            ids, words = ids[-max_len:], words[-max_len:]
+            notes.append(f"The review has {total:,} words; the model reads at most {max_len} and, with front "
+                         f"padding, keeps the last {max_len} (the first {total - max_len:,} were dropped).")
         else:
-            ids, words = ids[:L], words[:L]
-            notes.append(f"The review has {total:,} words; the model reads at most {L} and, with end "
-                         f"padding, keeps the first {L} (the last {total - L:,} were dropped).")
+            ids, words = ids[:max_len], words[:max_len]
+            notes.append(f"The review has {total:,} words; the model reads at most {max_len} and, with end "
+                         f"padding, keeps the first {max_len} (the last {total - max_len:,} were dropped).")
     n = len(ids)
     oov = int(np.sum(ids == OOV))
     if oov == n:
@@ -232,8 +231,8 @@ def prepare(pipeline: TextPipeline, text: Optional[str]) -> Review:
     elif oov > n / 2:
         notes.append(f"{oov} of {n} words are not in the vocabulary (shown as [UNK]); the model knows "
                      "English movie-review words, so the prediction rests on few words.")
-    x = pad(ids.astype(np.int32), np.array([n]), L, cfg.padding)[0]
-    positions = np.arange(L - n, L) if cfg.padding == "front" else np.arange(n)
+    x = pad(ids.astype(np.int32), np.array([n]), max_len, cfg.padding)[0]
+    positions = np.arange(max_len - n, max_len) if cfg.padding == "front" else np.arange(n)
     return Review(True, "", notes, list(words), ids.astype(np.int32), x, positions, total, oov)
 
 
@@ -275,34 +274,27 @@ def _saliency_fn(model):
     import keras
     import tensorflow as tf
 
-    from explorer.models import call_layer
+    from explorer.models import run_layers
 
     key = id(model)
     hit = _SALIENCY.get(key)
     if hit is not None and hit[0]() is model:
         return hit[1]
-    layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
-    emb = layers[0]
-    if not isinstance(emb, keras.layers.Embedding):
+    if not any(isinstance(layer, keras.layers.Embedding) for layer in model.layers):
         raise ValueError("Saliency needs a text model that starts with an Embedding.")
-    rnn_types = (keras.layers.RNN, keras.layers.Bidirectional)
 
     @tf.function(input_signature=[_free_shape(model)])  # one trace for any review length
     def fn(x):
-        e = emb(x)
-        mask = tf.not_equal(x, PAD) if emb.mask_zero else None
-        with tf.GradientTape() as tape:
+        embedded = []
+
+        def watch(e):
             tape.watch(e)
-            h = e
-            for layer in layers[1:]:
-                if isinstance(layer, rnn_types):
-                    h = layer(h, mask=mask, training=False)
-                    if not layer.return_sequences:
-                        mask = None
-                else:
-                    h, mask = call_layer(layer, h, mask)
-            p = tf.reduce_sum(h)
-        g = tape.gradient(p, e)
+            embedded.append(e)
+            return e
+
+        with tf.GradientTape() as tape:
+            p = tf.reduce_sum(run_layers(model, x, on_embedding=watch))
+        g = tape.gradient(p, embedded[0])
         return tf.sqrt(tf.reduce_sum(tf.square(g), axis=-1))
 
     for k in [k for k, v in _SALIENCY.items() if v[0]() is None]:
@@ -349,41 +341,28 @@ def _states_fn(model):
     Uses `introspect`'s unroll of the layer's own cell (the states Keras computes), inside one
     `tf.function`: ~10 ms a review instead of ~2 s eagerly.
     """
-    import keras
     import tensorflow as tf
 
-    from explorer.introspect import _unroll
-    from explorer.models import call_layer
+    from explorer.introspect import directions, unroll
+    from explorer.models import recurrent_layers, run_layers
 
     hit = _STATES.get(id(model))
     if hit is not None and hit[0]() is model:
         return hit[1], hit[2]
-    layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
-    emb = layers[0]
-    names: list[tuple[str, str]] = []
-    for layer in layers[1:]:
-        if isinstance(layer, keras.layers.Bidirectional):
-            names += [(layer.name, "forward"), (layer.name, "backward")]
-        elif isinstance(layer, keras.layers.RNN):
-            names.append((layer.name, "forward"))
+
+    names = [(layer.name, direction) for layer in recurrent_layers(model) for _, direction in directions(layer)]
 
     @tf.function(input_signature=[_free_shape(model)])  # one trace for any review length
     def fn(x):
-        h = emb(x)
-        mask = tf.not_equal(x, PAD) if getattr(emb, "mask_zero", False) else None
         outs = []
-        for layer in layers[1:]:
-            if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional)):
-                parts = ([layer.forward_layer, layer.backward_layer]
-                         if isinstance(layer, keras.layers.Bidirectional) else [layer])
-                for rnn in parts:
-                    zeros = tf.zeros((tf.shape(h)[0], tf.shape(h)[1], rnn.cell.units))
-                    outs.append(_unroll(rnn, h, zeros, mask))
-                h = layer(h, mask=mask, training=False)
-                if not layer.return_sequences:
-                    mask = None
-            else:
-                h, mask = call_layer(layer, h, mask)
+
+        def record(index, layer, seq, mask):
+            for rnn, _ in directions(layer):
+                zeros = tf.zeros((tf.shape(seq)[0], tf.shape(seq)[1], rnn.cell.units))
+                outs.append(unroll(rnn, seq, zeros, mask))
+            return layer(seq, mask=mask, training=False)
+
+        run_layers(model, x, on_recurrent=record)
         return outs
 
     for k in [k for k, v in _STATES.items() if v[0]() is None]:
@@ -401,6 +380,13 @@ def states(model, review: Review, padding: Optional[str] = None) -> list[WordSta
     outs = fn(x)
     return [WordStates(name, direction, np.asarray(h[0])[positions].astype(np.float64))
             for (name, direction), h in zip(names, outs)]
+
+
+def every_view(model, review: Review, cfg: TextConfig) -> tuple:
+    """Every view of one prepared review, as the page shows them: (probability, trajectory, occlusion,
+    saliency, hidden states). Running it once on a new model traces each view's function."""
+    return (score(model, review, cfg.padding), trajectory(model, review, cfg), occlusion(model, review, cfg),
+            saliency(model, review, cfg.padding), states(model, review, cfg.padding))
 
 
 def pca_path(h: np.ndarray, dims: int = 2) -> tuple[np.ndarray, np.ndarray]:

@@ -286,17 +286,14 @@ def open_stored(root: str, key: str, stamp: str) -> ModelView:
 def warm_default(store: Optional[ModelStore] = None) -> Optional[ModelView]:
     """Load the store's default model and run every view of one review once (each is traced once per model):
     the first visitor after a start is served as fast as the next."""
-    from explorer import sentiment as sa
+    from explorer.sentiment import EXAMPLES, every_view, prepare
 
     store = store or ModelStore()
     entry = default_entry(store.entries()[0])
     if entry is None:
         return None
     view = open_stored(str(store.root), entry.key, entry.stamp)
-    cfg = view.pipeline.cfg
-    rv = sa.prepare(view.pipeline, sa.EXAMPLES["Loved it"])
-    sa.score(view.model, rv, cfg.padding), sa.trajectory(view.model, rv, cfg), sa.occlusion(view.model, rv, cfg)
-    sa.saliency(view.model, rv, cfg.padding), sa.states(view.model, rv, cfg.padding)
+    every_view(view.model, prepare(view.pipeline, EXAMPLES["Loved it"]), view.pipeline.cfg)
     return view
 
 

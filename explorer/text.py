@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
@@ -60,11 +59,6 @@ def standardize(texts):
     x = tf.strings.lower(texts)
     x = tf.strings.regex_replace(x, _BR, " ")
     return tf.strings.regex_replace(x, _PUNCT, "")
-
-
-def standardize_py(text: str) -> str:
-    """The same standardization in plain Python (for showing words; Unicode lower-casing may differ in rare letters)."""
-    return re.sub(_PUNCT, "", re.sub(_BR, " ", text.lower()))
 
 
 class TextPipeline:

@@ -27,13 +27,22 @@ def test_lengths_of_counts_the_columns_that_hold_words(padding):
     np.testing.assert_array_equal(cut, x[:, -7:] if padding == "front" else x[:, :7])
 
 
+@pytest.fixture(scope="module")
+def masked_models():
+    """One masked model per architecture, built once and read with either padding side."""
+    return {}
+
+
 @pytest.mark.parametrize("padding", ["front", "end"])
 @pytest.mark.parametrize("cell,readout,bidirectional", [("GRU", "meanmax", True), ("LSTM", "last", False)])
-def test_masked_model_predicts_the_same_with_the_padding_cut(padding, cell, readout, bidirectional):
+def test_masked_model_predicts_the_same_with_the_padding_cut(masked_models, padding, cell, readout, bidirectional):
     flat, lengths = ragged(70, 40, seed=1)
     x = pad(flat, lengths, 40, padding)
-    model = build_model(ModelConfig(cell=cell, units=6, bidirectional=bidirectional, readout=readout, head="binary",
-                                    vocab_size=50, embedding_dim=4, mask_zero=True), TrainConfig(), timesteps=None)
+    if (cell, readout) not in masked_models:
+        masked_models[cell, readout] = build_model(
+            ModelConfig(cell=cell, units=6, bidirectional=bidirectional, readout=readout, head="binary",
+                        vocab_size=50, embedding_dim=4, mask_zero=True), TrainConfig(), timesteps=None)
+    model = masked_models[cell, readout]
     full = model.predict(x, verbose=0).reshape(-1)
     np.testing.assert_allclose(sa.predict(model, x, chunk=16, padding=padding), full, atol=2e-6)
     assert sa.can_cut(model)

@@ -263,8 +263,8 @@ def _eager_layer_grads(model, x, y, layer_index):
     out = {}
     for direction, pairs in watched.items():
         g = np.zeros((x.shape[0], x.shape[1], _units_of(model, layer_index)))
-        for t, state in pairs:
-            grad = tape.gradient(loss, state)
+        grads = tape.gradient(loss, [state for _, state in pairs]) if pairs else []  # one backward pass
+        for (t, _), grad in zip(pairs, grads):
             if grad is not None:
                 g[:, t] = grad.numpy()
         out[direction] = g

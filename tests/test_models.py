@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from explorer.config import ModelConfig, TrainConfig
-from explorer.models import build_model, config_problems, recurrent_layers, recurrent_matrix, spectral_summary
+from explorer.models import build_model, config_problems, recurrent_layers, recurrent_matrix, spectrum
 
 
 @pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
@@ -37,12 +37,12 @@ def test_orthogonal_scale_sets_every_singular_value(scale):
     model = build_model(ModelConfig(units=16, recurrent_scale=scale), TrainConfig(), timesteps=5)
     s = np.linalg.svd(recurrent_matrix(recurrent_layers(model)[0]), compute_uv=False)
     assert np.allclose(s, scale, rtol=1e-4)
-    assert spectral_summary(recurrent_layers(model)[0])["spectral_radius"] == pytest.approx(scale, rel=1e-3)
+    assert spectrum(recurrent_matrix(recurrent_layers(model)[0]))["spectral_radius"] == pytest.approx(scale, rel=1e-3)
 
 
 def test_normal_init_scale_sets_the_spectral_radius_approximately():
     model = build_model(ModelConfig(units=128, recurrent_init="normal", recurrent_scale=1.5), TrainConfig(), 5)
-    radius = spectral_summary(recurrent_layers(model)[0])["spectral_radius"]
+    radius = spectrum(recurrent_matrix(recurrent_layers(model)[0]))["spectral_radius"]
     assert 1.2 < radius < 1.8
 
 

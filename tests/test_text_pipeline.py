@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from explorer.text import OOV, PAD, TextConfig, TextPipeline, pad, standardize_py, text_problems
+from explorer.text import OOV, PAD, TextConfig, TextPipeline, pad, text_problems
 
 TRAIN = [
     "The movie was great, GREAT fun!<br /><br />Loved the actors.",
@@ -88,7 +88,10 @@ def test_bad_configs_and_inputs():
         TextPipeline.fit(TRAIN, TextConfig(padding="middle"))
     with pytest.raises(ValueError):
         TextPipeline.fit([], TextConfig())
-    assert standardize_py("Hi<br />THERE, you!") == "hi there you"
+
+
+def test_words_are_standardized_as_the_model_reads_them(pipe):
+    assert pipe.words("Hi<br />THERE, you!") == ["hi", "there", "you"]
 
 
 def test_empty_and_symbol_texts_give_no_ids(pipe):

@@ -18,7 +18,7 @@ TASK_LABELS = {
     "adding": "Adding problem",
     "lag_recall": "Recall the value k steps back",
 }
-MAX_T = 2000
+MAX_T = 1000  # longest sequence a task makes: what the lab trains live on 2 CPU cores
 
 
 @dataclass
