@@ -127,16 +127,16 @@ def encode(source_key: str, _data: imdb.ImdbData, text_cfg: TextConfig, data_cfg
 
 
 def _usable(run) -> bool:
-    return run is not None and "job" in run.extra and run.extra["job"].test is not None
+    return run is not None and "job" in run.record and run.record["job"].test is not None
 
 
 def _finish(run) -> None:
     """Score a run's test reviews once and store its model (IMDB only); it then answers typed reviews."""
-    job = run.extra["job"]
+    job = run.record["job"]
     if job.test is None and run.result.epochs_done >= 1 and run.result.status != "diverged":
         with friendly("Testing on held-out reviews"), \
                 st.spinner(f"Scoring {len(job.enc.y_test):,} held-out test reviews…"):
-            sr.finish(job, run.result, ModelStore() if run.extra.get("imdb") else None)
+            sr.finish(job, run.result, ModelStore() if run.record.get("imdb") else None)
             st.session_state[ANSWER_KEY] = "run"
 
 
@@ -148,7 +148,7 @@ def answering() -> tuple[sr.ModelView | None, list[str]]:
     if choice is None:  # a new session: the model in the link, else the store's default
         choice = st.session_state[ANSWER_KEY] = str(params.get("model", "")) or "default"
     if choice == "run" and _usable(run):
-        return sr.view_of(run.extra["job"]), []
+        return sr.view_of(run.record["job"]), []
     store = ModelStore()
     entries, _ = store.entries()
     skipped = []
@@ -175,7 +175,7 @@ def _train_own() -> None:
 
 # ---------------------------------------------------------------- try it: the model that answers
 run = recover(RUN_KEY)
-if run is not None and "job" in run.extra:
+if run is not None and "job" in run.record:
     _finish(run)  # a run stopped by a click is scored and stored here, before it answers
 st.header("Try it: type a review")
 view, skipped = answering()
@@ -430,7 +430,7 @@ if start and data is not None and not problems:
             return sr.fit(job, sink=both, result=result)
 
         run = train_live(RUN_KEY, job.model, fit, epochs=train_cfg.epochs, metric="accuracy",
-                         extra={"job": job, "imdb": choice == IMDB_SOURCE}, title="Accuracy")
+                         record={"job": job, "imdb": choice == IMDB_SOURCE}, title="Accuracy")
         live_curves.empty()
         _finish(run)
         st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below
@@ -458,7 +458,7 @@ if view is not None:
     b.plotly_chart(charts_text.confusion_matrix(test.confusion), width="stretch")
     texts = None
     if not view.stored and _usable(run):
-        texts, labels = run.extra["job"].enc.test_texts, run.extra["job"].enc.y_test
+        texts, labels = run.record["job"].enc.test_texts, run.record["job"].enc.y_test
     elif data is not None and source_key.startswith("imdb:") and view.stored \
             and view.metrics.get("source") == data.source and len(test.probabilities) == test.n:
         part = sr.split_parts(data, view.setup.data).test
@@ -486,8 +486,8 @@ if view is not None:
                             width="stretch")
             st.plotly_chart(charts.heatmap(probes, "‖∂L/∂h_t‖ per epoch (log colour)", "position", "epoch", log=True),
                             width="stretch")
-    if run is not None and "job" in run.extra and run.extra["job"].store_message:
-        st.warning(run.extra["job"].store_message)
+    if run is not None and "job" in run.record and run.record["job"].store_message:
+        st.warning(run.record["job"].store_message)
 
 # ---------------------------------------------------------------- the store: every model trained here
 st.header("Models on this server")

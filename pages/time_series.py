@@ -315,57 +315,57 @@ def _train(data: Data, cfgs: dict) -> None:
     train_live(RUN_KEY, r.model,
                lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
                                           result=result, probe=r.probe),
-               epochs=t.epochs, extra=extra, title="Loss while training (scaled units)",
+               epochs=t.epochs, record=extra, title="Loss while training (scaled units)",
                decorate=lambda fig: charts_series.with_noise_floor(fig, floor))
 
 
 def _finalize(run) -> None:
     """Once per run: evaluate on the test part, forecast, and add the run to the history."""
-    if run is None or run.status == RUNNING or "done" in run.extra:
+    if run is None or run.status == RUNNING or "done" in run.record:
         return
-    run.extra["done"] = True
+    run.record["done"] = True
     ev = None
     if run.result.status != "diverged":
         from explorer.forecast import evaluate
 
         with friendly("Evaluating the model"):
-            ev = evaluate(run.model, run.extra["ds"], run.extra["model_name"], FORECAST_MAX,
-                          period=run.extra["period"].steps, noise_floor=run.extra["noise_var"])
-    run.extra["evaluation"] = ev
+            ev = evaluate(run.model, run.record["ds"], run.record["model_name"], FORECAST_MAX,
+                          period=run.record["period"].steps, noise_floor=run.record["noise_var"])
+    run.record["evaluation"] = ev
     metrics = {"epochs": float(run.result.epochs_done), "seconds": float(run.result.seconds)}
     if ev is not None:
         by = {r["name"]: r for r in ev.rows}
-        me = by[run.extra["model_name"]]
+        me = by[run.record["model_name"]]
         metrics.update({"test MSE": me["mse"], "test MAE": me["mae"],
                         "best baseline MSE": ev.verdict.baseline_mse, "beats baseline": float(ev.verdict.beats)})
     ss.setdefault(HISTORY_KEY, []).append(RunRecord(
-        name=run.extra["name"], configs=run.extra["configs"], metrics=metrics,
+        name=run.record["name"], configs=run.record["configs"], metrics=metrics,
         history={k: list(v) for k, v in run.result.history.items()}, status=run.result.status))
 
 
 def _results(run, just_trained: bool = False) -> None:
     """Steps 4–5 and 7: predictions, forecast, metrics vs baselines, inside the RNN, downloads."""
-    res, ds, dates = run.result, run.extra["ds"], run.extra["dates"]
-    name = run.extra["model_name"]
+    res, ds, dates = run.result, run.record["ds"], run.record["dates"]
+    name = run.record["model_name"]
     if res.status == "diverged":
         st.error(res.message, icon="💥")
     elif res.status == "stopped":
         st.warning(res.message or "Stopped early; the model keeps what it learned.", icon="⏹")
     else:
         st.success(f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s. {res.message}".strip(), icon="✅")
-    floor = run.extra.get("loss_floor")
+    floor = run.record.get("loss_floor")
     if not res.history:
         st.info("No loss curve: the run stopped before its first epoch ended.")
     elif not just_trained:
-        fig = charts.loss_curves(res.history, title=f"{run.extra['name']}: loss (scaled units)", log_y=True)
+        fig = charts.loss_curves(res.history, title=f"{run.record['name']}: loss (scaled units)", log_y=True)
         st.plotly_chart(charts_series.with_noise_floor(fig, floor), width="stretch", key="ts_loss")
     if floor:
-        st.caption(f"The dashed line is the noise floor: the sine's noise σ² = {fmt(run.extra['noise_var'])}, "
+        st.caption(f"The dashed line is the noise floor: the sine's noise σ² = {fmt(run.record['noise_var'])}, "
                    "in the loss's scaled units. No forecast can go below it on new data.")
-    ev = run.extra.get("evaluation")
+    ev = run.record.get("evaluation")
     if ev is not None:
         st.subheader("4 · Predictions, forecast and baselines")
-        p, y = ev.predictions, "value" + run.extra.get("unit", "")
+        p, y = ev.predictions, "value" + run.record.get("unit", "")
         st.plotly_chart(charts_series.predictions_chart(p.t, p.truth, p.pred, name, ev.baselines, dates, y=y),
                         width="stretch", key="ts_pred")
         steps = st.slider("Forecast steps past the end", 1, FORECAST_MAX, min(50, FORECAST_MAX), key="ts_steps")
@@ -381,7 +381,7 @@ def _results(run, just_trained: bool = False) -> None:
         st.dataframe(table, hide_index=True, key="ts_metrics")
         target = TARGET_WORDS[ds.target]
         st.caption(f"One step ahead on the {fmt_int(len(p.t))} test targets, in the series' own units; the model "
-                   f"predicts {target}; {run.extra['period'].text}.")
+                   f"predicts {target}; {run.record['period'].text}.")
         (st.success if ev.verdict.beats else st.warning)(ev.verdict.text)
     st.subheader("5 · Inside the network")
     c1, c2 = st.columns(2)
@@ -409,13 +409,13 @@ def _results(run, just_trained: bool = False) -> None:
 
 
 def _hidden_states(run) -> None:
-    ds = run.extra["ds"]
+    ds = run.record["ds"]
     xs, part = (ds.x_test, "test") if len(ds.x_test) else (ds.x_train, "training")
     if not len(xs):
         return
-    run_key = run.extra["name"]  # widgets keyed per run: a new run may have fewer windows or other layers
+    run_key = run.record["name"]  # widgets keyed per run: a new run may have fewer windows or other layers
     i = st.slider(f"Window of the {part} part", 1, len(xs), len(xs), key=f"ts_window_pick {run_key}") - 1
-    cache = run.extra.setdefault("hidden", {})
+    cache = run.record.setdefault("hidden", {})
     if i not in cache:
         from explorer.introspect import hidden_states
 
@@ -445,15 +445,15 @@ def _downloads(run, ev) -> None:
         c1.download_button("Model (.keras)", data=lambda: _model_bytes(run.model), file_name="rnn_explorer_model.keras",
                            mime="application/octet-stream", on_click="ignore", key="ts_dl_model")
     if ev is not None:
-        p, dates = ev.predictions, run.extra["dates"]
-        frame = pd.DataFrame({"t": p.t, "truth": p.truth, run.extra["model_name"]: p.pred, **ev.baselines})
-        if run.extra.get("unit"):  # values rescaled by a power of ten: say so in every header
-            frame.columns = ["t", *(f"{c}{run.extra['unit']}" for c in frame.columns[1:])]
+        p, dates = ev.predictions, run.record["dates"]
+        frame = pd.DataFrame({"t": p.t, "truth": p.truth, run.record["model_name"]: p.pred, **ev.baselines})
+        if run.record.get("unit"):  # values rescaled by a power of ten: say so in every header
+            frame.columns = ["t", *(f"{c}{run.record['unit']}" for c in frame.columns[1:])]
         if dates is not None:
             frame.insert(1, "date", dates[p.t])
         c2.download_button("Predictions (.csv)", frame.to_csv(index=False), file_name="predictions.csv",
                            mime="text/csv", on_click="ignore", key="ts_dl_pred")
-    c3.download_button("Config (.json)", json.dumps(run.extra["configs"], indent=2), file_name="config.json",
+    c3.download_button("Config (.json)", json.dumps(run.record["configs"], indent=2), file_name="config.json",
                        mime="application/json", on_click="ignore", key="ts_dl_cfg")
 
 
@@ -546,4 +546,4 @@ with friendly("Showing the results"):
 _history()
 if run is not None and run.status != RUNNING:
     with friendly("Preparing the downloads"):
-        _downloads(run, run.extra.get("evaluation"))
+        _downloads(run, run.record.get("evaluation"))
