@@ -19,10 +19,9 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
 
 from explorer import charts_gradients as cg  # noqa: E402
 from explorer.data.memory_tasks import TASK_LABELS, TASKS  # noqa: E402
-from explorer.gradlab import (ARCHS, CLIPPED, DEFAULT_LAGS, EXPLODE, HELD_OUT, MAX_T, SOLVED, SWEEP_EPOCHS,  # noqa: E402
-                              LabConfig, LabRun, SweepResult, bound_note, lab_problems)
+from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig, LabRun, lab_problems  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import lab_views  # noqa: E402
+from ui import lab_sweep, lab_views  # noqa: E402
 from ui.guard import friendly  # noqa: E402
 from ui.live import FINISHED, STOPPED, LiveRun, LiveView, recover, training  # noqa: E402
 
@@ -85,27 +84,9 @@ def _settings() -> tuple[LabConfig, list]:
     KNOBS.show("gl_archs")
     cfgs = KNOBS.configs()
     with c3:
-        _spectrum_before(cfgs["lab"])
+        lab_views.spectrum_before(cfgs["lab"])
     KNOBS.sync_url(cfgs)
     return cfgs["lab"], KNOBS.value("gl_archs").split(",") if KNOBS.value("gl_archs") else []
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _initial_spectrum(init: str, scale: float, units: int, seed: int) -> dict:
-    from explorer.gradlab import initial_spectrum
-
-    return initial_spectrum(LabConfig(recurrent_init=init, recurrent_scale=scale, units=units, seed=seed))
-
-
-def _spectrum_before(cfg: LabConfig) -> None:
-    with friendly("Computing the spectrum of W_hh"):
-        spec = _initial_spectrum(cfg.recurrent_init, cfg.recurrent_scale, cfg.units, cfg.seed)
-        a, b = st.columns(2)
-        a.metric("Spectral radius ρ(W_hh)", f"{spec['spectral_radius']:.3f}",
-                 help="Plain RNN, before training: the largest |eigenvalue| of W_hh.")
-        side = "above" if spec["max_singular"] > 1.0 + 1e-6 else ("on" if spec["max_singular"] > 1 - 1e-6 else "below")
-        b.metric("σ_max(W_hh) vs 1/γ = 1", f"{spec['max_singular']:.3f}", delta=side, delta_color="off")
-        st.caption(bound_note(cfg.activation))
 
 
 def _train(cfg: LabConfig, archs: list) -> None:
@@ -140,46 +121,6 @@ def _train(cfg: LabConfig, archs: list) -> None:
     view.clear()
 
 
-def _sweep_section(cfg: LabConfig, archs: list) -> None:
-    from explorer.gradlab import sweep
-
-    st.header("Sweep the dependency length")
-    st.markdown("Train each architecture briefly on *recall the marked value k steps back* for several k "
-                "and measure accuracy on fresh sequences: where a curve falls to chance, that architecture "
-                "stopped learning within this budget. Uses the units, optimizer, learning rate, gate-bias "
-                "initialisation (chrono's time scale follows each k), clipping and seed above. A run stops "
-                f"early once it scores {SOLVED:g} on the fresh sequences. About two minutes on two CPU cores.")
-    lags = st.multiselect("Lags k", [5, 10, 25, 50, 100, 200, 500, 900], default=list(DEFAULT_LAGS), key="gl_lags")
-    c2, c3 = st.columns(2)
-    epochs = c2.slider("Epochs per run (at most)", 1, 10, SWEEP_EPOCHS, key="gl_sweep_epochs")
-    samples = c3.select_slider("Sequences per run", [32, 64, 128, 256, 512, 1024, 2048, 4096], LabConfig().samples,
-                               key="gl_sweep_samples")
-    held = recover(SWEEP)
-    if st.button("Run the sweep", key="gl_sweep_go", disabled=not lags or not archs):
-        lags = sorted(lags)
-        out = SweepResult(lags, list(archs), {a: [float("nan")] * len(lags) for a in archs}, 0.5, epochs, samples,
-                          complete=False)
-        view = LiveView(SWEEP, stop_label="⏹ Stop the sweep")
-
-        def on_result(arch, lag, value):
-            out.values[arch][lags.index(lag)] = value
-            done = sum(v == v for vs in out.values.values() for v in vs)
-            view.progress(done / (len(lags) * len(archs)), f"{arch} at lag {lag}: {value:.3f}", force=True)
-            view.draw(cg.sweep_lines(out.lags, out.values, out.chance))
-
-        with friendly("The sweep"), training(SWEEP, LiveRun(model=None, record=out)) as held:
-            result = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result)
-            held.record, held.status = result, FINISHED
-        view.clear()
-    if held is not None:
-        out = held.record
-        if held.status == STOPPED:
-            st.warning("The sweep was stopped; the runs finished so far are shown.")
-        st.plotly_chart(cg.sweep_lines(out.lags, out.values, out.chance), width="stretch", key="gl_sweep_chart")
-        st.caption(f"At most {out.epochs} epoch(s) on {out.samples} sequences per run; accuracy on {HELD_OUT} fresh "
-                   "sequences" + (f"; {out.seconds:.0f} s in all." if out.complete else "."))
-
-
 # ---------------------------------------------------------------- the page: knobs → train → results → sweep
 KNOBS.start()
 loading.empty()
@@ -209,4 +150,4 @@ elif not go:
     st.info("Press **Train side by side** (about a minute on two CPU cores). Preset ① asks all three cells to "
             "recall a value 100 steps back; ② is the same with Keras' default gate biases; ③ makes the "
             "gradient explode and ④ clips it.", icon="👉")
-_sweep_section(cfg, archs)
+lab_sweep.sweep_section(cfg, archs)

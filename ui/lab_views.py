@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from explorer import charts_gradients as cg
-from explorer.gradlab import HELD_OUT, LabRun, verdict
+from explorer.gradlab import HELD_OUT, LabConfig, LabRun, bound_note, verdict
 from explorer.magnitudes import power_of_ten
+from ui.guard import friendly
 from ui.live import status_banner
 
 
@@ -133,3 +134,20 @@ def conclusion(lab: LabRun) -> None:
         st.info(text, icon="📏")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _initial_spectrum(init: str, scale: float, units: int, seed: int) -> dict:
+    from explorer.gradlab import initial_spectrum
+
+    return initial_spectrum(LabConfig(recurrent_init=init, recurrent_scale=scale, units=units, seed=seed))
+
+
+def spectrum_before(cfg: LabConfig) -> None:
+    """The plain RNN's W_hh before training: spectral radius, σ_max against the 1/γ line."""
+    with friendly("Computing the spectrum of W_hh"):
+        spec = _initial_spectrum(cfg.recurrent_init, cfg.recurrent_scale, cfg.units, cfg.seed)
+        a, b = st.columns(2)
+        a.metric("Spectral radius ρ(W_hh)", f"{spec['spectral_radius']:.3f}",
+                 help="Plain RNN, before training: the largest |eigenvalue| of W_hh.")
+        side = "above" if spec["max_singular"] > 1.0 + 1e-6 else ("on" if spec["max_singular"] > 1 - 1e-6 else "below")
+        b.metric("σ_max(W_hh) vs 1/γ = 1", f"{spec['max_singular']:.3f}", delta=side, delta_color="off")
+        st.caption(bound_note(cfg.activation))

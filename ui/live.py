@@ -82,13 +82,10 @@ class LiveView:
             slot.plotly_chart(fig, width="stretch", key=f"live_{id(self)}_{self.frames}_{id(slot)}")
         self._drawn = time.perf_counter()
 
-    def end(self, text: str, fraction: float = 1.0, keep_charts: bool = True) -> None:
-        """The run is over: the Stop button goes, the bar says how it ended."""
+    def end(self, text: str, fraction: float = 1.0) -> None:
+        """The run is over: the Stop button goes, the bar says how it ended, the curves stay."""
         self._stop.empty()
         self._bar.progress(min(1.0, fraction), text=text)
-        if not keep_charts:
-            for slot in self.slots:
-                slot.empty()
 
     def clear(self) -> None:
         self._stop.empty()
@@ -109,22 +106,24 @@ def training(key: str, run: LiveRun) -> Iterator[LiveRun]:
 
 def train_live(key: str, model, fit: Callable[..., Any], epochs: int, record: Any, metric: str = "loss",
                title: str = "Live training", decorate: Optional[Callable[[Any], Any]] = None,
-               keep_charts: bool = True) -> LiveRun:
+               more: tuple = ()) -> LiveRun:
     """Train one model: `fit(sink=..., result=...)` runs while its curves grow; the run is kept under `key`.
 
     `fit` is a closure over the engine's training with the data and config bound;
-    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line).
+    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line); `more` holds
+    (metric, title) pairs of further curves drawn beside it.
     """
     from explorer import charts
     from explorer.training import RunResult
 
     run = LiveRun(model=model, record=record, result=RunResult())
     view = LiveView(key, stop_help="Stop after the current batch and keep the model; before the run starts, "
-                                   "leave the line")
+                                   "leave the line", charts=1 + len(more))
 
     def draw() -> None:
         fig = charts.loss_curves(run.result.history, title=title, metric=metric)
-        view.draw(decorate(fig) if decorate else fig)
+        view.draw(decorate(fig) if decorate else fig,
+                  *(charts.loss_curves(run.result.history, title=t, metric=m) for m, t in more))
 
     def sink(event) -> None:
         done = event.epoch + (1 if event.kind == "epoch" else 0)
@@ -139,7 +138,7 @@ def train_live(key: str, model, fit: Callable[..., Any], epochs: int, record: An
         draw()
     run.status = run.result.status
     view.end(f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s",
-             1.0 if run.status != STOPPED else run.result.epochs_done / max(1, epochs), keep_charts)
+             1.0 if run.status != STOPPED else run.result.epochs_done / max(1, epochs))
     return run
 
 
