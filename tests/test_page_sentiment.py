@@ -57,7 +57,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     # and the confusion matrix counts every test review once.
     from explorer import sentiment as sa
 
-    job = at.session_state["sentiment_run"].extra["job"]
+    job = at.session_state["sentiment_run"].record
     again = sa.evaluate(job.model, job.enc.x_test, job.enc.y_test)
     assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
@@ -183,7 +183,7 @@ def test_a_second_session_answers_from_the_store_and_skips_a_damaged_model(share
     first.run()
     first.button(key="sent_train").click().run()
     assert not first.exception and not first.error, [e.value for e in first.error]
-    key = first.session_state["sentiment_run"].extra["job"].entry.key
+    key = first.session_state["sentiment_run"].record.entry.key
     shown = {m.label: m.value for m in first.metric}["Test accuracy"]
 
     # A new session (a new visitor, a reload or a server restart): no training, it types at once.
