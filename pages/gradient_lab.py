@@ -6,7 +6,6 @@ ui.live → results (ui.lab_views). Results live in st.session_state, so reruns 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import streamlit as st
 
@@ -18,54 +17,15 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
                      "curve below is computed from the trained models.")
 
 from explorer import charts_gradients as cg  # noqa: E402
-from explorer.data.memory_tasks import TASK_LABELS, TASKS  # noqa: E402
-from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig, LabRun, lab_problems  # noqa: E402
+from explorer.gradlab import LabConfig, LabRun, lab_problems  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import lab_sweep, lab_views  # noqa: E402
 from ui.guard import friendly  # noqa: E402
 from ui.live import FINISHED, STOPPED, LiveRun, LiveView, recover, training  # noqa: E402
 
-LAB, SWEEP = "gl_lab", "gl_sweep"
-PRESETS = {
-    "memory": ("① Long memory: recall 100 steps back", LabConfig()),
-    "keras": ("② Same, Keras' default gate biases", dataclasses.replace(LabConfig(), gate_init="keras")),
-    "explode": ("③ Explode: ReLU, scale 1.05, SGD 0.1", EXPLODE),
-    "clip": (f"④ Same, with clipnorm {CLIPPED.clipnorm:g}", CLIPPED),
-}
-INITS = {"orthogonal": "orthogonal (Keras default)", "identity": "identity (IRNN)",
-         "normal": "Gaussian N(0, s²/n)", "glorot_uniform": "Glorot uniform"}
-
-
-@dataclass(frozen=True)
-class Cells:
-    """Which cells train side by side (in the link as gl_archs=SimpleRNN,GRU)."""
-
-    archs: str = ",".join(ARCHS)
-
-
-KNOBS = K.Panel("gl", {
-    "lab": K.Part("gl_", LabConfig(), (
-        K.Knob("task", "Task that needs long memory", "select", TASKS, labels=TASK_LABELS),
-        K.Knob("T", "Sequence length T", "slider", lo=6, hi=MAX_T,
-               help="How many steps lie between the decisive input and the loss."),
-        K.Knob("samples", "Training sequences", "select_slider", (64, 128, 256, 512, 1024, 2048, 4096)),
-        K.SEED.at(hi=10_000),
-        K.UNITS.at(label="Units", widget="select_slider", options=(4, 8, 16, 32, 64, 128)),
-        K.OPTIMIZER,
-        K.LEARNING_RATE.at(field="lr", widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)),
-        K.EPOCHS.at(widget="slider", hi=40, step=1),
-        K.BATCH_SIZE.at(field="batch", widget="select_slider", options=(8, 16, 32, 64, 128)),
-        K.XLA.at(help=K.XLA.help + " SimpleRNN, which it slows, always runs without it."),
-        K.ACTIVATION.at(label="Activation φ", widget="radio", horizontal=True),
-        K.Knob("recurrent_init", "W_hh initialiser", "select", tuple(INITS), labels=INITS),
-        K.Knob("recurrent_scale", "Recurrent weight scale", "slider", lo=0.1, hi=3.0, step=0.05,
-               help="Multiplies W_hh at initialisation; it sets the spectral radius."),
-        K.CLIPNORM.at(label="Gradient clipping (clipnorm, 0 = off)", widget="select_slider",
-                      options=(0.0, 0.1, 0.5, 1.0, 5.0, 10.0), labels={0.0: "off"}),
-        K.GATE_INIT.at(widget="radio", options=("chrono", "keras")),  # the lab offers its default first
-    )),
-    "cells": K.Part("gl_", Cells(), (K.Knob("archs", "Architectures", "multiselect", ARCHS),)),
-})
+LAB = "gl_lab"
+KNOBS = K.GRADIENT_LAB
+PRESETS = K.LAB_PRESETS
 
 
 def _settings() -> tuple[LabConfig, list]:

@@ -18,12 +18,9 @@ loading = page_start("💬 Sentiment: IMDB movie reviews",
                      "(Maas et al., 2011) tells its sentiment and shows how the prediction moves word by word. "
                      "Then train your own below, live, and compare.")
 
-from explorer import config  # noqa: E402
 from explorer import sentiment_run as sr  # noqa: E402
-from explorer.config import READOUTS, SCHEDULES  # noqa: E402
 from explorer.model_store import ModelStore  # noqa: E402
-from explorer.sentiment import PRESETS, QUICK  # noqa: E402
-from explorer.text import PADDINGS  # noqa: E402
+from explorer.sentiment import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import sentiment_data, sentiment_views  # noqa: E402
 from ui.guard import friendly  # noqa: E402
@@ -32,58 +29,7 @@ from ui.sentiment_try import ANSWER_KEY, answering, try_it  # noqa: E402
 
 RUN_KEY = "sentiment_run"
 TRAIN_NOW = "sent_train_now"  # set by "Train your own model"; the Train section starts a run
-RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
-KNOBS = K.Panel("sent", widget_prefix="sent_", extra_url_keys=("model",), parts={
-    "text": K.Part("x_", QUICK.text, (
-        K.Knob("vocab_size", "Vocabulary (words)", "select_slider", (2_000, 5_000, 10_000, 20_000)),
-        K.Knob("max_len", "Words read per review", "select_slider", (50, 100, 200, 300, 500),
-               help="Longer reviews are cut; shorter ones are padded with zeros."),
-        K.Knob("padding", "Padding side", "radio", tuple(PADDINGS), horizontal=True,
-               help="front: zeros before the review, long reviews keep their end (Keras pad_sequences). "
-                    "end: zeros after the review (TextVectorization's default)."),
-        K.Knob("mask", "Mask padding (mask_zero)", "checkbox"),
-    )),
-    "model": K.Part("m_", QUICK.model, (
-        K.Knob("embedding_dim", "Embedding size", "select_slider", (8, 16, 32, 64, 128)),
-        K.CELL,
-        K.GATE_INIT.at(label="Gate-bias initialisation", help=config.GATE_NOTE + " Here T is the number of words "
-                                                                                 "read per review."),
-        K.UNITS.at(label="Units", widget="select_slider", options=(8, 16, 32, 64, 128)),
-        K.LAYERS.at(widget="select_slider", options=(1, 2, 3)),
-        K.BIDIRECTIONAL,
-        K.Knob("word_dropout", "Word dropout", "select_slider", RATES,
-               help="While training, each word of a review is blanked with this probability, a fresh choice every "
-                    "epoch: the model sees a different version of each review and cannot memorise its exact words."),
-        K.DROPOUT.at(widget="select_slider", options=RATES, help="Drops a share of the words' embedding values on "
-                     "their way into each recurrent layer, while training only."),
-        K.Knob("readout", "Readout", "select", READOUTS, labels=sr.READOUT_WORDS,
-               help="What the classifier reads. Last state: the classic RNN; every word's signal must travel "
-                    "through time to the end. Mean or max over the states at every word (padding left out when "
-                    "masked): each word has a direct path to the loss. Mean and max: both, side by side "
-                    "(ULMFiT's concat pooling)."),
-        K.Knob("head_dropout", "Dropout before the classifier", "select_slider", (0.0, 0.2, 0.3, 0.5),
-               help="Drops a share of what the classifier reads (the readout), while training only: it cannot "
-                    "lean on a few units."),
-    )),
-    "train": K.Part("t_", QUICK.train, (
-        K.OPTIMIZER,
-        K.LEARNING_RATE.at(widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)),
-        K.Knob("schedule", "Learning-rate schedule", "radio", SCHEDULES, horizontal=True,
-               help="constant: the same step size throughout. cosine: the step size falls along a half cosine to "
-                    "0 by the last epoch, so the final updates are small and the weights settle."),
-        K.BATCH_SIZE.at(widget="select_slider", options=(16, 32, 64, 128, 256)),
-        K.EPOCHS.at(widget="slider", hi=10, step=1),
-        K.PATIENCE.at(label="Stop early, keep the best epoch", widget="checkbox", options=(0, 1),
-                      help="Keras EarlyStopping: stop once the validation loss stops falling and keep the weights "
-                           "of the epoch where it was lowest (IMDB models overfit within a few epochs)."),
-    )),
-    "data": K.Part("d_", QUICK.data, (
-        K.Knob("n_train", "Training reviews", "select_slider", (500, 1_000, 2_000, 5_000, 10_000, 25_000),
-               help="10% of them are held out for validation. Fewer = faster, less accurate."),
-        K.Knob("n_test", "Test reviews", "select_slider", (500, 1_000, 5_000, 25_000),
-               help="25,000 = every test review in the copy."),
-    )),
-})
+KNOBS = K.SENTIMENT
 COLUMNS = {"Text": ("x_vocab_size", "x_max_len", "x_padding", "x_mask"),
            "Network": ("m_embedding_dim", "m_cell", "m_gate_init", "m_units", "m_layers", "m_bidirectional",
                        "m_word_dropout", "m_dropout", "m_readout", "m_head_dropout"),

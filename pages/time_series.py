@@ -14,49 +14,14 @@ loading = page_start("📈 Time series", "Train a recurrent network to forecast 
                      "rules that learn nothing.")
 
 from explorer import charts_series  # noqa: E402
-from explorer.config import SERIES_TARGETS, ModelConfig, SeriesConfig  # noqa: E402
-from explorer.series_run import DEFAULT_TRAIN, evaluate_run, history_entry, start_run  # noqa: E402
+from explorer.series_run import evaluate_run, history_entry, start_run  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import series_data, series_results  # noqa: E402
 from ui.guard import UserError, friendly  # noqa: E402
 from ui.live import DIVERGED, RUNNING, recover, train_live  # noqa: E402
 
 RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
-SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
-TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
-                 "change": "the change since the previous step"}
-# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
-# 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
-KNOBS = K.Panel("ts", {
-    "series": K.Part("d_", SeriesConfig(), (
-        K.Knob("source", "Data source", "radio", tuple(SOURCES), labels=SOURCES, horizontal=True),
-        K.Knob("length", "Length (points)", lo=20, hi=20000, step=50),
-        K.Knob("frequency", "Frequency (cycles/step)", lo=0.001, hi=0.5, step=0.005, number_format="%.3f"),
-        K.Knob("amplitude", "Amplitude", lo=0.01, hi=1000.0, step=0.5),
-        K.Knob("noise", "Noise (std)", lo=0.0, hi=1000.0, step=0.05,
-               help="Observation noise σ: no forecast can beat an error of σ², the noise floor."),
-        K.Knob("drift", "Yearly drift", lo=-1.0, hi=1.0, step=0.05),
-        K.Knob("volatility", "Yearly volatility", lo=0.0, hi=2.0, step=0.05),
-        K.Knob("seasonality", "Seasonality", lo=0.0, hi=0.9, step=0.05,
-               help="Amplitude of a yearly cycle, as a fraction of the price"),
-        K.Knob("jumps", "Jumps / year", lo=0.0, hi=50.0, step=1.0),
-        K.SEED,
-        K.Knob("window", "Window (past steps the RNN reads)", lo=1, hi=500, step=1),
-        K.Knob("horizon", "Forecast horizon h (values each window predicts)", lo=1, hi=50, step=1,
-               help="1 predicts the next value (the tutorial). With h > 1 the network outputs the next h values at "
-                    "once; test metrics score the first one and the forecast past the end feeds h values back at a "
-                    "time."),
-        K.Knob("target", "Predict", "select", SERIES_TARGETS, labels=TARGET_LABELS,
-               help="The level itself, or the change since the previous step (differencing): changes stay in the "
-                    "range seen in training when the level trends out of it. Auto decides from the training part."),
-        K.Knob("val_fraction", "Validation part", "slider", lo=0.05, hi=0.4, step=0.05),
-        K.Knob("test_fraction", "Test part", "slider", lo=0.05, hi=0.4, step=0.05),
-    )),
-    "model": K.Part("m_", ModelConfig(), (K.CELL, K.GATE_INIT, K.UNITS, K.LAYERS, K.BIDIRECTIONAL, K.DROPOUT,
-                                          K.ACTIVATION)),
-    "train": K.Part("t_", DEFAULT_TRAIN, (K.OPTIMIZER, K.LEARNING_RATE, K.BATCH_SIZE, K.EPOCHS, K.CLIPNORM, K.SEED,
-                                          K.PATIENCE)),
-})
+KNOBS = K.TIME_SERIES
 
 
 def _sidebar() -> None:

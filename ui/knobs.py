@@ -1,229 +1,24 @@
-"""The knob table: every setting a page offers, declared once, driving its widget, its URL key and its check.
+"""The knob table: every setting each page offers, declared once, driving its widget, its URL key and its check.
 
-A `Knob` names a config field, its widget, bounds or options, label and help. A `Panel` binds a
-page's knobs to its config dataclasses (each with a URL prefix and the page's defaults); from it
-come the widgets' first values (from the link), the configs the page trains with, the link that
-reproduces them, and the one policy for bad link values: the nearest valid value is used, and a
-single sentence says what changed. Knobs shared by pages are declared here once; a page narrows
-one with `knob.at(...)` (other bounds or options), never by writing it again.
+Knobs shared by pages (cell, units, learning rate …) are declared first; a page's table narrows one
+with `knob.at(...)` (other bounds, options or words), never by writing it again. Widget keys are the
+URL keys (`m_units`, `gl_T`; the sentiment page's are prefixed `sent_`), so one knob can be
+followed from its widget to its config field in this file. How a table works: `ui/knob_panel.py`.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
-import streamlit as st
-
-from explorer import config
-from explorer.config import ACTIVATIONS, CELLS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS
-
-
-@dataclass(frozen=True)
-class Knob:
-    """One setting: the config `field` it sets, and how a person sets it.
-
-    widget: number | slider | select | select_slider | radio | checkbox | multiselect.
-    options: the choices (select, radio, select_slider, multiselect); for a checkbox on a number
-    field, the (off, on) values. lo, hi, step: the range of a number or slider.
-    """
-
-    field: str
-    label: str
-    widget: str = "number"
-    options: tuple = ()
-    lo: Any = None
-    hi: Any = None
-    step: Any = None
-    help: Optional[str] = None
-    labels: Optional[Mapping] = None  # option → the words shown for it
-    number_format: Optional[str] = None
-    horizontal: bool = False
-
-    def at(self, **changes) -> "Knob":
-        """This knob with other bounds, options or words (a page's narrower version)."""
-        return dataclasses.replace(self, **changes)
-
-    def valid(self, value: Any, default: Any) -> Any:
-        """The nearest value the widget offers: numbers clamped or snapped, unknown choices → `default`."""
-        if self.widget == "multiselect":
-            kept = [v for v in str(value).split(",") if v in self.options]
-            return ",".join(kept) if kept else default
-        if self.widget == "checkbox" and not self.options:
-            return bool(value)
-        if self.options:
-            if value in self.options:
-                return value
-            try:
-                return min(self.options, key=lambda o: abs(float(o) - float(value)))
-            except (TypeError, ValueError):
-                return default
-        if self.lo is not None:
-            return type(self.lo)(min(max(value, self.lo), self.hi))
-        return value
-
-    def to_widget(self, value: Any) -> Any:
-        if self.widget == "multiselect":
-            return [v for v in str(value).split(",") if v]
-        if self.widget == "checkbox" and self.options:
-            return value == self.options[1]
-        return value
-
-    def from_widget(self, value: Any) -> Any:
-        if self.widget == "multiselect":
-            return ",".join(value)
-        if self.widget == "checkbox" and self.options:
-            return self.options[1] if value else self.options[0]
-        return value
-
-    def show(self, where: Any, key: str, disabled: bool = False) -> Any:
-        """Draw the widget in `where` (st, st.sidebar or a column); its state lives under `key`."""
-        common = {"key": key, "help": self.help, "disabled": disabled}
-        fmt = (lambda v: self.labels.get(v, _short(v))) if self.labels else None
-        if self.widget == "number":
-            return where.number_input(self.label, self.lo, self.hi, step=self.step, format=self.number_format, **common)
-        if self.widget == "slider":
-            return where.slider(self.label, self.lo, self.hi, step=self.step, **common)
-        if self.widget == "checkbox":
-            return where.checkbox(self.label, **common)
-        if self.widget == "select":
-            return where.selectbox(self.label, self.options, format_func=fmt or str, **common)
-        if self.widget == "radio":
-            return where.radio(self.label, self.options, format_func=fmt or str, horizontal=self.horizontal, **common)
-        if self.widget == "select_slider":
-            return where.select_slider(self.label, self.options, format_func=fmt or _short, **common)
-        if self.widget == "multiselect":
-            return where.multiselect(self.label, self.options, **common)
-        raise ValueError(f"unknown widget {self.widget!r}")
-
-
-def _short(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else (f"{value:,}" if isinstance(value, int) else str(value))
-
-
-@dataclass(frozen=True)
-class Part:
-    """One config dataclass of a page: its URL prefix, the page's default, and its knobs."""
-
-    prefix: str
-    default: Any
-    knobs: tuple[Knob, ...] = ()
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A page's settings: its parts, keyed by name; widget keys are `widget_prefix` + the URL key."""
-
-    name: str
-    parts: Mapping[str, Part]
-    widget_prefix: str = ""
-    extra_url_keys: tuple[str, ...] = ()  # other URL keys the page owns (e.g. the answering model)
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        for part, p in self.parts.items():
-            for knob in p.knobs:
-                self._index[p.prefix + knob.field] = (part, knob)
-
-    # ------------------------------------------------------------ keys and state
-    def key(self, url_key: str) -> str:
-        """The widget key of the knob whose URL key is `url_key` (e.g. "m_units")."""
-        return self.widget_prefix + url_key
-
-    @property
-    def _base_key(self) -> str:
-        return f"{self.name}__configs"
-
-    def _base(self) -> dict[str, Any]:
-        return st.session_state[self._base_key]
-
-    def start(self, notes_where: Any = st) -> None:
-        """Every run: on the session's first, fill every widget from the link (bad values made valid, and
-        said so in one sentence); later, put back the state of any widget Streamlit dropped."""
-        ss = st.session_state
-        if self._base_key not in ss:
-            params = st.query_params.to_dict()
-            base, changed = {}, []
-            for name, p in self.parts.items():
-                cfg = config.from_query(type(p.default), params, p.prefix, p.default)
-                fixes = {}
-                for knob in p.knobs:
-                    url_key = p.prefix + knob.field
-                    read, default = getattr(cfg, knob.field), getattr(p.default, knob.field)
-                    value = knob.valid(read, default)
-                    if url_key in params and not _same(params[url_key], value):
-                        changed.append(f"{knob.label} {params[url_key]} → {value:g}" if isinstance(value, float)
-                                       else f"{knob.label} {params[url_key]} → {value}")
-                    fixes[knob.field] = value
-                base[name] = dataclasses.replace(cfg, **fixes)
-            ss[self._base_key] = base
-            if changed:
-                notes_where.warning("The link asked for values this page does not offer, so the nearest valid "
-                                    "ones are used: " + "; ".join(changed) + ".", icon="🔗")
-        for url_key, (part, knob) in self._index.items():
-            if self.key(url_key) not in ss:
-                ss[self.key(url_key)] = knob.to_widget(getattr(self._base()[part], knob.field))
-
-    def show(self, url_key: str, where: Any = st, disabled: bool = False) -> Any:
-        """Draw the knob with URL key `url_key`; returns its config value."""
-        knob = self._index[url_key][1]
-        knob.show(where, self.key(url_key), disabled)
-        return knob.from_widget(st.session_state[self.key(url_key)])
-
-    def value(self, url_key: str) -> Any:
-        """The knob's current config value (drawn or not)."""
-        return self._index[url_key][1].from_widget(st.session_state[self.key(url_key)])
-
-    def configs(self) -> dict[str, Any]:
-        """Every part's config: the link's (or default) fields, with each knob's current value."""
-        base = self._base()
-        for name, p in self.parts.items():
-            base[name] = dataclasses.replace(base[name], **{k.field: self.value(p.prefix + k.field) for k in p.knobs})
-        return dict(base)
-
-    def apply(self, cfgs: Mapping[str, Any]) -> None:
-        """Show `cfgs` (a preset) in every knob of the parts given; a button's on_click."""
-        for name, cfg in cfgs.items():
-            p = self.parts[name]
-            self._base()[name] = cfg
-            for knob in p.knobs:
-                value = knob.valid(getattr(cfg, knob.field), getattr(p.default, knob.field))
-                st.session_state[self.key(p.prefix + knob.field)] = knob.to_widget(value)
-
-    # ------------------------------------------------------------ the link
-    def query(self, cfgs: Mapping[str, Any]) -> dict[str, str]:
-        """URL params of every field that differs from the page's default."""
-        out: dict[str, str] = {}
-        for name, p in self.parts.items():
-            now, was = config.to_query(cfgs[name], p.prefix), config.to_query(p.default, p.prefix)
-            out.update({k: v for k, v in now.items() if was.get(k) != v})
-            plain = type(p.default)()
-            out.update({k: str(getattr(plain, k[len(p.prefix):])) for k in was if k not in now})  # class default
-        return out
-
-    def sync_url(self, cfgs: Mapping[str, Any], extra: Optional[Mapping[str, str]] = None) -> str:
-        """Write the set-up into the page's URL (only this page's keys change) and return it as a query string."""
-        wanted = {**self.query(cfgs), **(extra or {})}
-        prefixes = tuple({p.prefix for p in self.parts.values()})
-        ours = {k: v for k, v in st.query_params.to_dict().items() if k.startswith(prefixes) or k in self.extra_url_keys}
-        if ours != wanted:
-            for k in ours:
-                if k not in wanted:
-                    del st.query_params[k]
-            st.query_params.update(wanted)
-        return "?" + urlencode(wanted) if wanted else "(the defaults: no parameters)"
-
-
-def _same(raw: Any, value: Any) -> bool:
-    """Whether a link's text `raw` means `value` ("0.001" and 1e-3, "true" and True)."""
-    if str(raw).lower() == str(value).lower():
-        return True
-    try:
-        return float(raw) == float(value)
-    except (TypeError, ValueError):
-        return False
-
+from explorer.config import (ACTIVATIONS, CELLS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS, READOUTS,
+                             SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
+from explorer.data.memory_tasks import TASK_LABELS, TASKS
+from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig
+from explorer.sentiment import QUICK
+from explorer.sentiment_run import READOUT_WORDS
+from explorer.series_run import DEFAULT_TRAIN
+from explorer.text import PADDINGS
+from ui.knob_panel import Knob, Panel, Part
 
 # ---------------------------------------------------------------- the knobs pages share
 # Model (ModelConfig)
@@ -248,3 +43,139 @@ PATIENCE = Knob("patience", "Early stopping: patience in epochs (0 = off)", "num
 XLA = Knob("jit_compile", "Compile with XLA", "checkbox",
            help="Keras' jit_compile: the training step as one compiled program; on a CPU it trains LSTM and GRU "
                 "faster after a longer first step.")
+
+
+# ---------------------------------------------------------------- time series (d_ series, m_ model, t_ training)
+SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
+TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
+                 "change": "the change since the previous step"}
+# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
+# 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
+TIME_SERIES = Panel("ts", {
+    "series": Part("d_", SeriesConfig(), (
+        Knob("source", "Data source", "radio", tuple(SOURCES), labels=SOURCES, horizontal=True),
+        Knob("length", "Length (points)", lo=20, hi=20000, step=50),
+        Knob("frequency", "Frequency (cycles/step)", lo=0.001, hi=0.5, step=0.005, number_format="%.3f"),
+        Knob("amplitude", "Amplitude", lo=0.01, hi=1000.0, step=0.5),
+        Knob("noise", "Noise (std)", lo=0.0, hi=1000.0, step=0.05,
+               help="Observation noise σ: no forecast can beat an error of σ², the noise floor."),
+        Knob("drift", "Yearly drift", lo=-1.0, hi=1.0, step=0.05),
+        Knob("volatility", "Yearly volatility", lo=0.0, hi=2.0, step=0.05),
+        Knob("seasonality", "Seasonality", lo=0.0, hi=0.9, step=0.05,
+               help="Amplitude of a yearly cycle, as a fraction of the price"),
+        Knob("jumps", "Jumps / year", lo=0.0, hi=50.0, step=1.0),
+        SEED,
+        Knob("window", "Window (past steps the RNN reads)", lo=1, hi=500, step=1),
+        Knob("horizon", "Forecast horizon h (values each window predicts)", lo=1, hi=50, step=1,
+               help="1 predicts the next value (the tutorial). With h > 1 the network outputs the next h values at "
+                    "once; test metrics score the first one and the forecast past the end feeds h values back at a "
+                    "time."),
+        Knob("target", "Predict", "select", SERIES_TARGETS, labels=TARGET_LABELS,
+               help="The level itself, or the change since the previous step (differencing): changes stay in the "
+                    "range seen in training when the level trends out of it. Auto decides from the training part."),
+        Knob("val_fraction", "Validation part", "slider", lo=0.05, hi=0.4, step=0.05),
+        Knob("test_fraction", "Test part", "slider", lo=0.05, hi=0.4, step=0.05),
+    )),
+    "model": Part("m_", ModelConfig(), (CELL, GATE_INIT, UNITS, LAYERS, BIDIRECTIONAL, DROPOUT,
+                                          ACTIVATION)),
+    "train": Part("t_", DEFAULT_TRAIN, (OPTIMIZER, LEARNING_RATE, BATCH_SIZE, EPOCHS, CLIPNORM, SEED,
+                                          PATIENCE)),
+})
+
+
+# ---------------------------------------------------------------- sentiment (x_ text, m_ model, t_ training, d_ reviews)
+RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
+SENTIMENT = Panel("sent", widget_prefix="sent_", extra_url_keys=("model",), parts={
+    "text": Part("x_", QUICK.text, (
+        Knob("vocab_size", "Vocabulary (words)", "select_slider", (2_000, 5_000, 10_000, 20_000)),
+        Knob("max_len", "Words read per review", "select_slider", (50, 100, 200, 300, 500),
+               help="Longer reviews are cut; shorter ones are padded with zeros."),
+        Knob("padding", "Padding side", "radio", tuple(PADDINGS), horizontal=True,
+               help="front: zeros before the review, long reviews keep their end (Keras pad_sequences). "
+                    "end: zeros after the review (TextVectorization's default)."),
+        Knob("mask", "Mask padding (mask_zero)", "checkbox"),
+    )),
+    "model": Part("m_", QUICK.model, (
+        Knob("embedding_dim", "Embedding size", "select_slider", (8, 16, 32, 64, 128)),
+        CELL,
+        GATE_INIT.at(label="Gate-bias initialisation", help=GATE_NOTE + " Here T is the number of words "
+                                                                                 "read per review."),
+        UNITS.at(label="Units", widget="select_slider", options=(8, 16, 32, 64, 128)),
+        LAYERS.at(widget="select_slider", options=(1, 2, 3)),
+        BIDIRECTIONAL,
+        Knob("word_dropout", "Word dropout", "select_slider", RATES,
+               help="While training, each word of a review is blanked with this probability, a fresh choice every "
+                    "epoch: the model sees a different version of each review and cannot memorise its exact words."),
+        DROPOUT.at(widget="select_slider", options=RATES, help="Drops a share of the words' embedding values on "
+                     "their way into each recurrent layer, while training only."),
+        Knob("readout", "Readout", "select", READOUTS, labels=READOUT_WORDS,
+               help="What the classifier reads. Last state: the classic RNN; every word's signal must travel "
+                    "through time to the end. Mean or max over the states at every word (padding left out when "
+                    "masked): each word has a direct path to the loss. Mean and max: both, side by side "
+                    "(ULMFiT's concat pooling)."),
+        Knob("head_dropout", "Dropout before the classifier", "select_slider", (0.0, 0.2, 0.3, 0.5),
+               help="Drops a share of what the classifier reads (the readout), while training only: it cannot "
+                    "lean on a few units."),
+    )),
+    "train": Part("t_", QUICK.train, (
+        OPTIMIZER,
+        LEARNING_RATE.at(widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)),
+        Knob("schedule", "Learning-rate schedule", "radio", SCHEDULES, horizontal=True,
+               help="constant: the same step size throughout. cosine: the step size falls along a half cosine to "
+                    "0 by the last epoch, so the final updates are small and the weights settle."),
+        BATCH_SIZE.at(widget="select_slider", options=(16, 32, 64, 128, 256)),
+        EPOCHS.at(widget="slider", hi=10, step=1),
+        PATIENCE.at(label="Stop early, keep the best epoch", widget="checkbox", options=(0, 1),
+                      help="Keras EarlyStopping: stop once the validation loss stops falling and keep the weights "
+                           "of the epoch where it was lowest (IMDB models overfit within a few epochs)."),
+    )),
+    "data": Part("d_", QUICK.data, (
+        Knob("n_train", "Training reviews", "select_slider", (500, 1_000, 2_000, 5_000, 10_000, 25_000),
+               help="10% of them are held out for validation. Fewer = faster, less accurate."),
+        Knob("n_test", "Test reviews", "select_slider", (500, 1_000, 5_000, 25_000),
+               help="25,000 = every test review in the copy."),
+    )),
+})
+
+
+# ---------------------------------------------------------------- gradient lab (gl_)
+LAB_PRESETS = {
+    "memory": ("① Long memory: recall 100 steps back", LabConfig()),
+    "keras": ("② Same, Keras' default gate biases", dataclasses.replace(LabConfig(), gate_init="keras")),
+    "explode": ("③ Explode: ReLU, scale 1.05, SGD 0.1", EXPLODE),
+    "clip": (f"④ Same, with clipnorm {CLIPPED.clipnorm:g}", CLIPPED),
+}
+INITS = {"orthogonal": "orthogonal (Keras default)", "identity": "identity (IRNN)",
+         "normal": "Gaussian N(0, s²/n)", "glorot_uniform": "Glorot uniform"}
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Which cells train side by side (in the link as gl_archs=SimpleRNN,GRU)."""
+
+    archs: str = ",".join(ARCHS)
+
+
+GRADIENT_LAB = Panel("gl", {
+    "lab": Part("gl_", LabConfig(), (
+        Knob("task", "Task that needs long memory", "select", TASKS, labels=TASK_LABELS),
+        Knob("T", "Sequence length T", "slider", lo=6, hi=MAX_T,
+               help="How many steps lie between the decisive input and the loss."),
+        Knob("samples", "Training sequences", "select_slider", (64, 128, 256, 512, 1024, 2048, 4096)),
+        SEED.at(hi=10_000),
+        UNITS.at(label="Units", widget="select_slider", options=(4, 8, 16, 32, 64, 128)),
+        OPTIMIZER,
+        LEARNING_RATE.at(field="lr", widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)),
+        EPOCHS.at(widget="slider", hi=40, step=1),
+        BATCH_SIZE.at(field="batch", widget="select_slider", options=(8, 16, 32, 64, 128)),
+        XLA.at(help=XLA.help + " SimpleRNN, which it slows, always runs without it."),
+        ACTIVATION.at(label="Activation φ", widget="radio", horizontal=True),
+        Knob("recurrent_init", "W_hh initialiser", "select", tuple(INITS), labels=INITS),
+        Knob("recurrent_scale", "Recurrent weight scale", "slider", lo=0.1, hi=3.0, step=0.05,
+               help="Multiplies W_hh at initialisation; it sets the spectral radius."),
+        CLIPNORM.at(label="Gradient clipping (clipnorm, 0 = off)", widget="select_slider",
+                      options=(0.0, 0.1, 0.5, 1.0, 5.0, 10.0), labels={0.0: "off"}),
+        GATE_INIT.at(widget="radio", options=("chrono", "keras")),  # the lab offers its default first
+    )),
+    "cells": Part("gl_", Cells(), (Knob("archs", "Architectures", "multiselect", ARCHS),)),
+})

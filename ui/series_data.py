@@ -17,7 +17,7 @@ from explorer.numbers import fmt_int
 from explorer.series_checks import check_series
 from explorer.series_run import SeriesData, plan_run
 from ui.guard import UserError
-from ui.knobs import Panel
+from ui.knob_panel import Panel
 
 NONE = "(none)"
 
