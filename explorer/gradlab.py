@@ -392,10 +392,12 @@ class LabRun:
 
     def stop(self) -> None:
         """Mark the cells still training as stopped and summarise the epochs they finished."""
+        from explorer.training import FINISHED, STOPPED
+
         for arch, run in self.runs.items():
             if arch not in self.results:
-                if run.result.status == "finished":
-                    run.result.status = "stopped"
+                if run.result.status == FINISHED:
+                    run.result.status = STOPPED
                     run.result.message = (f"Stopped after {run.result.epochs_done} epoch(s); "
                                           "the model keeps what it learned so far.")
                 self.results[arch] = summarize(run, self.cfg, self.task)

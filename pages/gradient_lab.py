@@ -51,12 +51,12 @@ def _settings() -> tuple[LabConfig, list]:
 
 def _train(cfg: LabConfig, archs: list) -> None:
     """All chosen cells, one after the other, through the engine's lab run; curves and progress live."""
-    from explorer.gradlab import lab_heldout, run_lab
+    from explorer.gradlab import run_lab
     from explorer.introspect import memory_horizon
 
     lab = LabRun(cfg, list(archs))
     view = LiveView(LAB, stop_help="Stop after the current batch; finished epochs are kept", charts=2)
-    chance, total = lab_heldout(cfg).chance, cfg.epochs * len(archs)
+    total = cfg.epochs * len(archs)
 
     def sink(arch: str, event) -> None:
         i = lab.archs.index(arch)
@@ -72,6 +72,7 @@ def _train(cfg: LabConfig, archs: list) -> None:
                       f"{event.logs.get(name, float('nan')):.4g}{reach}")
         if event.kind == "epoch":
             latest = {a: r.result.probes[-1] for a, r in lab.runs.items() if r.result.probes}
+            chance = lab.runs[arch].held.chance
             view.draw(cg.loss_together({a: r.result.history for a, r in lab.runs.items()}, lab.metric, chance),
                       cg.distance_lines(latest, "latest epoch", lab.task.lag))
 
