@@ -100,6 +100,7 @@ def test_sweep_runs_on_a_tiny_grid_and_bad_links_are_clamped():
     at.select_slider(key="gl_sweep_samples").set_value(32)
     at.button(key="gl_sweep_go").click().run()
     assert not at.exception and not at.error
+    assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     sweep = [c for c in at.get("plotly_chart") if "Where each architecture" in c.proto.spec]
     assert len(sweep) == 1
     spec = json.loads(sweep[0].proto.spec)

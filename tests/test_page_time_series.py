@@ -44,6 +44,7 @@ def _no_problems(at):
 def _train_and_check(at, n_epochs=2):
     at.button(key="ts_train").click().run()
     _no_problems(at)
+    assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     figs = _figures(at)
     for key in ("ts_pred", "ts_forecast", "ts_hidden", "ts_probe", "ts_gradnorms", "ts_overlay"):
         assert key in figs, key
