@@ -32,12 +32,12 @@ def sweep_section(cfg: LabConfig, archs: list) -> None:
         lags = sorted(lags)
         out = SweepResult(lags, list(archs), {a: [float("nan")] * len(lags) for a in archs}, 0.5, epochs, samples,
                           complete=False)
-        view = LiveView(SWEEP, stop_label="⏹ Stop the sweep")
+        view, landed = LiveView(SWEEP, stop_label="⏹ Stop the sweep"), []
 
         def on_result(arch, lag, value):
             out.values[arch][lags.index(lag)] = value
-            done = sum(v == v for vs in out.values.values() for v in vs)
-            view.progress(done / (len(lags) * len(archs)), f"{arch} at lag {lag}: {value:.3f}", force=True)
+            landed.append(value)  # NaN too: a diverged run has landed
+            view.progress(len(landed) / (len(lags) * len(archs)), f"{arch} at lag {lag}: {value:.3f}", force=True)
             view.draw(cg.sweep_lines(out.lags, out.values, out.chance))
 
         with friendly("The sweep"), training(SWEEP, LiveRun(model=None, record=out)) as held:
