@@ -37,17 +37,14 @@ def _row(name, value, unit, target=None, met=None, note=""):
 
 
 def _click(cfg):
-    """One Train click as the page runs it: every cell built, trained with its probe, summarised."""
-    from explorer.gradlab import ARCHS, fit_arch, lab_heldout, lab_task, start_arch, summarize
+    """One Train click as the page runs it (the engine's lab run): every cell built, trained with its probe,
+    summarised."""
+    from explorer.gradlab import ARCHS, LabRun, run_lab
 
     t0 = time.perf_counter()
-    task, held = lab_task(cfg), lab_heldout(cfg)
-    runs, results = {}, {}
-    for arch in ARCHS:
-        runs[arch] = start_arch(cfg, arch, task, held=held)
-        fit_arch(runs[arch], cfg, task)
-        results[arch] = summarize(runs[arch], cfg, task)
-    return time.perf_counter() - t0, runs, results
+    lab = LabRun(cfg, list(ARCHS))
+    run_lab(cfg, ARCHS, lab=lab)
+    return time.perf_counter() - t0, lab.runs, lab.results
 
 
 def _test_accuracy(model, cfg) -> float:

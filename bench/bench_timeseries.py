@@ -34,7 +34,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # window 10, SimpleRNN(50), batch 32, at most 40 epochs with early stopping (patience 5), probe on
 # 32 validation windows.
 DEFAULT_EPOCHS = 40
-PATIENCE = 5
 FORECAST_STEPS = 200
 BIG_ROWS = 2_000_000  # the issue's big file: 2 million rows of one-minute readings (about 44 MB)
 TREND_KINDS = ("weekly trend + yearly cycle", "monthly growth + season", "quarterly growth",
@@ -46,24 +45,27 @@ def _row(name, value, unit, target=None, met=None, note=""):
 
 
 def _page_train_config(epochs: int = DEFAULT_EPOCHS):
-    """The time-series page's default TrainConfig (pages/time_series.py DEFAULTS), with `epochs`."""
-    from explorer.config import TrainConfig
+    """The time-series page's default TrainConfig (explorer.series_run.DEFAULT_TRAIN), with `epochs`."""
+    import dataclasses
 
-    return TrainConfig(epochs=epochs, patience=PATIENCE)
+    from explorer.series_run import DEFAULT_TRAIN
+
+    return dataclasses.replace(DEFAULT_TRAIN, epochs=epochs)
 
 
 def _default_run(epochs: int) -> dict:
     """One Train click of the page's default set-up, timed from the click."""
     from explorer.config import ModelConfig, SeriesConfig
     from explorer.data.synthetic import sine_wave
-    from explorer.forecast import evaluate
-    from explorer.series_run import prepare_run
+    from explorer.series_run import SeriesData, evaluate_run, start_run
     from explorer.training import train
 
     s, m, t = SeriesConfig(), ModelConfig(), _page_train_config(epochs)
     marks: dict[str, float] = {}
     t0, c0 = time.perf_counter(), time.process_time()
-    r = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, m, t)
+    data = SeriesData(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), None, "sine wave", [],
+                      noise_var=s.noise ** 2)
+    r, record = start_run(data, s, m, t, number=1)  # as the page's Train click
 
     def sink(event):
         now = time.perf_counter() - t0
@@ -75,7 +77,7 @@ def _default_run(epochs: int) -> dict:
     result = train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink, probe=r.probe)
     marks["trained"] = time.perf_counter() - t0
     marks["trained_cpu"] = time.process_time() - c0
-    ev = evaluate(r.model, r.ds, "SimpleRNN(50)", FORECAST_STEPS)
+    ev = evaluate_run(record, r.model, FORECAST_STEPS)
     marks["evaluated"] = time.perf_counter() - t0
     marks["test_mse"] = ev.rows[0]["mse"]
     marks["beats"] = ev.verdict.beats

@@ -349,13 +349,75 @@ def train_arch(cfg: LabConfig, arch: str, task: MemoryTask | None = None, sink: 
     return summarize(run, cfg, task)
 
 
-def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS) -> dict[str, ArchResult]:
-    """Train every architecture on the same data and seed; one `ArchResult` each, in order."""
+@dataclass
+class LabRun:
+    """One side-by-side run as it grows: the set-up, the task, each cell's live run and, once done, its result.
+
+    Filled in place by `run_lab`, so a run interrupted part-way keeps what it finished (`stop`).
+    """
+
+    cfg: LabConfig
+    archs: list
+    task: Optional[MemoryTask] = None
+    runs: dict = field(default_factory=dict)  # arch -> ArchRun (live, with the model)
+    results: dict = field(default_factory=dict)  # arch -> ArchResult
+
+    @property
+    def metric(self) -> str:
+        """The held-out figure the curves show: accuracy for a classification task, else the loss."""
+        return "val_accuracy" if self.task is None or self.task.metric == "accuracy" else "val_loss"
+
+    def stop(self) -> None:
+        """Mark the cells still training as stopped and summarise the epochs they finished."""
+        from explorer.training import FINISHED, STOPPED
+
+        for arch, run in self.runs.items():
+            if arch not in self.results:
+                if run.result.status == FINISHED:
+                    run.result.status = STOPPED
+                    run.result.message = (f"Stopped after {run.result.epochs_done} epoch(s); "
+                                          "the model keeps what it learned so far.")
+                self.results[arch] = summarize(run, self.cfg, self.task)
+
+    def rows(self) -> list[dict]:
+        """One table row per cell: every number the lab measured."""
+        held = "held-out accuracy" if self.task.metric == "accuracy" else "held-out MSE"
+        rows = []
+        for arch, r in self.results.items():
+            rows.append({
+                "architecture": arch, "status": r.status, "epochs": r.epochs_done,
+                held: r.final_metric, "chance": r.chance, "learned": r.learned,
+                "training " + ("accuracy" if r.metric == "accuracy" else "MSE"): r.train_metric,
+                "‖∂L/∂h‖ at the decisive input / at the loss": power_of_ten(r.reach),
+                "‖∂L/∂h₁‖ / ‖∂L/∂h_T‖": power_of_ten(r.ratio),
+                "memory horizon (steps)": r.horizon, "decay per step back": r.decay,
+                "σ_max(W_hh)": r.max_singular[-1] if r.max_singular else float("nan"),
+                "spectral radius": r.spectral_radius[-1] if r.spectral_radius else float("nan"),
+                "carry per step, before → after": f"{r.carry[0]:.3f} → {r.carry[-1]:.3f}",
+                "train s": r.train_seconds, "probe s": r.probe_seconds,
+            })
+        return rows
+
+
+def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS, lab: Optional[LabRun] = None,
+            sink: Optional[Callable[[str, Optional[object]], None]] = None) -> dict[str, ArchResult]:
+    """Train every architecture on the same data and seed; one `ArchResult` each, in order.
+
+    `lab` (filled in place) keeps the runs of an interrupted call; `sink(arch, event)` gets each
+    cell's live `TrainEvent`s, and `None` as it starts building that cell.
+    """
     problems = lab_problems(cfg)
     if problems:
         raise ValueError(" ".join(problems))
-    task, held = lab_task(cfg), lab_heldout(cfg)
-    return {arch: train_arch(cfg, arch, task, held=held) for arch in archs}
+    lab = LabRun(cfg, list(archs)) if lab is None else lab
+    lab.task, held = lab_task(cfg), lab_heldout(cfg)
+    for arch in lab.archs:
+        if sink is not None:
+            sink(arch, None)
+        lab.runs[arch] = start_arch(cfg, arch, lab.task, held=held)
+        fit_arch(lab.runs[arch], cfg, lab.task, sink=None if sink is None else (lambda e, a=arch: sink(a, e)))
+        lab.results[arch] = summarize(lab.runs[arch], cfg, lab.task)
+    return lab.results
 
 
 def _names(items: Sequence[str]) -> str:

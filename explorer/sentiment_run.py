@@ -128,6 +128,7 @@ class SentimentRun:
     metrics: dict = field(default_factory=dict)
     entry: Optional[Entry] = None
     store_message: str = ""
+    keep: bool = True  # store the model once finished (IMDB runs; a model of an uploaded CSV stays in the session)
 
     @property
     def bucketed(self) -> bool:
@@ -146,6 +147,11 @@ class SentimentRun:
     @property
     def key(self) -> str:
         return key_for(self.description)
+
+
+def setup_from(text: TextConfig, model: ModelConfig, train: TrainConfig, data: DataConfig, label: str = "page") -> Setup:
+    """A `Setup` from its four parts as a page sets them: the model reads the text's vocabulary and mask."""
+    return Setup(label, text, replace(model, head="binary", vocab_size=text.vocab_size, mask_zero=text.mask), train, data)
 
 
 def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None, probe: bool = True,

@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 from explorer.data.stationarity import TargetChoice, choose_target
 from explorer.data.windows import CHANGE, LEVEL, SeriesDataset, chronological_split, first_target, prepare_series
 from explorer.numbers import fmt_int
@@ -128,3 +128,111 @@ def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, tr
     probe = model_probe(cfg, train, series.window, 1, xv[:PROBE_WINDOWS], yv[:PROBE_WINDOWS])
     validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     return SeriesRun(ds, net, probe, validation, plan)
+
+
+# ---------------------------------------------------------------- a run as the page keeps it
+# The page's default training: at most 40 epochs, stopping after 5 without a better validation loss and
+# keeping the best epoch (on a random walk a model trained 40 epochs learns the training part's noise).
+DEFAULT_TRAIN = TrainConfig(epochs=DEFAULT_EPOCHS, patience=5)
+
+
+def short_name(model: ModelConfig) -> str:
+    """A model's name in tables and legends: "LSTM(32)×2", "Bi-GRU(8)"."""
+    name = f"{model.cell}({model.units})" + (f"×{model.layers}" if model.layers > 1 else "")
+    return ("Bi-" + name) if model.bidirectional else name
+
+
+@dataclass
+class SeriesData:
+    """The series a run trains on: values, dates, names and what is known about it."""
+
+    values: np.ndarray
+    dates: Optional[np.ndarray]
+    label: str
+    report: list
+    frequency: object = None  # explorer.data.calendar.Frequency, from the dates
+    noise_var: Optional[float] = None  # σ² of a synthetic series' noise: the best any forecast can do
+    unit: str = ""  # " (×10^300)" when the values were rescaled to keep their errors in range
+
+
+@dataclass
+class SeriesRecord:
+    """What one run trained on and what was derived from it; the page keeps it beside the model."""
+
+    name: str
+    configs: dict
+    ds: SeriesDataset
+    dates: Optional[np.ndarray]
+    model_name: str
+    period: object  # explorer.forecast.Period
+    noise_var: Optional[float]
+    loss_floor: Optional[float]
+    unit: str = ""
+    evaluation: object = None  # explorer.forecast.Evaluation, once scored
+    hidden: dict = dataclasses.field(default_factory=dict)  # test window → hidden states, read on demand
+
+    def predictions_frame(self):
+        """The test part's truth, the model's and the baselines' one-step predictions, as a table to download."""
+        import pandas as pd
+
+        ev, p = self.evaluation, self.evaluation.predictions
+        frame = pd.DataFrame({"t": p.t, "truth": p.truth, self.model_name: p.pred, **ev.baselines})
+        if self.unit:  # values rescaled by a power of ten: say so in every header
+            frame.columns = ["t", *(f"{c}{self.unit}" for c in frame.columns[1:])]
+        if self.dates is not None:
+            frame.insert(1, "date", self.dates[p.t])
+        return frame
+
+
+def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train: TrainConfig,
+              number: int) -> tuple[SeriesRun, SeriesRecord]:
+    """Everything a Train click sets up: the run (`prepare_run`) and the record the page keeps of it."""
+    from explorer import config
+    from explorer.forecast import find_period, scaled_noise_floor
+
+    run = prepare_run(data.values, series, model, train)
+    cfg = series_model_config(model, series)
+    configs = {"series": config.to_dict(series), "model": config.to_dict(cfg), "train": config.to_dict(train),
+               "resolved": {"target": run.ds.target}}
+    record = SeriesRecord(f"#{number} {short_name(cfg)}", configs, run.ds, data.dates, short_name(cfg),
+                          find_period(data.values, run.ds.split.val_start, data.frequency), data.noise_var,
+                          scaled_noise_floor(run.ds, data.noise_var), data.unit)
+    return run, record
+
+
+def evaluate_run(record: SeriesRecord, model, steps: int):
+    """Score the test part against the baselines and forecast `steps` past the end (kept in the record)."""
+    from explorer.forecast import evaluate
+
+    record.evaluation = evaluate(model, record.ds, record.model_name, steps, period=record.period.steps,
+                                 noise_floor=record.noise_var)
+    return record.evaluation
+
+
+def history_entry(record: SeriesRecord, result) -> RunRecord:
+    """The run as the session's history keeps it: its configs, curves and test figures."""
+    metrics = {"epochs": float(result.epochs_done), "seconds": float(result.seconds)}
+    ev = record.evaluation
+    if ev is not None:
+        me = {r["name"]: r for r in ev.rows}[record.model_name]
+        metrics.update({"test MSE": me["mse"], "test MAE": me["mae"], "best baseline MSE": ev.verdict.baseline_mse,
+                        "beats baseline": float(ev.verdict.beats)})
+    return RunRecord(name=record.name, configs=record.configs, metrics=metrics,
+                     history={k: list(v) for k, v in result.history.items()}, status=result.status)
+
+
+def history_row(run) -> dict:
+    """One row of the runs table for a history entry (`RunRecord`): its set-up and test figures."""
+    from explorer.numbers import fmt
+
+    s, m, t = run.configs["series"], run.configs["model"], run.configs["train"]
+    num = {k: fmt(run.metrics[k], exact_zero=False) if k in run.metrics else "—"
+           for k in ("test MSE", "test MAE", "best baseline MSE")}
+    return {"run": run.name, "status": run.status, **num,
+            "beats baseline": bool(run.metrics["beats baseline"]) if "beats baseline" in run.metrics else None,
+            "data": s["source"], "predicts": run.configs.get("resolved", {}).get("target", s["target"]),
+            "cell": m["cell"], "units": m["units"], "layers": m["layers"], "bidirectional": m["bidirectional"],
+            "dropout": m["dropout"], "activation": m["activation"], "window": s["window"], "horizon": s["horizon"],
+            "optimizer": t["optimizer"], "lr": fmt(t["learning_rate"]), "batch": t["batch_size"],
+            "clipnorm": t["clipnorm"], "epochs": int(run.metrics.get("epochs", 0)),
+            "seconds": round(run.metrics.get("seconds", 0.0), 1)}

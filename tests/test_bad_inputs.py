@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
-from explorer.gradlab import LabConfig
 
 TS = str(ROOT / "pages/time_series.py")
 SENT = str(ROOT / "pages/sentiment.py")
@@ -326,20 +325,21 @@ def test_divergent_learning_rate_then_a_sane_one():
 
 # ---------------------------------------------------------------- gradient lab: links and extremes
 
-@pytest.mark.parametrize("params,expected", [
-    ({"gl_T": "100000"}, "The sequence length must be between 2 and"),
-    ({"gl_units": "0"}, "A recurrent layer needs at least 1 unit."),
-    ({"gl_task": "telepathy"}, "Unknown task"),
-    ({"gl_samples": "1"}, "Use between 2 and 20,000 training sequences."),
-    ({"gl_lr": "-1"}, "The learning rate must be a positive number."),
+@pytest.mark.parametrize("params,expected,knob,value", [
+    ({"gl_T": "100000"}, "Sequence length T 100000 → 1000", "gl_T", 1000),
+    ({"gl_units": "0"}, "Units 0 → 4", "gl_units", 4),
+    ({"gl_task": "telepathy"}, "Task that needs long memory telepathy → lag_recall", "gl_task", "lag_recall"),
+    ({"gl_samples": "1"}, "Training sequences 1 → 64", "gl_samples", 64),
+    ({"gl_lr": "-1"}, "Learning rate -1 → 0.0001", "gl_lr", 1e-4),
 ], ids=["T_huge", "units_0", "unknown_task", "one_sample", "negative_lr"])
-def test_gradient_lab_bad_link_falls_back_to_defaults_and_says_why(params, expected):
+def test_gradient_lab_bad_link_is_clamped_to_the_nearest_valid_value_and_says_so(params, expected, knob, value):
+    # One policy on every page: a link's value the page does not offer becomes the nearest one it does, said once.
     at = page(GL, params)
     clean(at)
     warnings = "\n".join(w.value for w in at.warning)
-    assert "The link's settings were not usable, so the defaults are shown" in warnings and expected in warnings, warnings
-    assert not at.button(key="gl_train").disabled  # the defaults are ready to train
-    assert at.slider(key="gl_w_T").value == LabConfig().T
+    assert "The link asked for values this page does not offer" in warnings and expected in warnings, warnings
+    assert not at.button(key="gl_train").disabled  # the clamped set-up is ready to train
+    assert at.session_state[knob] == value
 
 
 GL_TINY = {"gl_T": "20", "gl_units": "8", "gl_epochs": "1", "gl_samples": "64"}

@@ -33,7 +33,7 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     at = _page(TINY)
     assert not at.exception
     assert [m.label for m in at.metric][:1] == ["Spectral radius ρ(W_hh)"]
-    assert at.selectbox(key="gl_w_task").value == "first_value"  # the URL filled the knobs
+    assert at.selectbox(key="gl_task").value == "first_value"  # the URL filled the knobs
     at.button(key="gl_train").click().run()
     assert not at.exception and not at.error
     labels = [m.label for m in at.metric]
@@ -54,8 +54,9 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     assert "This run, plain RNN" in text and "This run, LSTM" in text
     assert at.query_params["gl_T"] == ["12"] or at.query_params["gl_T"] == "12"
     # Every instrument, per architecture, from the same run (engine objects in session_state).
-    lab = at.session_state["gl_lab"]
-    assert list(lab.results) == ["SimpleRNN", "LSTM", "GRU"] and not lab.running
+    run = at.session_state["gl_lab"]
+    lab = run.record
+    assert list(lab.results) == ["SimpleRNN", "LSTM", "GRU"] and run.status == "finished"
     for r in lab.results.values():
         assert r.status == "finished", r.message
         assert r.probes.shape == (3, 12)  # before training + one row per epoch
@@ -82,23 +83,24 @@ def test_divergent_setup_shows_the_plain_message_and_no_traceback():
     with expect_error(DIVERGED):
         at.button(key="gl_train").click().run()
         assert at.dataframe[0].value.loc["SimpleRNN", "status"] == "diverged"
-        assert at.session_state["gl_lab"].results["SimpleRNN"].status == "diverged"
+        assert at.session_state["gl_lab"].record.results["SimpleRNN"].status == "diverged"
         # The clipping preset keeps the explosion's set-up and only turns clipnorm on.
         at.button(key="gl_preset_clip").click().run()
-    assert at.select_slider(key="gl_w_clipnorm").value == CLIPPED.clipnorm > 0
-    assert at.radio(key="gl_w_activation").value == "relu" and not at.exception
+    assert at.select_slider(key="gl_clipnorm").value == CLIPPED.clipnorm > 0
+    assert at.radio(key="gl_activation").value == "relu" and not at.exception
 
 
-def test_sweep_runs_on_a_tiny_grid_and_bad_links_fall_back():
+def test_sweep_runs_on_a_tiny_grid_and_bad_links_are_clamped():
     at = _page({"gl_units": "4", "gl_T": "99999"})
     assert not at.exception
-    assert any("defaults" in w.value for w in at.warning)
+    assert any("Sequence length T 99999 → 1000" in w.value for w in at.warning)  # clamped, and said so
     at.multiselect(key="gl_archs").set_value(["SimpleRNN", "GRU"])
     at.multiselect(key="gl_lags").set_value([5])
     at.slider(key="gl_sweep_epochs").set_value(1)
     at.select_slider(key="gl_sweep_samples").set_value(32)
     at.button(key="gl_sweep_go").click().run()
     assert not at.exception and not at.error
+    assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     sweep = [c for c in at.get("plotly_chart") if "Where each architecture" in c.proto.spec]
     assert len(sweep) == 1
     spec = json.loads(sweep[0].proto.spec)

@@ -20,14 +20,14 @@ def _texts(at) -> str:
 
 def _tiny(at) -> None:
     """The smallest IMDB set-up the page offers (a few seconds of training)."""
-    at.select_slider(key="sent_ntrain").set_value(1_000)
-    at.select_slider(key="sent_ntest").set_value(500)
-    at.select_slider(key="sent_maxlen").set_value(50)
-    at.select_slider(key="sent_vocab").set_value(2_000)
-    at.select_slider(key="sent_units").set_value(8)
-    at.select_slider(key="sent_emb").set_value(8)
-    at.selectbox(key="sent_cell").set_value("GRU")
-    at.slider(key="sent_epochs").set_value(1)
+    at.select_slider(key="sent_d_n_train").set_value(1_000)
+    at.select_slider(key="sent_d_n_test").set_value(500)
+    at.select_slider(key="sent_x_max_len").set_value(50)
+    at.select_slider(key="sent_x_vocab_size").set_value(2_000)
+    at.select_slider(key="sent_m_units").set_value(8)
+    at.select_slider(key="sent_m_embedding_dim").set_value(8)
+    at.selectbox(key="sent_m_cell").set_value("GRU")
+    at.slider(key="sent_t_epochs").set_value(1)
 
 
 def _confusion_counts(at) -> int:
@@ -57,7 +57,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     # and the confusion matrix counts every test review once.
     from explorer import sentiment as sa
 
-    job = at.session_state["sentiment_run"].extra["job"]
+    job = at.session_state["sentiment_run"].record
     again = sa.evaluate(job.model, job.enc.x_test, job.enc.y_test)
     assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
@@ -114,16 +114,16 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     at.run()
     rows = "".join(f"review {i} {'great fun loved' if i % 2 else 'awful dull hated'},{i % 2}\n" for i in range(200))
     at.file_uploader(key="sent_upload").set_value(("mine.csv", ("text,label\n" + rows).encode(), "text/csv")).run()
-    at.select_slider(key="sent_units").set_value(8)
-    at.select_slider(key="sent_emb").set_value(8)
-    at.select_slider(key="sent_maxlen").set_value(50)
-    at.selectbox(key="sent_readout").set_value("mean")
-    at.checkbox(key="sent_keep_best").check()
-    at.slider(key="sent_epochs").set_value(3)
-    at.checkbox(key="sent_mask").check()
-    at.select_slider(key="sent_head_dropout").set_value(0.3)
-    at.radio(key="sent_schedule").set_value("cosine")
-    at.select_slider(key="sent_word_dropout").set_value(0.2)
+    at.select_slider(key="sent_m_units").set_value(8)
+    at.select_slider(key="sent_m_embedding_dim").set_value(8)
+    at.select_slider(key="sent_x_max_len").set_value(50)
+    at.selectbox(key="sent_m_readout").set_value("mean")
+    at.checkbox(key="sent_t_patience").check()
+    at.slider(key="sent_t_epochs").set_value(3)
+    at.checkbox(key="sent_x_mask").check()
+    at.select_slider(key="sent_m_head_dropout").set_value(0.3)
+    at.radio(key="sent_t_schedule").set_value("cosine")
+    at.select_slider(key="sent_m_word_dropout").set_value(0.2)
     at.run()
     assert at.query_params["m_readout"] in ("mean", ["mean"]) and at.query_params["t_patience"] in ("1", ["1"])
     assert at.query_params["m_head_dropout"] in ("0.3", ["0.3"]) and at.query_params["t_schedule"] in ("cosine", ["cosine"])
@@ -146,33 +146,33 @@ def test_presets_fill_every_knob_and_the_link():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["sent_source"] = "My own labelled texts (CSV)"  # no data needed to set knobs
     at.run()
-    at.select_slider(key="sent_units").set_value(8).run()
+    at.select_slider(key="sent_m_units").set_value(8).run()
     at.button(key="sent_preset_best").click().run()
     assert not at.exception and not at.error
-    assert at.select_slider(key="sent_maxlen").value == BEST.text.max_len
-    assert at.select_slider(key="sent_vocab").value == BEST.text.vocab_size
-    assert at.select_slider(key="sent_units").value == BEST.model.units
-    assert at.checkbox(key="sent_bidir").value and at.checkbox(key="sent_mask").value
-    assert at.selectbox(key="sent_readout").value == BEST.model.readout
-    assert at.checkbox(key="sent_keep_best").value == (BEST.train.patience > 0)
-    assert at.slider(key="sent_epochs").value == BEST.train.epochs
-    assert at.select_slider(key="sent_head_dropout").value == BEST.model.head_dropout
-    assert at.radio(key="sent_schedule").value == BEST.train.schedule
-    assert at.select_slider(key="sent_word_dropout").value == BEST.model.word_dropout
+    assert at.select_slider(key="sent_x_max_len").value == BEST.text.max_len
+    assert at.select_slider(key="sent_x_vocab_size").value == BEST.text.vocab_size
+    assert at.select_slider(key="sent_m_units").value == BEST.model.units
+    assert at.checkbox(key="sent_m_bidirectional").value and at.checkbox(key="sent_x_mask").value
+    assert at.selectbox(key="sent_m_readout").value == BEST.model.readout
+    assert at.checkbox(key="sent_t_patience").value == (BEST.train.patience > 0)
+    assert at.slider(key="sent_t_epochs").value == BEST.train.epochs
+    assert at.select_slider(key="sent_m_head_dropout").value == BEST.model.head_dropout
+    assert at.radio(key="sent_t_schedule").value == BEST.train.schedule
+    assert at.select_slider(key="sent_m_word_dropout").value == BEST.model.word_dropout
     assert at.query_params["m_bidirectional"] in ("true", ["true"], "True", ["True"])
     at.button(key="sent_preset_quick").click().run()
-    assert at.select_slider(key="sent_maxlen").value == QUICK.text.max_len
-    assert at.selectbox(key="sent_cell").value == QUICK.model.cell and not at.checkbox(key="sent_bidir").value
-    assert at.slider(key="sent_epochs").value == QUICK.train.epochs
-    assert at.selectbox(key="sent_gate_init").value == QUICK.model.gate_init
-    at.selectbox(key="sent_gate_init").set_value("chrono").run()
+    assert at.select_slider(key="sent_x_max_len").value == QUICK.text.max_len
+    assert at.selectbox(key="sent_m_cell").value == QUICK.model.cell and not at.checkbox(key="sent_m_bidirectional").value
+    assert at.slider(key="sent_t_epochs").value == QUICK.train.epochs
+    assert at.selectbox(key="sent_m_gate_init").value == QUICK.model.gate_init
+    at.selectbox(key="sent_m_gate_init").set_value("chrono").run()
     assert at.query_params["m_gate_init"] in ("chrono", ["chrono"])
     # A link carries it to a new session.
     again = AppTest.from_file(PAGE, default_timeout=120)
     again.session_state["sent_source"] = "My own labelled texts (CSV)"
     again.query_params["m_gate_init"] = "chrono"
     again.run()
-    assert again.selectbox(key="sent_gate_init").value == "chrono"
+    assert again.selectbox(key="sent_m_gate_init").value == "chrono"
 
 
 @pytest.mark.shared_data
@@ -183,7 +183,7 @@ def test_a_second_session_answers_from_the_store_and_skips_a_damaged_model(share
     first.run()
     first.button(key="sent_train").click().run()
     assert not first.exception and not first.error, [e.value for e in first.error]
-    key = first.session_state["sentiment_run"].extra["job"].entry.key
+    key = first.session_state["sentiment_run"].record.entry.key
     shown = {m.label: m.value for m in first.metric}["Test accuracy"]
 
     # A new session (a new visitor, a reload or a server restart): no training, it types at once.

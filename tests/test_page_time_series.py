@@ -44,12 +44,13 @@ def _no_problems(at):
 def _train_and_check(at, n_epochs=2):
     at.button(key="ts_train").click().run()
     _no_problems(at)
+    assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     figs = _figures(at)
     for key in ("ts_pred", "ts_forecast", "ts_hidden", "ts_probe", "ts_gradnorms", "ts_overlay"):
         assert key in figs, key
     # Predictions and forecast: finite, on the scale of the data.
     run = at.session_state["ts_run"]
-    values = run.extra["ds"].values
+    values = run.record.ds.values
     spread = values.max() - values.min()
     for trace in figs["ts_pred"]["data"][:2] + figs["ts_forecast"]["data"][-1:]:
         y = _values(trace["y"])
@@ -66,7 +67,7 @@ def _train_and_check(at, n_epochs=2):
     verdicts = [m.value for m in at.success] + [m.value for m in at.warning]
     assert any("baseline" in v for v in verdicts)
     # Heatmaps: hidden states (units × timesteps) and ‖∂L/∂h_t‖ (timesteps × epochs, 0 = untrained).
-    window, units = run.extra["ds"].window, run.model.get_layer("rnn_0").cell.units
+    window, units = run.record.ds.window, run.model.get_layer("rnn_0").cell.units
     h = _values(figs["ts_hidden"]["data"][0]["z"])
     assert h.shape == (units, window) and np.all(np.abs(h) <= 1.0 + 1e-6)  # tanh states
     g = _values(figs["ts_probe"]["data"][0]["z"])  # log10 of the norms
@@ -80,8 +81,8 @@ def test_sine_from_the_url_trains_live_and_shows_everything():
     _no_problems(at)
     assert "ts_preview" in _figures(at)
     run = _train_and_check(at)
-    assert run.extra["configs"]["model"]["units"] == 4 and run.extra["configs"]["train"]["epochs"] == 2
-    assert run.extra["configs"]["series"]["source"] == "sine"
+    assert run.record.configs["model"]["units"] == 4 and run.record.configs["train"]["epochs"] == 2
+    assert run.record.configs["series"]["source"] == "sine"
     downloads = {el.key for el in at.get("download_button")}
     assert {"ts_dl_model", "ts_dl_pred", "ts_dl_cfg"} <= downloads
 
@@ -107,9 +108,9 @@ def test_stock_like_series_chosen_with_the_widget():
     at.number_input(key="d_volatility").set_value(0.4).run()
     _no_problems(at)
     run = _train_and_check(at)
-    assert run.extra["configs"]["series"]["source"] == "stock"
-    assert run.extra["configs"]["series"]["volatility"] == pytest.approx(0.4)
-    assert run.extra["ds"].values.min() > 0  # prices stay positive
+    assert run.record.configs["series"]["source"] == "stock"
+    assert run.record.configs["series"]["volatility"] == pytest.approx(0.4)
+    assert run.record.ds.values.min() > 0  # prices stay positive
 
 
 def _long_csv() -> bytes:
@@ -137,9 +138,9 @@ def test_csv_upload_long_format_trains():
     keysel[0].set_value("BBB").run()
     _no_problems(at)
     run = _train_and_check(at)
-    values = run.extra["ds"].values
+    values = run.record.ds.values
     assert len(values) == 150 and 5 < values.mean() < 80  # BBB's prices, gap filled
-    assert run.extra["dates"] is not None and np.all(np.diff(run.extra["dates"]).astype(int) > 0)
+    assert run.record.dates is not None and np.all(np.diff(run.record.dates).astype(int) > 0)
 
 
 def test_bad_csv_gets_one_sentence_and_the_page_keeps_working():
@@ -230,8 +231,8 @@ def test_a_wide_month_table_is_read_as_one_series_and_trains_with_a_yearly_seaso
     _no_problems(at)
     assert at.radio(key=next(r.key for r in at.radio if r.key.startswith("csv_wide_"))).value is True
     run = _train_and_check(at)
-    ev = run.extra["evaluation"]
-    assert len(run.extra["ds"].values) == 474 and ev.period == 12
+    ev = run.record.evaluation
+    assert len(run.record.ds.values) == 474 and ev.period == 12
     assert "seasonal naive" in {r["name"] for r in ev.rows}
     assert "seasonal period 12 steps (monthly data: 12 steps make a year)" in _captions(at)
     # The months as separate columns stay one click away.
@@ -246,7 +247,7 @@ def test_a_trending_series_predicts_the_change_and_says_why():
     _no_problems(at)
     assert "Predicting the change since the previous step" in _captions(at)
     run = _train_and_check(at)
-    assert run.extra["ds"].target == "change" and run.extra["evaluation"].period == 52
+    assert run.record.ds.target == "change" and run.record.evaluation.period == 52
     assert at.session_state["ts_history"][-1].configs["resolved"] == {"target": "change"}
     # The level stays one setting away, and the page says it was chosen.
     at.selectbox(key="d_target").set_value("level").run()
@@ -261,11 +262,11 @@ def test_the_default_sine_has_noise_and_a_noise_floor_and_the_noise_free_sine_is
     at.button(key="ts_train").click().run()
     _no_problems(at)
     run = at.session_state["ts_run"]
-    assert run.extra["noise_var"] == pytest.approx(0.01)
-    assert run.extra["loss_floor"] == pytest.approx(0.01 / run.extra["ds"].scaler.std ** 2)
+    assert run.record.noise_var == pytest.approx(0.01)
+    assert run.record.loss_floor == pytest.approx(0.01 / run.record.ds.scaler.std ** 2)
     at.run()  # the next rerun draws the finished loss chart with the floor line
     shapes = _figures(at)["ts_loss"]["layout"]["shapes"]
-    assert any(sh.get("y0") == pytest.approx(run.extra["loss_floor"]) for sh in shapes)
+    assert any(sh.get("y0") == pytest.approx(run.record.loss_floor) for sh in shapes)
     assert "noise floor" in _captions(at)
     at.button(key="ts_noise_free").click().run()
     _no_problems(at)

@@ -1,6 +1,7 @@
 """How the app starts: every page inside app.py's navigation, TensorFlow warmed in the background."""
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Optional
 
@@ -17,12 +18,29 @@ def through_app() -> None:
     multipage app: a first visit to /time_series runs only that file (no app layout, no
     TensorFlow warm-up, raw file names in the sidebar). Clearing that mode and rerunning
     lets app.py build the real navigation, which then opens the same page.
+
+    Why a private API: the documented alternative, moving the page files out of `pages/`,
+    would break the design card (pages/ at the top level), and Streamlit has no public switch
+    for the legacy mode. It is the app's only private Streamlit API; tests/test_app_home.py
+    fails if an upgrade moves or renames it.
     """
     from streamlit.runtime.pages_manager import PagesManager  # pinned streamlit: see requirements.txt
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def page_start(title: str, intro: str):
+    """A page's first paint, before any heavy import: its title, its intro, and a note while TensorFlow
+    loads; returns the note's slot, which the page empties once its imports are done."""
+    through_app()
+    st.title(title)
+    st.markdown(intro)
+    note = st.empty()
+    if "tensorflow" not in sys.modules:
+        note.caption("Loading TensorFlow…")
+    return note
 
 
 def _warm_up() -> None:

@@ -1,98 +1,156 @@
-"""Train a model inside the page run with live curves, progress and a Stop button.
+"""Train inside the page run with a Stop button, live progress and curves; the one path every page trains through.
 
 Training runs in the script thread, in one of the server's training slots (`ui.queue`):
 a visitor who presses Train while all slots are busy waits in line and sees their place.
 Any click (Stop included) makes Streamlit interrupt the wait or the run at the next redraw;
 the run's record lives in session_state (from the moment it gets its slot) and the model is
-trained in place, so the next run finds what was learned so far and marks it stopped.
+trained in place, so the next run finds what was learned so far and marks it stopped (`recover`).
 Stopping while still in line leaves the page as it was before the click.
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
 
 import streamlit as st
 
-from explorer import charts
-from explorer.training import RunResult, STOPPED, TrainEvent
 from ui.entry import wait_for_warmup
 from ui.queue import training_slot
 
-
-RUNNING = "running"
+# A run's status: the engine's three (explorer.training) and, while the script still trains, RUNNING.
+RUNNING, FINISHED, STOPPED, DIVERGED = "running", "finished", "stopped", "diverged"
+STOPPED_MESSAGE = "Stopped after {epochs} epoch(s); the model keeps what it learned so far."
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
 PROGRESS_S = 0.25  # least seconds between two progress-bar updates
 
 
 @dataclass
 class LiveRun:
-    """A run as the session keeps it: the model, its live result, and what produced it."""
+    """A run as the session keeps it: the model, its live result, and the page's typed record of it."""
 
     model: Any
-    result: RunResult = field(default_factory=RunResult)
+    record: Any  # what produced the run and what was derived from it (a dataclass of the page's)
+    result: Any = None  # explorer.training.RunResult (one model) or None (the record holds several)
     status: str = RUNNING
-    extra: dict = field(default_factory=dict)
+    done: bool = False  # the page has finished it (scored, stored, added to its history)
 
 
-def recover(key: str) -> Optional[LiveRun]:
-    """The session's run under `key`; one left 'running' by an interrupted script is marked stopped."""
+def recover(key: str, on_stop: Optional[Callable[[LiveRun], None]] = None) -> Optional[LiveRun]:
+    """The session's run under `key`; one left RUNNING by an interrupted script is marked stopped
+    (`on_stop(run)` then lets the page close what the run was doing)."""
     run = st.session_state.get(key)
     if run is not None and run.status == RUNNING:
-        run.status = run.result.status = STOPPED
-        run.result.message = (f"Stopped after {run.result.epochs_done} epoch(s); "
-                              "the model keeps what it learned so far.")
+        run.status = STOPPED
+        if run.result is not None:
+            run.result.status = STOPPED
+            run.result.message = STOPPED_MESSAGE.format(epochs=run.result.epochs_done)
+        if on_stop is not None:
+            on_stop(run)
     return run
 
 
-def train_live(key: str, model, fit: Callable[..., RunResult], epochs: int, metric: str = "loss",
-               extra: Optional[dict] = None, title: str = "Live training",
-               decorate: Optional[Callable[[Any], Any]] = None) -> LiveRun:
-    """Call `fit(sink=..., result=...)` while drawing its curves; the run is kept under `key`.
+class LiveView:
+    """What a run shows while it trains: a Stop button, a progress bar and chart slots, all gone when it ends."""
 
-    `fit` is a closure over `explorer.training.train` with the data and config bound;
-    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line).
-    """
-    run = LiveRun(model=model, extra=dict(extra or {}))
-    st.button("⏹ Stop", key=f"{key}__stop", help="Stop after the current batch and keep the model; "
-                                                  "before the run starts, leave the line")
-    progress = st.progress(0.0, text="Starting…")
-    chart = st.empty()
+    def __init__(self, key: str, stop_label: str = "⏹ Stop", stop_help: str = "", charts: int = 1):
+        self._stop = st.empty()
+        self._stop.button(stop_label, key=f"{key}__stop", help=stop_help or None)
+        self._bar = st.empty()
+        self._bar.progress(0.0, text="Starting…")
+        cols = st.columns(charts) if charts > 1 else [st.container()]
+        self.slots = [c.empty() for c in cols]
+        self._told = 0.0
+        self._drawn = 0.0
+        self.frames = 0  # charts drawn so far (a fresh chart key per frame)
 
-    drawn = [0.0, 0, False]  # when the chart was last drawn, with how many epochs, and whether at all
-
-    def draw(running: Optional[tuple[float, float]] = None) -> None:
-        fig = charts.loss_curves(run.result.history, title=title, metric=metric, running=running)
-        chart.plotly_chart(decorate(fig) if decorate else fig, width="stretch")
-        drawn[:] = [time.perf_counter(), run.result.epochs_done, True]
-
-    told = [0.0]  # when the progress bar was last updated
-
-    def sink(event: TrainEvent) -> None:
-        # Short epochs: update at most every PROGRESS_S / REDRAW_S, so the page (and the browser
-        # on the same cores) does not slow training down.
+    def progress(self, fraction: float, text: str, force: bool = False) -> None:
+        """Move the bar, at most every PROGRESS_S: short epochs must not slow training down."""
         now = time.perf_counter()
-        due = not drawn[2] or now - drawn[0] >= REDRAW_S
-        redraw = event.kind == "epoch" and (drawn[1] == 0 or due)
-        if event.kind == "batch" and due and metric in event.logs:  # the epoch in progress: its running mean
-            draw(running=(event.at_epoch, float(event.logs[metric])))
-        if redraw or now - told[0] >= PROGRESS_S:
-            done = event.epoch + (1 if event.kind == "epoch" else 0)
-            loss = event.logs.get("loss", float("nan"))
-            progress.progress(min(1.0, done / max(1, epochs)),
-                              text=f"Epoch {event.epoch + 1}/{epochs} · {metric} {event.logs.get(metric, loss):.4g}")
-            told[0] = now
-        if redraw:
-            draw()
+        if force or now - self._told >= PROGRESS_S:
+            self._bar.progress(min(1.0, max(0.0, fraction)), text=text)
+            self._told = now
 
+    def redraw_due(self) -> bool:
+        """Whether the curves may be redrawn now (the first time, then every REDRAW_S)."""
+        return self.frames == 0 or time.perf_counter() - self._drawn >= REDRAW_S
+
+    def draw(self, *figures) -> None:
+        self.frames += 1
+        for slot, fig in zip(self.slots, figures):
+            slot.plotly_chart(fig, width="stretch", key=f"live_{id(self)}_{self.frames}_{id(slot)}")
+        self._drawn = time.perf_counter()
+
+    def end(self, text: str, fraction: float = 1.0) -> None:
+        """The run is over: the Stop button goes, the bar says how it ended, the curves stay."""
+        self._stop.empty()
+        self._bar.progress(min(1.0, fraction), text=text)
+
+    def clear(self) -> None:
+        self._stop.empty()
+        self._bar.empty()
+        for slot in self.slots:
+            slot.empty()
+
+
+@contextlib.contextmanager
+def training(key: str, run: LiveRun) -> Iterator[LiveRun]:
+    """Wait for the warm-up and a training slot; the run is kept under `key` from then on, RUNNING
+    until the block ends (an interrupt leaves it RUNNING, for `recover`)."""
     wait_for_warmup()
     with training_slot(key):
         st.session_state[key] = run
+        yield run
+
+
+def train_live(key: str, model, fit: Callable[..., Any], epochs: int, record: Any, metric: str = "loss",
+               title: str = "Live training", decorate: Optional[Callable[[Any], Any]] = None,
+               more: tuple = ()) -> LiveRun:
+    """Train one model: `fit(sink=..., result=...)` runs while its curves grow; the run is kept under `key`.
+
+    `fit` is a closure over the engine's training with the data and config bound;
+    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line); `more` holds
+    (metric, title) pairs of further curves drawn beside it.
+    """
+    from explorer import charts
+    from explorer.training import RunResult
+
+    run = LiveRun(model=model, record=record, result=RunResult())
+    view = LiveView(key, stop_help="Stop after the current batch and keep the model; before the run starts, "
+                                   "leave the line", charts=1 + len(more))
+
+    def draw(event=None) -> None:
+        """The curves so far; mid-epoch (`event` a batch event) also the epoch in progress, dotted."""
+        def curves(m: str, t: str):
+            running = (event.at_epoch, float(event.logs[m])) if event is not None and m in event.logs else None
+            return charts.loss_curves(run.result.history, title=t, metric=m, running=running)
+
+        fig = curves(metric, title)
+        view.draw(decorate(fig) if decorate else fig, *(curves(m, t) for m, t in more))
+
+    def sink(event) -> None:
+        done = event.epoch + (1 if event.kind == "epoch" else 0)
+        value = event.logs.get(metric, event.logs.get("loss", float("nan")))
+        view.progress(done / max(1, epochs), f"Epoch {event.epoch + 1}/{epochs} · {metric} {value:.4g}")
+        if view.redraw_due():  # the curve moves from the first step on, not only at epoch ends
+            draw(event if event.kind == "batch" else None)
+
+    with training(key, run):
         fit(sink=sink, result=run.result)
-    if run.result.epochs_done != drawn[1]:
+    if run.result.history:
         draw()
     run.status = run.result.status
-    progress.progress(1.0 if run.status != STOPPED else min(1.0, run.result.epochs_done / max(1, epochs)),
-                      text=f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s")
+    view.end(f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s",
+             1.0 if run.status != STOPPED else run.result.epochs_done / max(1, epochs))
     return run
+
+
+def status_banner(status: str, message: str, done_text: str) -> None:
+    """One line that says how a run ended: diverged (error), stopped (warning) or finished (success)."""
+    if status == DIVERGED:
+        st.error(message, icon="💥")
+    elif status == STOPPED:
+        st.warning(message or "Stopped early; the model keeps what it learned.", icon="⏹")
+    elif done_text:
+        st.success(done_text, icon="✅")

@@ -36,7 +36,7 @@ def test_first_visit_by_deep_link_gets_the_apps_navigation(browser, fresh_server
     expect(page.locator("h1").first).to_contain_text("Time series")
     assert "/time_series?" in page.url and "m_cell=LSTM" in page.url
     # ... with the set-up the link carried.
-    expect(page.get_by_role("combobox", name="Cell")).to_have_value("LSTM")
+    expect(page.get_by_role("combobox", name="Cell")).to_have_value("LSTM", timeout=60_000)  # drawn after the title
     ALERT_LOGS.pop(page, None)
     context.close()
     log.check()

@@ -109,7 +109,9 @@ def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_
     # A link with one setting: the others stay the page's defaults (the quick preset's epochs, not TrainConfig's 20).
     page.goto(f"{app_server.url}/sentiment?t_patience=1")
     expect(page.get_by_role("checkbox", name="Stop early, keep the best epoch")).to_be_checked(timeout=90_000)
-    expect(page).to_have_url(re.compile(rf"[?&]t_epochs={QUICK.train.epochs}(&|$)"), timeout=30_000)
+    expect(page.get_by_role("slider", name="Epochs")).to_have_attribute("aria-valuetext", str(QUICK.train.epochs))
+    expect(page).to_have_url(re.compile(r"[?&]t_patience=1(&|$)"), timeout=30_000)
+    expect(page).not_to_have_url(re.compile(r"[?&]t_epochs="))  # the link carries what differs from the page's default
     words = page.get_by_role("slider", name="Words read per review")
     bidir = page.get_by_role("checkbox", name="Bidirectional")
     expect(words).to_have_attribute("aria-valuetext", "200")

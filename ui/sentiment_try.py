@@ -1,0 +1,116 @@
+"""The sentiment page's first section: a typed review answered at once by the model that answers.
+
+That model is this session's last run, the stored model a person chose or a link names, or the
+store's default (`explorer.sentiment_run`); the review box and its analysis are one fragment, so
+typing reruns only that part and never waits for the reviews to load or a model to train.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from explorer import charts_text
+from explorer import sentiment_run as sr
+from explorer.model_store import ModelStore, StoreProblem
+from explorer.sentiment import EXAMPLES, MAX_CHARS
+from ui.guard import friendly
+
+REVIEW_KEY = "sentiment_review"
+ANSWER_KEY = "sent_answer"  # which model answers: "run" (this session's last run) or a store key
+
+
+def usable(run) -> bool:
+    """Whether a session's run was scored on its test reviews (and so can answer)."""
+    return run is not None and run.record is not None and run.record.test is not None
+
+
+def answering(run, link_model: str) -> tuple[sr.ModelView | None, list[str]]:
+    """The model that answers typed reviews (this session's run, the one chosen, the link's, or the store's
+    default), and one sentence per stored model that could not be used."""
+    choice = st.session_state.get(ANSWER_KEY)
+    if choice is None:  # a new session: the model in the link, else the store's default
+        choice = st.session_state[ANSWER_KEY] = link_model or "default"
+    if choice == "run" and usable(run):
+        return sr.view_of(run.record), []
+    store = ModelStore()
+    entries, _ = store.entries()
+    skipped = []
+    chosen = [e for e in entries if e.key == choice]
+    if not chosen and choice not in ("run", "default"):
+        skipped.append("The model in the link is no longer stored on this server; the store's default answers instead.")
+        st.session_state[ANSWER_KEY] = "default"
+    while True:
+        entry = chosen.pop(0) if chosen else sr.default_entry(entries)
+        if entry is None:
+            return None, skipped
+        try:
+            return sr.open_stored(str(store.root), entry.key, entry.stamp), skipped
+        except StoreProblem as err:
+            skipped.append(str(err))
+        except Exception as err:  # noqa: BLE001 - a stored model must never break the page
+            skipped.append(f"Stored model {entry.key} could not be used ({type(err).__name__}) and was skipped.")
+        entries = [e for e in entries if e.key != entry.key]
+
+
+def _use_example(text: str) -> None:
+    st.session_state[REVIEW_KEY] = text
+
+
+@st.fragment
+def try_it(view: sr.ModelView | None) -> None:
+    """The review box and its analysis: typing reruns only this part, so the answer comes at once."""
+    cols = st.columns(len(EXAMPLES))
+    for col, (name, text) in zip(cols, EXAMPLES.items()):
+        col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
+    review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
+                               placeholder=f"e.g. The plot was thin but the acting was wonderful. (Up to {MAX_CHARS:,} "
+                                           "characters are read; a longer paste is cut, with a note.)")
+
+    if view is None:
+        st.info("No trained model on this server yet: press **Train your own model** (the quick default takes about "
+                "a minute on a 2-core CPU); it is then stored here, ready for every visitor.")
+    else:
+        with friendly("Reading the review"):
+            from explorer import sentiment as sa
+
+            pipe, model = view.pipeline, view.model
+            rv = sa.prepare(pipe, review_text)
+            if not rv.ok:
+                st.info(rv.message)
+            else:
+                for note in rv.notes:
+                    st.info(note)
+                p = sa.score(model, rv, pipe.cfg.padding)
+                m1, m2, m3 = st.columns(3)
+                m1.metric("P(positive)", f"{p:.3f}")
+                m2.metric("Sentiment", sa.label_of(p).capitalize(), help="positive when P ≥ 0.5")
+                m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
+                ks, traj = sa.trajectory(model, rv, pipe.cfg)
+                st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
+                t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"])
+                with t1:
+                    occ = sa.occlusion(model, rv, pipe.cfg)
+                    st.plotly_chart(charts_text.word_influence(
+                        rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
+                        "ΔP"), width="stretch")
+                    sal = sa.saliency(model, rv, pipe.cfg.padding)
+                    st.plotly_chart(charts_text.word_influence(
+                        rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
+                        "‖∂P/∂e‖", diverging=False), width="stretch")
+                    st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
+                               "Saliency has no sign: dark = the prediction is sensitive to that word.")
+                states = sa.states(model, rv, pipe.cfg.padding)
+                with t2:
+                    for s_ in states:
+                        st.plotly_chart(charts_text.state_heatmap(s_.h, rv.words, f"{s_.layer} ({s_.direction}): h_t over the words"),
+                                        width="stretch")
+                with t3:
+                    last = [s_ for s_ in states if s_.direction == "forward"][-1]
+                    pts, share = sa.pca_path(last.h)
+                    probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
+                    st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
+                                                         f"{last.layer}: hidden-state path in 2 PCA dimensions"),
+                                    width="stretch")
+                    st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
+
+
