@@ -369,14 +369,13 @@ class LabRun:
 
     def stop(self) -> None:
         """Mark the cells still training as stopped and summarise the epochs they finished."""
-        from explorer.training import FINISHED, STOPPED
+        from explorer.status import FINISHED, STOPPED, STOPPED_MESSAGE
 
         for arch, run in self.runs.items():
             if arch not in self.results:
                 if run.result.status == FINISHED:
                     run.result.status = STOPPED
-                    run.result.message = (f"Stopped after {run.result.epochs_done} epoch(s); "
-                                          "the model keeps what it learned so far.")
+                    run.result.message = STOPPED_MESSAGE.format(epochs=run.result.epochs_done)
                 self.results[arch] = summarize(run, self.cfg, self.task)
 
     def rows(self) -> list[dict]:

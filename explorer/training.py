@@ -18,7 +18,7 @@ from explorer.models import GRAD_PREFIX
 
 import keras  # noqa: E402
 
-FINISHED, STOPPED, DIVERGED = "finished", "stopped", "diverged"
+from explorer.status import DIVERGED, FINISHED, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 
 DIVERGED_MESSAGE = (
     "Training diverged: the loss became {value} at epoch {epoch}, batch {batch}. "
@@ -55,7 +55,7 @@ class TrainEvent:
 class RunResult:
     """What a run produced, even when it stopped early."""
 
-    status: str = FINISHED
+    status: Status = FINISHED
     message: str = ""
     epochs_done: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
@@ -181,7 +181,7 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
                           f"for {cfg.patience} epoch(s).")
     elif result.status == FINISHED and result.epochs_done < cfg.epochs:
         result.status = STOPPED
-        result.message = result.message or f"Stopped after {result.epochs_done} epochs."
+        result.message = result.message or STOPPED_MESSAGE.format(epochs=result.epochs_done)
     if result.best_epoch and result.best_epoch != result.epochs_done and result.status != DIVERGED:
         result.message = (f"{result.message} The model keeps the weights of epoch {result.best_epoch}, "
                           "the one with the lowest validation loss.").strip()

@@ -16,12 +16,10 @@ from typing import Any, Callable, Iterator, Optional
 
 import streamlit as st
 
+from explorer.status import DIVERGED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 from ui.entry import wait_for_warmup
 from ui.queue import training_slot
 
-# A run's status: the engine's three (explorer.training) and, while the script still trains, RUNNING.
-RUNNING, FINISHED, STOPPED, DIVERGED = "running", "finished", "stopped", "diverged"
-STOPPED_MESSAGE = "Stopped after {epochs} epoch(s); the model keeps what it learned so far."
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
 PROGRESS_S = 0.25  # least seconds between two progress-bar updates
 
@@ -33,7 +31,7 @@ class LiveRun:
     model: Any
     record: Any  # what produced the run and what was derived from it (a dataclass of the page's)
     result: Any = None  # explorer.training.RunResult (one model) or None (the record holds several)
-    status: str = RUNNING
+    status: Status = RUNNING
     done: bool = False  # the page has finished it (scored, stored, added to its history)
 
 
