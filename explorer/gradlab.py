@@ -209,11 +209,13 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
 
     `twin=False` probes the model itself (one trace per model) instead of a cached twin.
     """
+    from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model, recurrent_layers, recurrent_matrix, spectrum
     from explorer.training import RunResult
 
     mc, tc = model_config(cfg, arch, task.head), train_config(cfg, arch=arch)
-    model = build_model(mc, tc, task.timesteps, task.features)
+    pooled = pool_key(mc, tc, task.timesteps, task.features)
+    model = POOL.lend(build_model(mc, tc, task.timesteps, task.features), pooled)
     n = min(PROBE_BATCH, len(task.x))
     key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
     make_twin = (lambda: build_model(mc, tc, task.timesteps, task.features)) if twin else None
@@ -221,6 +223,7 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
     run = ArchRun(arch, model, probe, RunResult(), held=lab_heldout(cfg) if held is None else held)
     run.spectra.append(spectrum(recurrent_matrix(recurrent_layers(model)[0])))
     run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)
+    POOL.return_with(run, model, pooled)  # back to the pool when the run is dropped
     return run
 
 
@@ -538,6 +541,7 @@ def sweep(cfg: LabConfig = LabConfig(), lags: Sequence[int] = DEFAULT_LAGS, arch
     """
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+    from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
     from explorer.training import train
 
@@ -554,8 +558,13 @@ def sweep(cfg: LabConfig = LabConfig(), lags: Sequence[int] = DEFAULT_LAGS, arch
     def one(lag: int, arch: str) -> float:
         task, held = data[lag]
         tc = dataclasses.replace(train_config(cfg, epochs, arch), batch_every=0)
-        model = build_model(model_config(cfg, arch, task.head), tc, task.timesteps, task.features)
-        result = train(model, task.x, task.y, tc, (held.x, held.y), extra_callbacks=(_stop_when_solved(),))
+        mc = model_config(cfg, arch, task.head)
+        key = pool_key(mc, tc, task.timesteps, task.features)
+        model = POOL.lend(build_model(mc, tc, task.timesteps, task.features), key)
+        try:
+            result = train(model, task.x, task.y, tc, (held.x, held.y), extra_callbacks=(_stop_when_solved(),))
+        finally:
+            POOL.give_back(model, key)
         scores = result.history.get("val_accuracy", [])
         value = float(scores[-1]) if scores and result.status != "diverged" else float("nan")
         return value if math.isfinite(value) else float("nan")

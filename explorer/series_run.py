@@ -109,11 +109,16 @@ class SeriesRun:
     probe: object  # explorer.introspect.CachedProbe
     validation: Optional[tuple]
     plan: Optional[Plan] = None
+    pool_key: Optional[tuple] = None  # the model's key in explorer.model_pool.POOL
 
 
 def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, train: TrainConfig) -> SeriesRun:
-    """Plan, window and scale `values`, build a fresh model, and its probe on the first validation windows."""
+    """Plan, window and scale `values`, a model in a fresh model's state, and its probe on the first validation windows.
+
+    The model may be a pooled one of the same configuration (`explorer.model_pool`): give it back with
+    `POOL.give_back(run.model, run.pool_key)` or tie it to what keeps it (`start_run` does)."""
     from explorer.introspect import model_probe
+    from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
 
     plan = plan_run(values, series)
@@ -124,10 +129,12 @@ def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, tr
     net = build_model(cfg, train, series.window)
     if ds.target == CHANGE:
         start_near_no_change(net)
+    key = pool_key(cfg, train, series.window)
+    net = POOL.lend(net, key)
     xv, yv = (ds.x_val, ds.y_val) if len(ds.x_val) else (ds.x_train, ds.y_train)
     probe = model_probe(cfg, train, series.window, 1, xv[:PROBE_WINDOWS], yv[:PROBE_WINDOWS])
     validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
-    return SeriesRun(ds, net, probe, validation, plan)
+    return SeriesRun(ds, net, probe, validation, plan, key)
 
 
 # ---------------------------------------------------------------- a run as the page keeps it
@@ -186,9 +193,12 @@ class SeriesRecord:
 
 def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train: TrainConfig,
               number: int) -> tuple[SeriesRun, SeriesRecord]:
-    """Everything a Train click sets up: the run (`prepare_run`) and the record the page keeps of it."""
+    """Everything a Train click sets up: the run (`prepare_run`) and the record the page keeps of it.
+
+    The model goes back to the pool when the record is dropped (the next run, a closed session)."""
     from explorer import config
     from explorer.forecast import find_period, scaled_noise_floor
+    from explorer.model_pool import POOL
 
     run = prepare_run(data.values, series, model, train)
     cfg = series_model_config(model, series)
@@ -197,6 +207,7 @@ def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train:
     record = SeriesRecord(f"#{number} {short_name(cfg)}", configs, run.ds, data.dates, short_name(cfg),
                           find_period(data.values, run.ds.split.val_start, data.frequency), data.noise_var,
                           scaled_noise_floor(run.ds, data.noise_var), data.unit)
+    POOL.return_with(record, run.model, run.pool_key)
     return run, record
 
 

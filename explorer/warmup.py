@@ -3,7 +3,8 @@
 The first `fit` in a process is slow for reasons that have nothing to do with the
 model (graph machinery, kernels, allocator, the first traced functions). The app calls
 `warm_up` in a background thread at start, so the person's first run starts as fast as
-their later ones, and the gradient probes of the time-series page's and the gradient
+their later ones (the warm-up's trained model goes to `explorer.model_pool`, so the time-series
+default's first run starts without tracing), and the gradient probes of the time-series page's and the gradient
 lab's default set-ups are already traced (they are cached per architecture, see
 `explorer.introspect.CachedProbe`), and the stored sentiment model a new visitor meets is loaded.
 """
@@ -28,6 +29,9 @@ def warm_up() -> float:
     r = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, ModelConfig(), cfg)
     train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
     r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
+    from explorer.model_pool import POOL
+
+    POOL.give_back(r.model, r.pool_key)  # the first visitor's default run reuses its traces
     lab = LabConfig()
     task = lab_task(lab)
     for arch in ARCHS:

@@ -184,20 +184,35 @@ def test_url_reproduces_the_set_up_and_survives_bad_values():
     assert at.number_input(key="d_window").value == 1
 
 
-def test_default_train_uses_the_probe_the_apps_warm_up_traced():
-    """The page's own default set-up (read from its widgets) must hit the warm-up's cached probe,
-    or a person's first Train click waits for a trace the warm-up was meant to pay."""
-    from explorer import introspect
+def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced():
+    """The page's own default set-up (read from its widgets) must hit the warm-up's cached probe and
+    pooled model, or a person's first Train click waits for traces the warm-up was meant to pay; and
+    each Train click gives the previous run's model back to the pool, so a session does not grow."""
+    import gc
+
+    from explorer import introspect, model_pool
     from explorer.warmup import warm_up
 
+    model_pool.POOL = model_pool.ModelPool()
     warm_up()
     traced = set(introspect._TWINS)
+    warmed = model_pool.POOL.idle()
+    assert warmed >= 1
     at = _page(t_epochs="1")  # only the epochs differ from the defaults; they are not part of the model
     at.button(key="ts_train").click().run()
     _no_problems(at)
     run = at.session_state["ts_run"]
     assert run.result.epochs_done == 1 and len(run.result.probes) == 2
     assert set(introspect._TWINS) == traced  # no new twin: the page's probe was already traced
+    assert model_pool.POOL.reused == 1 and model_pool.POOL.idle() == warmed - 1  # the warm-up's model
+    first = run.model
+    del run
+    at.button(key="ts_train").click().run()
+    _no_problems(at)
+    assert at.session_state["ts_run"].model is not first
+    at.run()  # Streamlit lets go of the state before the click at the next rerun (or when the session ends)
+    gc.collect()
+    assert model_pool.POOL.idle() == warmed  # the first run's model is back in the pool for the next run
 
 
 # ---------------------------------------------------------------- the series a person means, through the page

@@ -1,0 +1,100 @@
+"""Built models reused per configuration, because TensorFlow never forgets a trained one.
+
+Every model that is trained leaves its traced graph functions in the process for good, after
+the model itself is gone (tensorflow#61791, keras#17458): ~10 MiB per LSTM fit, measured, and
+neither `clear_session` nor dropping the function definitions gives it back. A server that
+builds a fresh model for every Train click grows with every click of every visitor.
+
+So a model that is done with goes back to a pool, keyed by everything that shapes its traced
+functions, and the next run of the same configuration gets it with the fresh model's state
+copied in (weights, dropout seeds, zeroed optimizer slots and step count, learning rate): the
+same run bit for bit (tests/test_model_pool.py), without tracing again and without growing.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Hashable, Optional
+
+import numpy as np
+
+MAX_IDLE = 32  # idle models kept, least recently returned dropped first (an idle series model is ~100 KiB)
+
+
+def pool_key(model_cfg, train_cfg, timesteps, features: int = 1, time_scale=None) -> tuple:
+    """What the traced functions of `build_model(model_cfg, train_cfg, timesteps, features, time_scale)` depend on.
+
+    The seed and learning rate are state (copied in), not structure; the optimizer's kind, its
+    clipping and XLA are compiled into the step."""
+    return (model_cfg, train_cfg.optimizer, float(train_cfg.clipnorm), bool(train_cfg.jit_compile),
+            timesteps, features, time_scale)
+
+
+def copy_state(target, source) -> bool:
+    """Put `source`'s whole state into `target`, a built twin; False (nothing copied) if they differ in shape."""
+    mine, theirs = target.variables, source.variables
+    if len(mine) != len(theirs) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(mine, theirs)):
+        return False
+    for a, b in zip(mine, theirs):  # weights, and the dropout layers' seed generator states
+        a.assign(b)
+    opt = target.optimizer
+    for v in opt.variables:  # Adam's, RMSprop's and SGD's slots all start at zero
+        if v is opt._iterations:
+            v.assign(0)
+        elif v is getattr(opt, "_learning_rate", None):
+            v.assign(float(source.optimizer.learning_rate))
+        else:
+            v.assign(np.zeros(tuple(v.shape), dtype=v.dtype))
+    target.stop_training = False
+    return True
+
+
+class ModelPool:
+    """Idle compiled models by key; `lend` hands one out in a fresh model's state, `give_back` takes it back."""
+
+    def __init__(self, max_idle: int = MAX_IDLE):
+        self.max_idle = max_idle
+        self._idle: OrderedDict[int, tuple[Hashable, object]] = OrderedDict()  # id(model) → (key, model)
+        self._lock = threading.RLock()  # a finalizer may give back from inside a collection on this thread
+        self.reused = 0
+
+    def lend(self, fresh, key: Hashable, owner: Optional[object] = None):
+        """A model in exactly `fresh`'s state: an idle one of the same `key` (its traces kept), else `fresh`.
+
+        With `owner`, the model comes back to the pool when `owner` is collected; else call `give_back`."""
+        model = fresh
+        with self._lock:
+            for ident, (k, idle) in reversed(self._idle.items()):
+                if k == key:
+                    del self._idle[ident]
+                    model = idle
+                    break
+        if model is not fresh:
+            if copy_state(model, fresh):
+                self.reused += 1
+            else:
+                model = fresh
+        if owner is not None:
+            self.return_with(owner, model, key)
+        return model
+
+    def return_with(self, owner: object, model, key: Hashable) -> None:
+        """Give `model` back when `owner` (what keeps it in use: a page's run record) is collected."""
+        weakref.finalize(owner, self.give_back, model, key)
+
+    def give_back(self, model, key: Hashable) -> None:
+        """`model` is no longer used by anyone: keep it for the next run of `key`."""
+        with self._lock:
+            self._idle[id(model)] = (key, model)
+            self._idle.move_to_end(id(model))
+            while len(self._idle) > self.max_idle:
+                self._idle.popitem(last=False)
+
+    def idle(self, key: Optional[Hashable] = None) -> int:
+        """How many models wait (of `key`, or of any)."""
+        with self._lock:
+            return sum(1 for k, _ in self._idle.values() if key is None or k == key)
+
+
+POOL = ModelPool()  # one per process: the traces it saves are the process's
