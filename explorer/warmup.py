@@ -3,7 +3,7 @@
 The first `fit` in a process is slow for reasons that have nothing to do with the
 model (graph machinery, kernels, allocator, the first traced functions). The app calls
 `warm_up` in a background thread at start, so the person's first run starts as fast as
-their later ones (the warm-up's trained model goes to `explorer.model_pool`, so the time-series
+their later ones (the warm-up's trained models go to `explorer.model_pool`, so the time-series
 default's first run starts without tracing), and the gradient probes of the time-series page's and the gradient
 lab's default set-ups are already traced (they are cached per architecture, see
 `explorer.introspect.CachedProbe`), and the stored sentiment model a new visitor meets is loaded.
@@ -13,25 +13,31 @@ from __future__ import annotations
 import numpy as np
 
 
-def warm_up() -> float:
-    """Train the time-series default for one epoch and trace the gradient lab's default probes; returns seconds."""
+def warm_up(models: int = 1) -> float:
+    """Train the time-series default for one epoch on `models` models (one per training slot, so the first
+    runs that start together all find a traced model in the pool) and trace the gradient lab's default
+    probes; returns seconds."""
     import time
 
     t0 = time.perf_counter()
     from explorer.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
     from explorer.gradlab import ARCHS, LabConfig, lab_task, start_arch
+    from explorer.model_pool import POOL
     from explorer.series_run import prepare_run
     from explorer.training import train
 
     s = SeriesConfig()
     cfg = TrainConfig(epochs=1, batch_every=0)
-    r = prepare_run(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), s, ModelConfig(), cfg)
-    train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
-    r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
-    from explorer.model_pool import POOL
-
-    POOL.give_back(r.model, r.pool_key)  # the first visitor's default run reuses its traces
+    values = sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed)
+    warmed = []
+    for _ in range(max(1, models)):
+        r = prepare_run(values, s, ModelConfig(), cfg)
+        train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
+        r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
+        warmed.append(r)
+    for r in warmed:
+        POOL.give_back(r.model, r.pool_key)  # the first visitors' default runs reuse their traces
     lab = LabConfig()
     task = lab_task(lab)
     for arch in ARCHS:

@@ -76,7 +76,7 @@ def _train(cfg: LabConfig, archs: list) -> None:
             view.draw(cg.loss_together({a: r.result.history for a, r in lab.runs.items()}, lab.metric, chance),
                       cg.distance_lines(latest, "latest epoch", lab.task.lag))
 
-    with training(LAB, LiveRun(model=None, record=lab)) as run:
+    with training(LAB, lambda: LiveRun(model=None, record=lab)) as run:
         run_lab(cfg, archs, lab=lab, sink=sink)
         run.status = FINISHED
     view.clear()

@@ -101,9 +101,8 @@ if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and no
         with st.spinner("Building the vocabulary from the training reviews and encoding them (once per setting)…"):
             job = sr.prepare_run(data, setup, encoded=sentiment_data.encode(source_key, data, setup.text, setup.data))
             job.keep = keep
-        run = train_live(RUN_KEY, job.model, lambda sink, result: sr.fit(job, sink=sink, result=result),
-                         epochs=setup.train.epochs, record=job, metric="accuracy", title="Accuracy",
-                         more=(("loss", "Loss"),))
+        run = train_live(RUN_KEY, lambda: (job.model, lambda sink, result: sr.fit(job, sink=sink, result=result), job),
+                         epochs=setup.train.epochs, metric="accuracy", title="Accuracy", more=(("loss", "Loss"),))
         _finish(run)
         st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below
 

@@ -55,12 +55,14 @@ def _train(data, cfgs: dict) -> None:
     s, m, t = cfgs["series"], cfgs["model"], cfgs["train"]
     if problems := config_problems(m, t):
         raise UserError(" ".join(problems))
-    r, record = start_run(data, s, m, t, number=len(st.session_state.get(HISTORY_KEY, [])) + 1)
-    train_live(RUN_KEY, r.model,
-               lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
-                                          result=result, probe=r.probe),
-               epochs=t.epochs, record=record, title="Loss while training (scaled units)",
-               decorate=lambda fig: charts_series.with_noise_floor(fig, record.loss_floor))
+
+    def start():  # called once the run has a training slot
+        r, record = start_run(data, s, m, t, number=len(st.session_state.get(HISTORY_KEY, [])) + 1)
+        return r.model, (lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
+                                                    result=result, probe=r.probe)), record
+
+    train_live(RUN_KEY, start, epochs=t.epochs, title="Loss while training (scaled units)",
+               decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor))
 
 
 def _finish(run) -> None:

@@ -46,8 +46,9 @@ def page_start(title: str, intro: str):
 def _warm_up() -> None:
     try:
         from explorer.warmup import warm_up
+        from ui.queue import server_queue
 
-        warm_up()
+        warm_up(models=server_queue().slots)
     except Exception:  # noqa: BLE001 - warming is best effort; the pages import and train for real
         pass
 

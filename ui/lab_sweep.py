@@ -40,7 +40,7 @@ def sweep_section(cfg: LabConfig, archs: list) -> None:
             view.progress(len(landed) / (len(lags) * len(archs)), f"{arch} at lag {lag}: {value:.3f}", force=True)
             view.draw(cg.sweep_lines(out.lags, out.values, out.chance))
 
-        with friendly("The sweep"), training(SWEEP, LiveRun(model=None, record=out)) as held:
+        with friendly("The sweep"), training(SWEEP, lambda: LiveRun(model=None, record=out)) as held:
             result = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result)
             held.record, held.status = result, FINISHED
         view.clear()

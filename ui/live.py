@@ -93,51 +93,61 @@ class LiveView:
 
 
 @contextlib.contextmanager
-def training(key: str, run: LiveRun) -> Iterator[LiveRun]:
-    """Wait for the warm-up and a training slot; the run is kept under `key` from then on, RUNNING
-    until the block ends (an interrupt leaves it RUNNING, for `recover`)."""
+def training(key: str, start: Callable[[], LiveRun]) -> Iterator[LiveRun]:
+    """Wait for the warm-up and a training slot, then `start()` the run; it is kept under `key` from
+    then on, RUNNING until the block ends (an interrupt leaves it RUNNING, for `recover`).
+
+    The run is built only once it has its slot: a visitor waiting in line holds no model and takes
+    no CPU from the runs that train (their first curve point comes sooner)."""
     wait_for_warmup()
     with training_slot(key):
+        run = start()
         st.session_state[key] = run
         yield run
 
 
-def train_live(key: str, model, fit: Callable[..., Any], epochs: int, record: Any, metric: str = "loss",
-               title: str = "Live training", decorate: Optional[Callable[[Any], Any]] = None,
+def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]], epochs: int, metric: str = "loss",
+               title: str = "Live training", decorate: Optional[Callable[[Any, Any], Any]] = None,
                more: tuple = ()) -> LiveRun:
-    """Train one model: `fit(sink=..., result=...)` runs while its curves grow; the run is kept under `key`.
+    """Train one model while its curves grow; the run is kept under `key`.
 
-    `fit` is a closure over the engine's training with the data and config bound;
-    `decorate(figure)` adds to each drawing of the curves (e.g. a reference line); `more` holds
-    (metric, title) pairs of further curves drawn beside it.
+    `start()` builds the run once it has a training slot and returns (model, fit, record): `fit(sink=...,
+    result=...)` is a closure over the engine's training with the data and config bound, `record` the
+    page's typed record of the run. `decorate(figure, record)` adds to each drawing of the curves (e.g.
+    a reference line); `more` holds (metric, title) pairs of further curves drawn beside it.
     """
     from explorer import charts
     from explorer.training import RunResult
 
-    run = LiveRun(model=model, record=record, result=RunResult())
     view = LiveView(key, stop_help="Stop after the current batch and keep the model; before the run starts, "
                                    "leave the line", charts=1 + len(more))
+    fit: Callable[..., Any] = lambda sink, result: None  # set by begin(), once the run has its slot
 
-    def draw(event=None) -> None:
+    def begin() -> LiveRun:
+        nonlocal fit
+        model, fit, record = start()
+        return LiveRun(model=model, record=record, result=RunResult())
+
+    def draw(run: LiveRun, event=None) -> None:
         """The curves so far; mid-epoch (`event` a batch event) also the epoch in progress, dotted."""
         def curves(m: str, t: str):
             running = (event.at_epoch, float(event.logs[m])) if event is not None and m in event.logs else None
             return charts.loss_curves(run.result.history, title=t, metric=m, running=running)
 
         fig = curves(metric, title)
-        view.draw(decorate(fig) if decorate else fig, *(curves(m, t) for m, t in more))
+        view.draw(decorate(fig, run.record) if decorate else fig, *(curves(m, t) for m, t in more))
 
-    def sink(event) -> None:
-        done = event.epoch + (1 if event.kind == "epoch" else 0)
-        value = event.logs.get(metric, event.logs.get("loss", float("nan")))
-        view.progress(done / max(1, epochs), f"Epoch {event.epoch + 1}/{epochs} · {metric} {value:.4g}")
-        if view.redraw_due():  # the curve moves from the first step on, not only at epoch ends
-            draw(event if event.kind == "batch" else None)
+    with training(key, begin) as run:
+        def sink(event) -> None:
+            done = event.epoch + (1 if event.kind == "epoch" else 0)
+            value = event.logs.get(metric, event.logs.get("loss", float("nan")))
+            view.progress(done / max(1, epochs), f"Epoch {event.epoch + 1}/{epochs} · {metric} {value:.4g}")
+            if view.redraw_due():  # the curve moves from the first step on, not only at epoch ends
+                draw(run, event if event.kind == "batch" else None)
 
-    with training(key, run):
         fit(sink=sink, result=run.result)
     if run.result.history:
-        draw()
+        draw(run)
     run.status = run.result.status
     view.end(f"Done: {run.status} after {run.result.epochs_done} epoch(s) in {run.result.seconds:.1f} s",
              1.0 if run.status != STOPPED else run.result.epochs_done / max(1, epochs))
