@@ -18,7 +18,7 @@ from explorer.series_run import evaluate_run, history_entry, start_run  # noqa: 
 from ui import knobs as K  # noqa: E402
 from ui import series_data, series_results  # noqa: E402
 from ui.guard import UserError, friendly  # noqa: E402
-from ui.live import DIVERGED, RUNNING, recover, train_live  # noqa: E402
+from ui.live import DIVERGED, RUNNING, recover, train_button, train_live  # noqa: E402
 
 RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
 KNOBS = K.TIME_SERIES
@@ -48,21 +48,23 @@ def _sidebar() -> None:
 
 
 def _train(data, cfgs: dict) -> None:
-    """Step 3: build, train live (with the BPTT probe each epoch); evaluation follows in `_finish`."""
+    """Step 3: build (once the run has a training slot), train live with the BPTT probe each epoch;
+    evaluation follows in `_finish`."""
     from explorer.models import config_problems
     from explorer.training import train
 
     s, m, t = cfgs["series"], cfgs["model"], cfgs["train"]
-    if problems := config_problems(m, t):
-        raise UserError(" ".join(problems))
 
-    def start():  # called once the run has a training slot
+    def start():
         r, record = start_run(data, s, m, t, number=len(st.session_state.get(HISTORY_KEY, [])) + 1)
         return r.model, (lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
                                                     result=result, probe=r.probe)), record
 
-    train_live(RUN_KEY, start, epochs=t.epochs, title="Loss while training (scaled units)",
-               decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor))
+    with friendly("Training"):
+        if problems := config_problems(m, t):
+            raise UserError(" ".join(problems))
+        train_live(RUN_KEY, start, epochs=t.epochs, title="Loss while training (scaled units)",
+                   decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor))
 
 
 def _finish(run) -> None:
@@ -100,11 +102,9 @@ if data is not None:
                                           cfgs["train"].epochs)
 
 st.subheader("3 · Train")
-clicked = st.button("▶ Train", type="primary", key="ts_train", disabled=not ready,
-                    help="Trains a fresh model with the settings on the left; Stop keeps what it learned.")
-if clicked and ready:
-    with friendly("Training"):
-        _train(data, cfgs)
+train_button(RUN_KEY, "▶ Train", "ts_train", not ready, "Trains a fresh model with the settings on the left; Stop "
+             "keeps what it learned.", lambda: _train(data, cfgs))
+clicked = bool(st.session_state.get("ts_train"))  # trained in this very run: its live curve is on screen
 run = recover(RUN_KEY)
 if run is not None and run.status != RUNNING:
     with friendly("Showing the results"):

@@ -49,6 +49,44 @@ def recover(key: str, on_stop: Optional[Callable[[LiveRun], None]] = None) -> Op
     return run
 
 
+def _in_fragment_run() -> bool:
+    """Whether this script run reruns only fragments (a click inside one), not the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def give_way_to_clicks() -> None:
+    """Let a click interrupt a live run that a fragment runs, as it interrupts one in a full-page run.
+
+    Streamlit holds a click on a fragment's own widgets (Stop, the queue's Stop) until that fragment's
+    run ends, so a run started from a fragment would train to its end. A pending request is turned into
+    a fragment-scoped rerun, which Streamlit lets interrupt the run at once. It reads the pending state
+    of Streamlit's script requests (private, pinned with streamlit==1.67.0; the browser tests press Stop
+    in a fragment and in the queue, and fail if this stops working)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    ctx = get_script_run_ctx()
+    requests = getattr(ctx, "script_requests", None)
+    if requests is not None and ctx.fragment_ids_this_run and getattr(requests, "_state", None) is ScriptRequestType.RERUN:
+        st.rerun(scope="fragment")
+
+
+@st.fragment
+def train_button(key: str, label: str, button_key: str, disabled: bool, help: str, train: Callable[[], Any]) -> None:
+    """The Train button and the live run as one fragment: a click reruns only this part, so the run starts
+    without the page being run and redrawn first (with a class pressing Train at once, that CPU goes
+    to the runs); when a run ends or a click stops it, the whole page reruns to show the results."""
+    if _in_fragment_run() and (run := st.session_state.get(key)) is not None and run.status == RUNNING:
+        st.rerun()  # a click in this fragment interrupted the run: the page marks it stopped (`recover`)
+    if st.button(label, type="primary", key=button_key, disabled=disabled, help=help or None) and not disabled:
+        train()
+        if _in_fragment_run():
+            st.rerun()
+
+
 class LiveView:
     """What a run shows while it trains: a Stop button, a progress bar and chart slots, all gone when it ends."""
 
@@ -65,6 +103,7 @@ class LiveView:
 
     def progress(self, fraction: float, text: str, force: bool = False) -> None:
         """Move the bar, at most every PROGRESS_S: short epochs must not slow training down."""
+        give_way_to_clicks()
         now = time.perf_counter()
         if force or now - self._told >= PROGRESS_S:
             self._bar.progress(min(1.0, max(0.0, fraction)), text=text)

@@ -61,6 +61,12 @@ def training_slot(kind: str) -> Iterator[None]:
     """Hold one of the server's training slots for the block; show the place in line while waiting."""
     queue = server_queue()
     notice = st.empty()
-    with queue.slot(_session_id(), kind, on_wait=lambda where: notice.info(waiting_text(where, queue.slots))):
+    from ui.live import give_way_to_clicks
+
+    def on_wait(where: Place) -> None:
+        give_way_to_clicks()  # Stop while waiting, when the wait runs in a fragment
+        notice.info(waiting_text(where, queue.slots))
+
+    with queue.slot(_session_id(), kind, on_wait=on_wait):
         notice.empty()
         yield
