@@ -218,7 +218,7 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
     model = POOL.lend(build_model(mc, tc, task.timesteps, task.features), pooled)
     n = min(PROBE_BATCH, len(task.x))
     key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
-    make_twin = (lambda: build_model(mc, tc, task.timesteps, task.features)) if twin else None
+    make_twin = (lambda: model) if twin else None  # the twin is found (or built) from this model's config
     probe = TimedProbe(task.x[:n], task.y[:n], key, make_twin)
     run = ArchRun(arch, model, probe, RunResult(), held=lab_heldout(cfg) if held is None else held)
     run.spectra.append(spectrum(recurrent_matrix(recurrent_layers(model)[0])))

@@ -243,10 +243,12 @@ class CachedProbe(GradientProbe):
 
 
 def model_probe(model_cfg, train_cfg, timesteps: int, features: int, x: np.ndarray, y: np.ndarray,
-                layer_index: int = 0) -> CachedProbe:
-    """The probe for models that `build_model(model_cfg, train_cfg, timesteps, features)` makes, twin ready."""
+                layer_index: int = 0, model: Optional[keras.Model] = None) -> CachedProbe:
+    """The probe for models that `build_model(model_cfg, train_cfg, timesteps, features)` makes, twin ready
+    (pass one such `model` if you have it: then none is built to find the twin)."""
     return CachedProbe(x, y, (model_cfg, timesteps, features),
-                       lambda: build_model(model_cfg, train_cfg, timesteps, features), layer_index)
+                       (lambda: model) if model is not None else
+                       (lambda: build_model(model_cfg, train_cfg, timesteps, features)), layer_index)
 
 
 def perturbed_output(model: keras.Model, x: np.ndarray, layer_index: int = 0,

@@ -132,7 +132,7 @@ def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, tr
     key = pool_key(cfg, train, series.window)
     net = POOL.lend(net, key)
     xv, yv = (ds.x_val, ds.y_val) if len(ds.x_val) else (ds.x_train, ds.y_train)
-    probe = model_probe(cfg, train, series.window, 1, xv[:PROBE_WINDOWS], yv[:PROBE_WINDOWS])
+    probe = model_probe(cfg, train, series.window, 1, xv[:PROBE_WINDOWS], yv[:PROBE_WINDOWS], model=net)
     validation = (ds.x_val, ds.y_val) if len(ds.x_val) else None
     return SeriesRun(ds, net, probe, validation, plan, key)
 
