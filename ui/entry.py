@@ -48,7 +48,9 @@ def _warm_up() -> None:
         from explorer.warmup import warm_up
         from ui.queue import server_queue
 
-        warm_up(models=server_queue().slots)
+        # one traced model per slot, so runs that start together do not trace; at most 4 (the warm-up
+        # delays the first Train click, and each model costs a trace and an epoch)
+        warm_up(models=min(server_queue().slots, 4))
     except Exception:  # noqa: BLE001 - warming is best effort; the pages import and train for real
         pass
 
