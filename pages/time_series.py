@@ -20,7 +20,7 @@ from ui import series_data, series_results  # noqa: E402
 from ui.guard import UserError, friendly  # noqa: E402
 from ui.live import DIVERGED, RUNNING, recover, train_button, train_live  # noqa: E402
 
-RUN_KEY, HISTORY_KEY = "ts_run", "ts_history"
+RUN_KEY, HISTORY_KEY, TRAIN_KEY = "ts_run", "ts_history", "ts_train"
 KNOBS = K.TIME_SERIES
 
 
@@ -102,9 +102,9 @@ if data is not None:
                                           cfgs["train"].epochs)
 
 st.subheader("3 · Train")
-train_button(RUN_KEY, "▶ Train", "ts_train", not ready, "Trains a fresh model with the settings on the left; Stop "
+train_button(RUN_KEY, "▶ Train", TRAIN_KEY, not ready, "Trains a fresh model with the settings on the left; Stop "
              "keeps what it learned.", lambda: _train(data, cfgs))
-clicked = bool(st.session_state.get("ts_train"))  # trained in this very run: its live curve is on screen
+clicked = bool(st.session_state.get(TRAIN_KEY))  # trained in this very run: its live curve is on screen
 run = recover(RUN_KEY)
 if run is not None and run.status != RUNNING:
     with friendly("Showing the results"):

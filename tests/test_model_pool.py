@@ -42,14 +42,9 @@ def test_a_reused_model_trains_bit_for_bit_like_a_fresh_one_of_its_seed(pool):
     h1 = _fit(again, seed1)
     assert again.model.train_function is traced  # the traces of the first run, not new ones
 
-    alone = ModelPool()  # the same seed-1 run on a model nobody trained before
-    import explorer.model_pool as mp
-    mp.POOL = alone
-    try:
-        fresh = prepare_run(_values(), SERIES, MODEL, seed1)
-    finally:
-        mp.POOL = pool
-    assert fresh.model is not first.model
+    fresh = prepare_run(_values(), SERIES, MODEL, seed1)  # the pool is empty now: a model nobody trained
+    assert pool.idle() == 0
+    assert fresh.model is not first.model and fresh.model is not again.model
     assert _fit(fresh, seed1) == h1  # bit for bit: weights, dropout seeds and optimizer state all reset
     assert h1 != h0
 

@@ -184,7 +184,7 @@ def test_url_reproduces_the_set_up_and_survives_bad_values():
     assert at.number_input(key="d_window").value == 1
 
 
-def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced():
+def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced(monkeypatch):
     """The page's own default set-up (read from its widgets) must hit the warm-up's cached probe and
     pooled model, or a person's first Train click waits for traces the warm-up was meant to pay; and
     each Train click gives the previous run's model back to the pool, so a session does not grow."""
@@ -193,7 +193,7 @@ def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced():
     from explorer import introspect, model_pool
     from explorer.warmup import warm_up
 
-    model_pool.POOL = model_pool.ModelPool()
+    monkeypatch.setattr(model_pool, "POOL", model_pool.ModelPool())  # counts from zero, for this test only
     warm_up()
     traced = set(introspect._TWINS)
     warmed = model_pool.POOL.idle()

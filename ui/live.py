@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 
 from explorer.status import DIVERGED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 from ui.entry import wait_for_warmup
@@ -51,8 +53,6 @@ def recover(key: str, on_stop: Optional[Callable[[LiveRun], None]] = None) -> Op
 
 def _in_fragment_run() -> bool:
     """Whether this script run reruns only fragments (a click inside one), not the whole page."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
@@ -64,13 +64,11 @@ def give_way_to_clicks() -> None:
     run ends, so a run started from a fragment would train to its end. A pending request is turned into
     a fragment-scoped rerun, which Streamlit lets interrupt the run at once. It reads the pending state
     of Streamlit's script requests (private, pinned with streamlit==1.67.0; the browser tests press Stop
-    in a fragment and in the queue, and fail if this stops working)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
-
+    in a fragment and in the queue, and fail if this stops working). Called at every live event: cheap."""
     ctx = get_script_run_ctx()
     requests = getattr(ctx, "script_requests", None)
-    if requests is not None and ctx.fragment_ids_this_run and getattr(requests, "_state", None) is ScriptRequestType.RERUN:
+    pending = getattr(requests, "_state", None) is ScriptRequestType.RERUN
+    if pending and ctx.fragment_ids_this_run:
         st.rerun(scope="fragment")
 
 
