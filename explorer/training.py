@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from explorer.config import TrainConfig
-from explorer.models import GRAD_PREFIX
+from explorer.models import GRAD_PREFIX, seed_keras
 
 import keras  # noqa: E402
 
@@ -143,6 +143,23 @@ class CosineSchedule(keras.callbacks.Callback):
         self.step += 1
 
 
+def shuffled_batches(x, y, batch_size: int, epochs: int, seed: int):
+    """A dataset of `epochs` passes over (x, y) in batches, each pass in a new order drawn from `seed` alone,
+    and the number of batches per pass. Not Keras' own shuffling: it draws from TensorFlow's global seed,
+    which `explorer.models.seed_keras` leaves alone."""
+    import tensorflow as tf
+
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    orders = np.stack([rng.permutation(n).astype(np.int32) for _ in range(epochs)])
+    xs, ys = tf.constant(x), tf.constant(y)
+    ds = (tf.data.Dataset.from_tensor_slices(orders)
+          .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
+          .map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)))
+          .prefetch(2))
+    return ds, math.ceil(n / batch_size)
+
+
 def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
           sink: Optional[Callable[[TrainEvent], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None,
@@ -158,7 +175,7 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     With `y=None`, `x` is a dataset of (x, y) batches that shuffles itself (see `explorer.buckets`).
     """
     result = RunResult() if result is None else result
-    keras.utils.set_random_seed(cfg.seed)
+    seed_keras(cfg.seed)
     callback = LiveCallback(result, sink, should_stop, cfg.batch_every, probe)
     stopper = None
     if cfg.patience > 0 and validation_data is not None:
@@ -171,8 +188,11 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model
-    model.fit(x, y, batch_size=None if batched else cfg.batch_size, epochs=cfg.epochs,
-              validation_data=validation_data, shuffle=not batched, verbose=0, callbacks=[*scheduler, callback, *([stopper] if stopper else []), *extra_callbacks])
+    steps = None
+    if not batched:
+        x, steps = shuffled_batches(x, y, cfg.batch_size, cfg.epochs, cfg.seed)
+    model.fit(x, None, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=validation_data, shuffle=False, verbose=0,
+              callbacks=[*scheduler, callback, *([stopper] if stopper else []), *extra_callbacks])
     result.seconds = time.perf_counter() - t0
     if stopper is not None and stopper.best_weights is not None:
         result.best_epoch = stopper.best_epoch + 1

@@ -9,7 +9,8 @@ from explorer.data.synthetic import sine_wave
 from explorer.data.windows import prepare_series
 from explorer.introspect import GradientProbe
 from explorer.models import build_model
-from explorer.training import DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult, train
+from explorer.training import (DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult,
+                               shuffled_batches, train)
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,34 @@ def test_same_seed_reproduces_the_run_even_after_the_apps_warm_up(sine):
         model, cfg = _fit(sine, ModelConfig(cell="GRU", units=6, dropout=0.2), seed=7, epochs=2)
         runs.append(train(model, sine.x_train, sine.y_train, cfg).history["loss"])
     assert np.allclose(runs[0], runs[1], rtol=1e-5)
+
+
+def test_each_pass_sees_every_window_once_in_an_order_the_seed_alone_decides():
+    x = np.arange(10, dtype=np.float32)[:, None]
+    y = x[:, 0] * 2
+
+    def passes(seed):
+        ds, steps = shuffled_batches(x, y, 4, 3, seed)
+        batches = list(ds.as_numpy_iterator())
+        assert steps == 3 and len(batches) == 9 and [len(b[0]) for b in batches[:3]] == [4, 4, 2]
+        assert all(np.array_equal(xb[:, 0] * 2, yb) for xb, yb in batches)  # rows stay paired
+        return [np.concatenate([b[0][:, 0] for b in batches[i * 3:(i + 1) * 3]]) for i in range(3)]
+
+    first = passes(5)
+    assert all(sorted(p) == list(range(10)) for p in first)
+    assert not np.array_equal(first[0], first[1])  # a new order every pass
+    assert all(np.array_equal(a, b) for a, b in zip(first, passes(5)))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, passes(6)))
+
+
+def test_training_leaves_tensorflows_global_seed_alone(sine):
+    """Setting it clears TensorFlow's kernel caches: a pooled model's traced step would start cold again."""
+    import tensorflow as tf
+
+    tf.random.set_seed(1234)
+    model, cfg = _fit(sine, seed=3, epochs=1)
+    train(model, sine.x_train, sine.y_train, cfg)
+    assert tf.compat.v1.get_seed(None)[0] == 1234
 
 
 def test_probe_runs_before_training_and_after_every_epoch(sine):
