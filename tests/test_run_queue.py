@@ -5,7 +5,7 @@ import time
 import pytest
 
 from explorer import run_queue
-from explorer.run_queue import RunQueue, auto_slots
+from explorer.run_queue import RunQueue, StartGate, auto_slots
 
 
 class Clock:
@@ -118,3 +118,32 @@ def test_auto_slots_fit_cores_and_memory(cores, memory_gb, expected):
 def test_a_queue_needs_a_slot():
     with pytest.raises(ValueError):
         RunQueue(0)
+
+
+def test_runs_start_one_after_the_other_and_a_stuck_start_holds_no_one_for_long():
+    gate = StartGate(max_wait_s=5.0)
+    first = gate.enter()
+    order = []
+
+    def second_run():
+        release = gate.enter()
+        order.append("second started")
+        release()
+
+    t = threading.Thread(target=second_run)
+    t.start()
+    t.join(0.2)
+    assert order == []  # waits while the first run has not taken its first step
+    order.append("first stepped")
+    first()
+    first()  # a second release (the run's end after its first step) changes nothing
+    t.join(5)
+    assert order == ["first stepped", "second started"]
+
+    stuck = StartGate(max_wait_s=0.05)
+    holder = stuck.enter()
+    late = stuck.enter()  # gave up waiting: goes ahead
+    late()  # ...and its release must not free the gate the stuck run still holds
+    assert not stuck._lock.acquire(blocking=False)
+    holder()
+    assert stuck._lock.acquire(blocking=False)

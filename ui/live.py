@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestTy
 
 from explorer.status import DIVERGED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 from ui.entry import wait_for_warmup
-from ui.queue import training_slot
+from ui.queue import server_queue, training_slot
 
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
 PROGRESS_S = 0.25  # least seconds between two progress-bar updates
@@ -159,9 +159,11 @@ def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]
     view = LiveView(key, stop_help="Stop after the current batch and keep the model; before the run starts, "
                                    "leave the line", charts=1 + len(more))
     fit: Callable[..., Any] = lambda sink, result: None  # set by begin(), once the run has its slot
+    started: Callable[[], None] = lambda: None  # lets the next run start (explorer.run_queue.StartGate)
 
     def begin() -> LiveRun:
-        nonlocal fit
+        nonlocal fit, started
+        started = server_queue().start_gate.enter()
         model, fit, record = start()
         return LiveRun(model=model, record=record, result=RunResult())
 
@@ -174,13 +176,17 @@ def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]
         fig = curves(metric, title)
         view.draw(decorate(fig, run.record) if decorate else fig, *(curves(m, t) for m, t in more))
 
-    with training(key, begin) as run:
+    with contextlib.ExitStack() as ends:
+        ends.callback(lambda: started())  # the run failed, stopped or ended before its first step
+        run = ends.enter_context(training(key, begin))
+
         def sink(event) -> None:
             done = event.epoch + (1 if event.kind == "epoch" else 0)
             value = event.logs.get(metric, event.logs.get("loss", float("nan")))
             view.progress(done / max(1, epochs), f"Epoch {event.epoch + 1}/{epochs} · {metric} {value:.4g}")
             if view.redraw_due():  # the curve moves from the first step on, not only at epoch ends
                 draw(run, event if event.kind == "batch" else None)
+            started()  # the first point is on its way: the next run may start
 
         fit(sink=sink, result=run.result)
     if run.result.history:
