@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestTy
 from explorer.status import DIVERGED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 from ui.entry import wait_for_warmup
 from ui.queue import server_queue, training_slot
+from ui.sessions import give_back_memory_soon
 
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
 PROGRESS_S = 0.25  # least seconds between two progress-bar updates
@@ -137,10 +138,13 @@ def training(key: str, start: Callable[[], LiveRun]) -> Iterator[LiveRun]:
     The run is built only once it has its slot: a visitor waiting in line holds no model and takes
     no CPU from the runs that train (their first curve point comes sooner)."""
     wait_for_warmup()
-    with training_slot(key):
-        run = start()
-        st.session_state[key] = run
-        yield run
+    try:
+        with training_slot(key):
+            run = start()
+            st.session_state[key] = run
+            yield run
+    finally:
+        give_back_memory_soon()
 
 
 def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]], epochs: int, metric: str = "loss",

@@ -29,8 +29,9 @@ class _Watch:
     session_id: str
 
 
-def _give_back_memory() -> None:
-    """Collect the closed session's objects, then ask glibc to return free heap pages to the OS."""
+def give_back_memory() -> None:
+    """Collect what a closed session or a finished run left, then ask glibc to return free heap pages to the
+    OS (a run frees hundreds of MB of temporaries that would otherwise count against the next run's peak)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -49,7 +50,12 @@ def _close_if_gone(session_id: str) -> None:
     rt.close_session(session_id)
     freed = server_queue().leave_all(session_id)
     log.info("session %s ended: closed%s", session_id, f", {freed} queue place(s) freed" if freed else "")
-    threading.Thread(target=_give_back_memory, name="free-session-memory", daemon=True).start()
+    give_back_memory_soon()
+
+
+def give_back_memory_soon() -> None:
+    """`give_back_memory` in a background thread: the page does not wait for it."""
+    threading.Thread(target=give_back_memory, name="give-back-memory", daemon=True).start()
 
 
 def _released(watch: _Watch) -> None:
