@@ -84,7 +84,7 @@ class StartGate:
     A run's start (building the model, its probe, Keras' set-up, the first step) is mostly Python, and
     Python runs one thread at a time: two starts at once take turns at every step, so the first
     visitor's first curve point waits for the second visitor's model (measured with 8 runs at once:
-    both runs' first steps came out together, ~2.2 s after the first click). The gate lets the first
+    both runs' first steps came out together, 2.5 s after the first click, on one try). The gate lets the first
     run reach its first step alone; the next follows a fraction of a second later.
     """
 
