@@ -75,6 +75,10 @@ def _available_memory() -> int:
     return 0
 
 
+class LeftLine(Exception):
+    """A waiting ticket was taken out of the line by someone else (its session ended): stop waiting."""
+
+
 START_WAIT_S = 5.0  # the longest a run waits for the one starting before it (a large model's first step)
 
 
@@ -201,15 +205,18 @@ class RunQueue:
         """Hold a slot for the block; meanwhile call `on_wait(place)` every `poll_s` while waiting.
 
         `on_wait` may raise to leave the line (a Stop click, a closed tab): the place is freed
-        either way, and so is the slot when the block ends or raises.
+        either way, and so is the slot when the block ends or raises. A ticket that `leave_all` took
+        out of the line (its session ended) raises `LeftLine` instead of waiting for ever.
         """
         ticket = self.join(owner, kind)
         try:
-            while not self.wait(ticket, 0 if on_wait else None):
+            while not self.wait(ticket, 0 if on_wait else poll_s):
                 where = self.place(ticket)
+                if where is None and ticket.started is None:
+                    raise LeftLine(f"{owner} left the line")
                 if where is not None and on_wait is not None:
                     on_wait(where)
-                self.wait(ticket, poll_s)
+                    self.wait(ticket, poll_s)
             yield ticket
         finally:
             self.leave(ticket)

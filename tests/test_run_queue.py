@@ -147,3 +147,29 @@ def test_runs_start_one_after_the_other_and_a_stuck_start_holds_no_one_for_long(
     assert not stuck._lock.acquire(blocking=False)
     holder()
     assert stuck._lock.acquire(blocking=False)
+
+
+def test_a_wait_ends_when_the_session_is_closed_while_in_line():
+    """`leave_all` (a closed tab) takes a waiting ticket out of the line: its thread stops waiting, not polls for ever."""
+    q = RunQueue(1)
+    holder = q.join("a", "ts")
+    outcome = []
+
+    def wait_in_line(on_wait):
+        try:
+            with q.slot("me", "ts", on_wait=on_wait, poll_s=0.01):
+                outcome.append("ran")
+        except run_queue.LeftLine:
+            outcome.append("left")
+
+    for on_wait in (lambda where: None, None):  # with a notice to draw, and without one
+        outcome.clear()
+        t = threading.Thread(target=wait_in_line, args=(on_wait,))
+        t.start()
+        deadline = time.monotonic() + 5
+        while q.counts() != (1, 1) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert q.leave_all("me") == 1
+        t.join(5)
+        assert not t.is_alive() and outcome == ["left"]
+    assert holder.started is not None and q.counts() == (1, 0)

@@ -67,10 +67,21 @@ def give_way_to_clicks() -> None:
     of Streamlit's script requests (private, pinned with streamlit==1.67.0; the browser tests press Stop
     in a fragment and in the queue, and fail if this stops working). Called at every live event: cheap."""
     ctx = get_script_run_ctx()
-    requests = getattr(ctx, "script_requests", None)
-    pending = getattr(requests, "_state", None) is ScriptRequestType.RERUN
-    if pending and ctx.fragment_ids_this_run:
+    if _pending_request() is ScriptRequestType.RERUN and ctx.fragment_ids_this_run:
         st.rerun(scope="fragment")
+
+
+def _pending_request() -> Optional[ScriptRequestType]:
+    """What Streamlit asks of this script run now (RERUN: a click, STOP: the tab closed), None when nothing."""
+    requests = getattr(get_script_run_ctx(), "script_requests", None)
+    state = getattr(requests, "_state", None)
+    return state if state in (ScriptRequestType.RERUN, ScriptRequestType.STOP) else None
+
+
+def must_redraw() -> bool:
+    """Whether a waiting script must send something now: in a full-page run only a redraw delivers a click,
+    and in any run only a redraw delivers the end of a closed tab (Streamlit stops the script there)."""
+    return not _in_fragment_run() or _pending_request() is not None
 
 
 @st.fragment

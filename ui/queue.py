@@ -1,9 +1,13 @@
 """The server's one training queue on the page: a waiting visitor sees their place and an estimate.
 
-Waiting happens in the script thread, redrawing the notice every half second. Each redraw is
-also where Streamlit delivers a click (Stop, any widget) or the end of a closed tab: it raises
-out of the wait, and the place in line is given back on the way out, as is the slot when a
-run ends, stops or fails.
+Waiting happens in the script thread, polling every half second. In a full-page run each poll
+redraws the notice, because a redraw is where Streamlit delivers a click (Stop, any widget): it
+raises out of the wait. In a fragment run (the Train button's) a click is delivered without one
+(`ui.live.give_way_to_clicks`), so the notice is sent only when its text changes or Streamlit
+asks the script to stop (a closed tab): with a class waiting, half-second redraws of unchanged
+text in every visitor's browser took CPU from the runs. The place in line is given back on the
+way out, as is the slot when a run ends, stops or fails; a session closed while it waited
+(`ui.sessions`) ends the wait too.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from typing import Iterator, Optional
 import streamlit as st
 
 from explorer import settings
-from explorer.run_queue import Place, RunQueue, slots_for
+from explorer.run_queue import LeftLine, Place, RunQueue, slots_for
 
 log = logging.getLogger("rnn_explorer")
 _queue: Optional[RunQueue] = None
@@ -50,7 +54,9 @@ def _ordinal(n: int) -> str:
 
 def waiting_text(where: Place, slots: int) -> str:
     """What a waiting visitor reads: their place, what is running, and about how long."""
-    wait = f"about {where.wait_s:.0f} s" if where.wait_s < 90 else f"about {where.wait_s / 60:.0f} min"
+    # Whole 5 s (then minutes): an estimate is no finer, and the text changes only every few seconds.
+    wait = (f"about {max(5, 5 * round(where.wait_s / 5)):.0f} s" if where.wait_s < 90
+            else f"about {where.wait_s / 60:.0f} min")
     return (f"⏳ Waiting for a free training slot: you are {_ordinal(where.ahead + 1)} in line "
             f"({where.running} of {slots} run(s) training on this server now). Your run starts in {wait} "
             "(estimated from recent runs). Press **Stop** to leave the line.")
@@ -61,12 +67,19 @@ def training_slot(kind: str) -> Iterator[None]:
     """Hold one of the server's training slots for the block; show the place in line while waiting."""
     queue = server_queue()
     notice = st.empty()
-    from ui.live import give_way_to_clicks
+    shown = [""]
+    from ui.live import give_way_to_clicks, must_redraw
 
     def on_wait(where: Place) -> None:
         give_way_to_clicks()  # Stop while waiting, when the wait runs in a fragment
-        notice.info(waiting_text(where, queue.slots))
+        text = waiting_text(where, queue.slots)
+        if text != shown[0] or must_redraw():
+            notice.info(text)
+            shown[0] = text
 
-    with queue.slot(_session_id(), kind, on_wait=on_wait):
-        notice.empty()
-        yield
+    try:
+        with queue.slot(_session_id(), kind, on_wait=on_wait):
+            notice.empty()
+            yield
+    except LeftLine:  # the session ended while it waited (a closed tab): nothing left to show
+        st.stop()
