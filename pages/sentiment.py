@@ -24,7 +24,7 @@ from explorer.sentiment import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import sentiment_data, sentiment_views  # noqa: E402
 from ui.guard import friendly  # noqa: E402
-from ui.live import DIVERGED, recover, train_live  # noqa: E402
+from ui.live import DIVERGED, clicks_first, recover, train_live  # noqa: E402
 from ui.sentiment_try import ANSWER_KEY, answering, try_it  # noqa: E402
 
 RUN_KEY = "sentiment_run"
@@ -72,8 +72,11 @@ b.button("Train your own model", key="sent_train_own", on_click=_train_own, widt
 try_it(view)
 
 # ---------------------------------------------------------------- 1 · data, 2 · knobs
+# (clicks_first: a review typed while the rest of the page still loads is answered first, not after it)
+clicks_first()
 st.header("1 · The data")
 data, source_key, keep = sentiment_data.reviews()
+clicks_first()
 st.header("2 · The model")
 for col, (name, setup) in zip(st.columns(len(PRESETS)), PRESETS.items()):
     col.button(setup.label, key=f"sent_preset_{name}", on_click=KNOBS.apply, width="stretch",
@@ -87,6 +90,7 @@ KNOBS.sync_url(cfgs, {"model": view.key} if view is not None and view.key else {
 setup = sr.setup_from(cfgs["text"], cfgs["model"], cfgs["train"], cfgs["data"])
 if data is not None:
     sentiment_data.data_views(data, source_key, setup.text.max_len)
+clicks_first()
 
 # ---------------------------------------------------------------- 3 · train
 st.header("3 · Train live")
@@ -109,7 +113,9 @@ if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and no
 # ---------------------------------------------------------------- results and the store
 if run is not None and run.result.status == DIVERGED:
     st.error(run.result.message)
+clicks_first()
 if view is not None:
     sentiment_views.model_figures(view, run, data, source_key)
+clicks_first()
 st.header("Models on this server")
 sentiment_views.store_table(view)

@@ -84,6 +84,14 @@ def must_redraw() -> bool:
     return not _in_fragment_run() or _pending_request() is not None
 
 
+def clicks_first() -> None:
+    """Call between a page's sections: in a full-page run, a click on a fragment's widget (a typed review, Train)
+    waits until the whole page has run (Streamlit lets only a full-page click cut a run short); restarting the
+    page run now, with that click in it, shows what the click asked for first. Cheap when nothing is pending."""
+    if _pending_request() is ScriptRequestType.RERUN and not _in_fragment_run():
+        st.rerun()
+
+
 @st.fragment
 def train_button(key: str, label: str, button_key: str, disabled: bool, help: str, train: Callable[[], Any]) -> None:
     """The Train button and the live run as one fragment: a click reruns only this part, so the run starts
