@@ -87,8 +87,11 @@ def cmd_app(args: list[str]) -> int:
     # thread reuses: two arenas keep the server's peak memory down (its own setting wins if the operator set one).
     env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", "2")
-    return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"),
-                            "--server.port", port, *args], cwd=ROOT, env=env)
+    command = [str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *args]
+    if os.name == "posix":  # become the server: no idle parent Python (~18 MiB) beside it, signals go straight to it
+        os.chdir(ROOT)
+        os.execve(command[0], command, env)
+    return subprocess.call(command, cwd=ROOT, env=env)
 
 
 def _workers(args: list[str]) -> list[str]:
