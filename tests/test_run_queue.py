@@ -173,3 +173,15 @@ def test_a_wait_ends_when_the_session_is_closed_while_in_line():
         t.join(5)
         assert not t.is_alive() and outcome == ["left"]
     assert holder.started is not None and q.counts() == (1, 0)
+
+
+def test_the_waiting_notice_changes_only_every_few_seconds():
+    """The notice is re-sent only when its text changes: the estimate moves in whole 5 s, never shows 0 s."""
+    from explorer.run_queue import Place
+    from ui.queue import waiting_text
+
+    texts = {waiting_text(Place(0, 1, s / 10), 1) for s in range(101, 125)}  # 10.1 … 12.4 s
+    assert len(texts) == 1 and "about 10 s" in texts.pop()
+    assert "about 15 s" in waiting_text(Place(1, 2, 13.0), 2) and "2nd in line" in waiting_text(Place(1, 2, 13.0), 2)
+    assert "about 5 s" in waiting_text(Place(0, 1, 0.0), 1)
+    assert "about 2 min" in waiting_text(Place(3, 1, 120.0), 1)
