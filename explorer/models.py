@@ -232,8 +232,11 @@ def _recurrent_layer(cfg: ModelConfig, return_sequences: bool, name: str, seed: 
     return layer
 
 
-def make_optimizer(train: TrainConfig):
+def make_optimizer(train: TrainConfig, accumulate: int = 1):
+    """The optimizer; with `accumulate` ≥ 2 it averages that many steps' gradients into one update."""
     kwargs = {"learning_rate": train.learning_rate}
+    if accumulate > 1:
+        kwargs["gradient_accumulation_steps"] = accumulate
     if train.clipnorm > 0:
         kwargs["clipnorm"] = train.clipnorm
     return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
@@ -252,11 +255,12 @@ def seed_keras(seed: int) -> None:
 
 
 def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
-                features: int = 1, time_scale: int | None = None) -> InstrumentedModel:
+                features: int = 1, time_scale: int | None = None, accumulate: int = 1) -> InstrumentedModel:
     """A compiled model: [Embedding] → recurrent layers → [pooling readout] → Dense head; seeded by `train.seed`.
 
     `time_scale` is the longest memory chrono gate biases aim for (default: `timesteps`); a model
-    that takes any length (masked text) passes the longest input it will read."""
+    that takes any length (masked text) passes the longest input it will read. `accumulate`: see
+    `make_optimizer` (for batches that come in halves, `explorer.buckets.MAX_WORDS`)."""
     problems = config_problems(cfg, train)
     if problems:
         raise ValueError(" ".join(problems))
@@ -287,7 +291,7 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
         outputs = keras.layers.Dense(cfg.outputs, name="head")(x)
         loss, metrics = "mse", ["mae"]
     model = InstrumentedModel(inputs, outputs, name=f"{cfg.cell.lower()}_explorer")
-    model.compile(optimizer=make_optimizer(train), loss=loss, metrics=metrics, jit_compile=train.jit_compile)
+    model.compile(optimizer=make_optimizer(train, accumulate), loss=loss, metrics=metrics, jit_compile=train.jit_compile)
     return model
 
 

@@ -103,3 +103,40 @@ def test_batches_of_long_reviews_hold_fewer_so_no_batch_costs_more_than_the_budg
     cost = [len(b) * buckets.batch_length(lengths[b], 500) for b in batches]
     assert max(cost) <= 128 * buckets.LONG
     assert max(len(b) for b in batches) == 128 and min(len(b) for b in batches if lengths[b].min() > 480) <= 66
+
+
+def test_a_batch_comes_in_two_consecutive_halves_that_together_hold_it():
+    batches = [np.arange(7), np.array([9]), np.arange(10, 14)]
+    parts = buckets.halves(batches)
+    assert [p.tolist() for p in parts] == [[0, 1, 2], [3, 4, 5, 6], [9], [9], [10, 11], [12, 13]]
+    x = pad(*ragged(300, 60), 60, "front")
+    whole = list(buckets.length_batches(x, np.zeros(300), 32, "front", seed=4))
+    split = list(buckets.length_batches(x, np.zeros(300), 32, "front", seed=4, split=2))
+    assert len(split) == 2 * len(whole)
+    for (xb, _), (a, _), (b, _) in zip(whole, split[::2], split[1::2]):
+        # the same batch, in halves of one length (a batch of one review comes twice)
+        np.testing.assert_array_equal(a if len(xb) == 1 else np.concatenate([a, b]), xb)
+        np.testing.assert_array_equal(b if len(xb) == 1 else np.concatenate([a, b]), xb)
+    assert buckets.parts_for(128, by_length=True) == 2  # the best preset's batches: 128 × 256 words at most
+    assert buckets.parts_for(128, by_length=False) == 1 and buckets.parts_for(32, by_length=True) == 1
+
+
+def test_two_halves_with_accumulated_gradients_make_the_same_update_as_the_whole_batch():
+    # SGD: the update is the gradient itself. (Adam differs in the embedding alone: a whole batch hands it a
+    # sparse gradient whose rows Keras updates by themselves, while accumulated gradients are dense.)
+    cfg = ModelConfig(cell="GRU", units=8, bidirectional=True, head="binary", vocab_size=50, embedding_dim=8,
+                      mask_zero=True, readout="meanmax")
+    train = TrainConfig(optimizer="sgd", learning_rate=0.5, batch_size=32, seed=0)
+    whole, halved = build_model(cfg, train, None), build_model(cfg, train, None, accumulate=2)
+    halved.set_weights(whole.get_weights())
+    x = pad(*ragged(32, 40, seed=5), 40, "front")
+    y = (np.arange(32) % 2).astype(np.float32)
+    start = [w.copy() for w in whole.get_weights()]
+    whole.train_on_batch(x, y)
+    halved.train_on_batch(x[:16], y[:16])
+    assert all(np.array_equal(a, b) for a, b in zip(halved.get_weights(), start))  # gradients kept, no update yet
+    halved.train_on_batch(x[16:], y[16:])
+    moved = [not np.allclose(a, b) for a, b in zip(whole.get_weights(), start)]
+    assert sum(moved) >= len(start) - 1  # the update moved (nearly) every weight
+    for a, b in zip(halved.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
