@@ -192,3 +192,22 @@ def test_foreign_emoji_and_markup_give_a_sensible_result(toy, text):
     assert not any(ch in w for w in rv.words for ch in "<>")  # markup is plain words, never tags
     if all(i == OOV for i in rv.ids):
         assert any("vocabulary" in n for n in rv.notes)
+
+
+def test_a_scored_model_is_freed_with_its_traced_functions():
+    """The traced functions that score a model live on it: dropping the model frees it (no module cache pins it)."""
+    import gc
+    import weakref
+
+    texts, _ = _corpus(40, seed=3)
+    pipe = TextPipeline.fit(texts, TextConfig(vocab_size=100, max_len=16, padding="front", mask=True))
+    model = build_model(ModelConfig(cell="LSTM", units=4, head="binary", vocab_size=pipe.vocab_size, embedding_dim=4,
+                                    mask_zero=True), TrainConfig(seed=0), timesteps=None)
+    review = sa.prepare(pipe, "the film was great fun")
+    assert sa.predict(model, pipe.encode(texts), padding="front").shape == (40,)
+    assert sa.saliency(model, review).shape == (len(review.words),)
+    assert len(sa.states(model, review, padding="front")) == 1
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
