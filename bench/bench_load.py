@@ -7,7 +7,9 @@ RNN_EXPLORER_TRAINING_SLOTS says otherwise), warms it with one run, then in head
 2. 8 sessions, each its own browser context, press Train on the time-series default at once:
    every run must finish without an error, the last within 1.3 × the baseline's 8 runs, and
    the first run's first curve point must be drawn within 3 s of its click; the server's peak
-   memory over this phase is the kernel's VmHWM (reset before the phase, read after);
+   memory over this phase is the kernel's VmHWM (reset before the phase, read after).
+   Steps 1 and 2 are a pair, repeated `PAIRS` times in alternating order; the target is on the
+   median of the pairs' ratios (single pairs have read from 0.95 to 1.38 on this machine);
 3. 20 sessions open, train (the default, in 4 waves of 5) and close; once the closed sessions
    are cleaned up, the server's RSS must be within 10 % of its level before them.
 
@@ -140,37 +142,66 @@ def _settle(server: AppServer, seconds: float) -> int:
     return int(statistics.median(readings))
 
 
+PAIRS = 3  # the 8-at-once phase is repeated: one pair alone varies more than the target's margin
+
+
+def _pair(browser, server: AppServer, n: int, at_once_first: bool) -> dict:
+    """The same n runs one after another in one session, and from n sessions at once (order alternated)."""
+    def sequential():
+        page, log = _session(browser, server.url)
+        singles = [_train_once(page) for _ in range(n)]
+        errors = log.unexpected()
+        _close(page)
+        return singles, errors
+
+    def together():
+        reset_hwm(server.proc.pid)
+        rss0 = tree_rss(server.proc.pid)
+        out = _all_at_once(browser, server.url, n)
+        out["hwm"], out["rss0"] = tree_hwm(server.proc.pid), rss0
+        return out
+
+    if at_once_first:
+        out = together()
+        singles, errors = sequential()
+    else:
+        singles, errors = sequential()
+        out = together()
+    out["singles"], out["errors"] = singles, errors + out["errors"]
+    out["seq"] = sum(singles)
+    out["last"] = out["finished"][-1] if out["finished"] else float("nan")
+    out["ratio"] = out["last"] / out["seq"]
+    return out
+
+
 def _phase_eight(browser, server: AppServer, n: int, quick: bool) -> list[dict]:
-    rows = []
-    # Baseline: the same runs one after another in one session.
-    page, log = _session(browser, server.url)
-    singles = [_train_once(page) for _ in range(n)]
-    errors = log.unexpected()
-    _close(page)
-    seq = sum(singles)
-    rows.append(row(f"{n} time-series default runs one after another, one session", round(seq, 1), "s", note=(
-        f"click → 'Trained' message each; runs {', '.join(f'{s:.1f}' for s in singles)} s")))
-    reset_hwm(server.proc.pid)
-    rss0 = tree_rss(server.proc.pid)
-    out = _all_at_once(browser, server.url, n)
-    hwm = tree_hwm(server.proc.pid)
-    errors += out["errors"]
-    last = out["finished"][-1] if out["finished"] else float("nan")
-    rows.append(row(f"{n} sessions press Train at once: all finish, no error", out["n_done"], "runs", f"= {n}",
-                    out["n_done"] == n and not errors, "; ".join(errors)[:300] or
-                    f"clicks spread over {out['clicked']:.2f} s; no error alert or exception on any page"))
-    rows.append(row(f"{n} at once: the last finishes, vs the same runs one after another", last / seq, "×", "≤ 1.3",
-                    last / seq <= 1.3, f"last finished {last:.1f} s after the first click; one after another {seq:.1f} s; "
-                    f"finish times {', '.join(f'{t:.1f}' for t in out['finished'])} s"))
-    rows.append(row(f"{n} at once: first curve point of the first run", out["first_point"], "s", "≤ 3",
-                    out["first_point"] is not None and out["first_point"] <= 3.0,
-                    "first click → the first live loss chart (any session) shows a point; every session's first point "
-                    + ", ".join(f"{t:.1f}" for t in out["firsts"]) + " s"))
-    peak, biggest = sum(hwm.values()), max(hwm.values(), default=0)
-    rows.append(row(f"{n} at once: peak memory of the app (kernel VmHWM)", round(peak / MIB), "MiB", note=(
-        f"sum over the process tree, reset before the phase; the streamlit process alone {biggest / MIB:.0f} MiB; "
-        f"RSS before the phase {rss0 / MIB:.0f} MiB")))
-    return rows
+    pairs = [_pair(browser, server, n, at_once_first=i % 2 == 1) for i in range(1 if quick else PAIRS)]
+    ratios = [p["ratio"] for p in pairs]
+    ratio = statistics.median(ratios)
+    errors = [e for p in pairs for e in p["errors"]]
+    all_done = all(p["n_done"] == n for p in pairs)
+    firsts = [p["first_point"] for p in pairs]
+    first = None if None in firsts else statistics.median(firsts)
+    hwm = max(pairs, key=lambda p: sum(p["hwm"].values()))
+    peak, biggest = sum(hwm["hwm"].values()), max(hwm["hwm"].values(), default=0)
+    each = "; ".join(f"pair {i + 1}{' (at once first)' if i % 2 else ''}: last finished {p['last']:.1f} s after the "
+                     f"first click, one after another {p['seq']:.1f} s (runs {', '.join(f'{s:.1f}' for s in p['singles'])})"
+                     for i, p in enumerate(pairs))
+    return [
+        row(f"{n} time-series default runs one after another, one session (median of {len(pairs)})",
+            round(statistics.median(p["seq"] for p in pairs), 1), "s", note="click → 'Trained' message each"),
+        row(f"{n} sessions press Train at once: all finish, no error", min(p["n_done"] for p in pairs), "runs", f"= {n}",
+            all_done and not errors, "; ".join(errors)[:300] or
+            f"{len(pairs)} times; no error alert or exception on any page"),
+        row(f"{n} at once: the last finishes, vs the same runs one after another (median of {len(pairs)} pairs)", ratio,
+            "×", "≤ 1.3", ratio <= 1.3, f"ratios {', '.join(f'{r:.3f}' for r in ratios)}; {each}"),
+        row(f"{n} at once: first curve point of the first run (median of {len(pairs)})", first, "s", "≤ 3",
+            first is not None and first <= 3.0, "first click → the first live loss chart (any session) shows a point: "
+            + ", ".join("not seen" if f is None else f"{f:.2f}" for f in firsts) + " s"),
+        row(f"{n} at once: peak memory of the app (kernel VmHWM)", round(peak / MIB), "MiB", note=(
+            f"the highest of the {len(pairs)} phases; sum over the process tree, reset before each phase; the streamlit "
+            f"process alone {biggest / MIB:.0f} MiB; RSS before that phase {hwm['rss0'] / MIB:.0f} MiB")),
+    ]
 
 
 def _phase_twenty(browser, server: AppServer, total: int, wave: int) -> list[dict]:

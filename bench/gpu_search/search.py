@@ -158,7 +158,7 @@ def define_layers():
             return (input_shape[0], input_shape[2])
 
     class MaskedMeanMaxPooling1D(keras.layers.Layer):
-        """explorer.models.MaskedMeanMaxPooling1D (copied)."""
+        """explorer.models.MaskedMeanMaxPooling1D, copied: that module imports TensorFlow, which the GPU image lacks."""
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
