@@ -166,10 +166,16 @@ def setup_from(text: TextConfig, model: ModelConfig, train: TrainConfig, data: D
 
 
 def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None, probe: bool = True,
-                cache_dir: Optional[Path] = None) -> SentimentRun:
-    """Encode (or take `encoded`), build the model for the fitted vocabulary, and the page's gradient probe."""
+                cache_dir: Optional[Path] = None, pooled: bool = False) -> SentimentRun:
+    """Encode (or take `encoded`), build the model for the fitted vocabulary, and the page's gradient probe.
+
+    `pooled`: the model may be an idle one of the same set-up from `explorer.model_pool` (in a fresh model's
+    state, so it trains the same), and it goes back there when the run is dropped (the page's next run, a
+    closed session). Each new model would leave its traces and XLA's compiled step in the process for good
+    (~40 MiB a quick-preset run, measured); a pooled one compiles once per set-up."""
     from explorer.buckets import parts_for
     from explorer.introspect import GradientProbe
+    from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
 
     enc = encoded if encoded is not None else encode_cached(data, setup.text, setup.data, cache_dir)
@@ -180,11 +186,17 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     xla = setup.train.jit_compile and not masked and steps >= XLA_MIN_STEPS
     setup = replace(setup, model=replace(setup.model, vocab_size=enc.pipeline.vocab_size),
                     train=replace(setup.train, jit_compile=xla))
-    model = build_model(setup.model, setup.train, timesteps=None if masked else setup.text.max_len,
-                        time_scale=setup.text.max_len, accumulate=parts_for(setup.train.batch_size, masked))
+    timesteps, accumulate = None if masked else setup.text.max_len, parts_for(setup.train.batch_size, masked)
+    model = build_model(setup.model, setup.train, timesteps, time_scale=setup.text.max_len, accumulate=accumulate)
+    key = pool_key(setup.model, setup.train, timesteps, time_scale=setup.text.max_len) + (accumulate,)
+    if pooled:
+        model = POOL.lend(model, key)
     k = min(PROBE_REVIEWS, len(enc.x_val))
     gp = GradientProbe(enc.x_val[:k].astype(np.int32), enc.y_val[:k, None], layer_index=0) if probe and k else None
-    return SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source)
+    run = SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source)
+    if pooled:
+        POOL.return_with(run, model, key)
+    return run
 
 
 def fit(run: SentimentRun, sink=None, result=None, should_stop=None, extra_callbacks: tuple = ()):

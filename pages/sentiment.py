@@ -103,7 +103,8 @@ start = st.button("▶ Train", type="primary", disabled=data is None or bool(pro
 if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and not problems:
     with friendly("Training"):
         with st.spinner("Building the vocabulary from the training reviews and encoding them (once per setting)…"):
-            job = sr.prepare_run(data, setup, encoded=sentiment_data.encode(source_key, data, setup.text, setup.data))
+            job = sr.prepare_run(data, setup, encoded=sentiment_data.encode(source_key, data, setup.text, setup.data),
+                                 pooled=True)
             job.keep = keep
         run = train_live(RUN_KEY, lambda: (job.model, lambda sink, result: sr.fit(job, sink=sink, result=result), job),
                          epochs=setup.train.epochs, metric="accuracy", title="Accuracy", more=(("loss", "Loss"),))

@@ -114,3 +114,25 @@ def test_xla_only_where_it_pays_fixed_shapes_and_enough_steps(data, tmp_path):
     many = sr.prepare_run(data, replace(plain, train=replace(asked, epochs=20)), cache_dir=tmp_path, probe=False)
     assert many.setup.train.jit_compile and many.model.jit_compile
     assert many.key != few.key  # the stored description says how it was trained
+
+
+def test_a_pooled_run_reuses_the_last_runs_model_and_trains_as_a_fresh_one(data, tmp_path):
+    """The page's runs take their model from the pool (no new traces or XLA step per Train click), same results."""
+    import gc
+
+    from explorer.model_pool import POOL
+
+    fresh = sr.prepare_run(data, SETUP, cache_dir=tmp_path)
+    expected = sr.fit(fresh).history
+    first = sr.prepare_run(data, SETUP, cache_dir=tmp_path, pooled=True)
+    sr.fit(first)
+    model, reused = first.model, POOL.reused
+    del first  # the page drops its record: the model goes back to the pool
+    gc.collect()
+    second = sr.prepare_run(data, SETUP, cache_dir=tmp_path, pooled=True)
+    assert second.model is model and POOL.reused == reused + 1
+    again = sr.fit(second).history
+    assert again.keys() == expected.keys()
+    for name in expected:
+        np.testing.assert_allclose(again[name], expected[name], rtol=1e-5, err_msg=name)
+    assert sr.prepare_run(data, SETUP, cache_dir=tmp_path, pooled=True).model is not model  # in use: not lent twice
