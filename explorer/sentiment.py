@@ -65,7 +65,7 @@ QUICK = Setup("Quick default: LSTM, 200 words (under a minute)", TextConfig(voca
 # validation loss. Batch 128: 1.2× faster than 64 for this GRU (2.4× for the masked LSTM, which
 # TensorFlow runs on one core at batch 64), at the same accuracy; its batches of long reviews are computed in halves
 # (explorer.buckets.MAX_WORDS), for memory.
-BEST = Setup("Best accuracy: bidirectional GRU, 500 words (about 5 minutes on 2 cores)",
+BEST = Setup("Best accuracy: bidirectional GRU, 500 words (3–5 minutes on 2 cores)",
              TextConfig(vocab_size=20_000, max_len=500, mask=True),
              ModelConfig(cell="GRU", units=64, bidirectional=True, head="binary", vocab_size=20_000,
                          embedding_dim=64, mask_zero=True, readout="meanmax", dropout=0.5, word_dropout=0.5),
