@@ -4,6 +4,8 @@
     .venv/bin/python bench/run_all.py            # full run (minutes)
     .venv/bin/python bench/run_all.py --quick    # smaller sizes, for a smoke check
     .venv/bin/python bench/run_all.py --only app # just bench_app.py; the others' last results are kept
+    BENCH_SENTIMENT_ONLY=best .venv/bin/python bench/run_all.py --only sentiment
+                                                 # some of a module's measures; its other rows are kept
 
 Protocol: each module has `run()` (or `run(quick=False)`) returning rows
 {name, value, unit, target, met (bool|None), note}. Each module runs in its own
@@ -74,6 +76,31 @@ def normalise(row: dict) -> dict:
         value = str(value)
     out["value"] = value
     return out
+
+
+def partial_run(environ=os.environ) -> bool:
+    """True when a BENCH_<MODULE>_ONLY variable asks a module for some of its measures only."""
+    return any(k.startswith("BENCH_") and k.endswith("_ONLY") and v for k, v in environ.items())
+
+
+def merge_kept(previous: dict | None, res: dict) -> dict:
+    """A partial run's rows, plus the previous run's rows it did not measure, each of those saying when it ran.
+
+    Without this, running one measure of a module (say the best preset's 3 seeds) would drop the others'
+    figures from RESULTS.md."""
+    if not previous or res.get("error"):
+        return res
+    fresh = {r["name"]: r for r in res["rows"]}
+    rows = []
+    for r in previous.get("rows", []):  # in the module's order, the new figure where there is one
+        if r["name"] in fresh:
+            rows.append(fresh.pop(r["name"]))
+            continue
+        note = r.get("note") or ""
+        if not note.startswith("from an earlier run"):
+            note = f"from an earlier run ({previous.get('date', 'date unknown')}): {note}".rstrip(": ")
+        rows.append(dict(r, note=note))
+    return dict(res, rows=rows + list(fresh.values()))
 
 
 def child(path: Path, quick: bool, out: Path) -> int:
@@ -206,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         res = run_module(path, args.quick, args.timeout)
         res.update(rows=[normalise(r) for r in res["rows"]], date=date, quick=args.quick,
                    load_before=load_before, load_after=_load())
+        kept = KEPT / f"{path.stem}.json"
+        if partial_run() and not args.quick and kept.exists():
+            res = merge_kept(json.loads(kept.read_text()), res)
         KEPT.mkdir(exist_ok=True)
         (KEPT / f"{path.stem}.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
         ran += 1
