@@ -27,10 +27,12 @@ ROUND = 16  # batch lengths are rounded up to a multiple of this (fewer distinct
 LONG = 256
 # A batch of more words than this is computed in two halves whose gradients the optimizer averages
 # (Keras' `gradient_accumulation_steps=2`): the same update as the whole batch, at the activation memory
-# of half of it. Measured for the best preset (bidirectional GRU(64), 128 reviews × 256 words): the fit's
-# peak memory over the model's resting size is ~0.41 GB whole and ~0.31 GB in halves. With Adam one thing
-# differs: accumulated gradients are dense, so every embedding row's moments decay at every update, as in
-# standard Adam (a whole batch's sparse gradient has Keras update the moments of its own words only).
+# of half of it. Measured for the best preset (bidirectional GRU(64), 128 reviews × 256 words; one epoch of
+# 10,800 reviews, runs alternated, 2 each): the process's peak memory 1,137–1,167 MiB whole, 1,006–1,018 MiB
+# in halves, in 43.7–44.2 s and 44.7–45.0 s (one more whole run took 25.5 s: this machine's speed drifts).
+# With Adam one thing differs: accumulated gradients are dense, so every embedding row's moments decay at
+# every update, as in standard Adam (a whole batch's sparse gradient has Keras update the moments of its own
+# words only).
 MAX_WORDS = 16_384
 
 

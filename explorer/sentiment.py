@@ -272,14 +272,15 @@ def occlusion(model, review: Review, cfg: TextConfig) -> np.ndarray:
 
 def _saliency_fn(model):
     """A traced function x → ‖∂p/∂e_t‖ per position, cached per model."""
+    return _kept_on(model, "_explorer_saliency", lambda: _traced_saliency(model))
+
+
+def _traced_saliency(model):
     import keras
     import tensorflow as tf
 
     from explorer.models import run_layers
 
-    hit = model.__dict__.get("_explorer_saliency")
-    if hit is not None:
-        return hit
     if not any(isinstance(layer, keras.layers.Embedding) for layer in model.layers):
         raise ValueError("Saliency needs a text model that starts with an Embedding.")
 
@@ -297,7 +298,7 @@ def _saliency_fn(model):
         g = tape.gradient(p, embedded[0])
         return tf.sqrt(tf.reduce_sum(tf.square(g), axis=-1))
 
-    return _kept_on(model, "_explorer_saliency", lambda: fn)
+    return fn
 
 
 def _input(model, review: Review, padding: Optional[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -333,16 +334,16 @@ def _states_fn(model):
     """A traced function x → every recurrent layer's h_t sequence (both directions), cached per model.
 
     Uses `introspect`'s unroll of the layer's own cell (the states Keras computes), inside one
-    `tf.function`: ~10 ms a review instead of ~2 s eagerly.
+    `tf.function`: ~10 ms a review instead of ~2 s eagerly. Returns (function, [(layer name, direction)]).
     """
+    return _kept_on(model, "_explorer_states", lambda: _traced_states(model))
+
+
+def _traced_states(model):
     import tensorflow as tf
 
     from explorer.introspect import directions, unroll
     from explorer.models import recurrent_layers, run_layers
-
-    hit = model.__dict__.get("_explorer_states")
-    if hit is not None:
-        return hit
 
     names = [(layer.name, direction) for layer in recurrent_layers(model) for _, direction in directions(layer)]
 
@@ -359,7 +360,7 @@ def _states_fn(model):
         run_layers(model, x, on_recurrent=record)
         return outs
 
-    return _kept_on(model, "_explorer_states", lambda: (fn, names))
+    return fn, names
 
 
 def states(model, review: Review, padding: Optional[str] = None) -> list[WordStates]:

@@ -188,8 +188,8 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
                     train=replace(setup.train, jit_compile=xla))
     timesteps, accumulate = None if masked else setup.text.max_len, parts_for(setup.train.batch_size, masked)
     model = build_model(setup.model, setup.train, timesteps, time_scale=setup.text.max_len, accumulate=accumulate)
-    key = pool_key(setup.model, setup.train, timesteps, time_scale=setup.text.max_len) + (accumulate,)
     if pooled:
+        key = pool_key(setup.model, setup.train, timesteps, time_scale=setup.text.max_len) + (accumulate,)
         model = POOL.lend(model, key)
     k = min(PROBE_REVIEWS, len(enc.x_val))
     gp = GradientProbe(enc.x_val[:k].astype(np.int32), enc.y_val[:k, None], layer_index=0) if probe and k else None
