@@ -21,6 +21,7 @@ HEADS = ("regression", "binary")
 READOUTS = ("last", "mean", "max", "meanmax")
 SCHEDULES = ("constant", "cosine")
 GATE_INITS = ("keras", "chrono")
+EMBEDDING_INITS = ("random", "cooccurrence")
 GATE_INIT_LABELS = {"keras": "Keras default: forget bias 1", "chrono": "chrono: time scales up to T"}
 GATE_NOTE = ("A gated cell keeps its memory as long as its forget gate (LSTM) or update gate (GRU) stays "
              "open, and the gate's bias sets that at the start. Keras' default starts every unit forgetting "
@@ -59,6 +60,10 @@ class ModelConfig:
     vocab_size: int = 0
     embedding_dim: int = 32
     mask_zero: bool = False
+    # Text models: where the word vectors start. "random" (Keras' uniform ±0.05) or "cooccurrence": vectors
+    # from which words occur near which in the training reviews (explorer.word_vectors; no labels read), so
+    # words that are used alike start alike. Either way the vectors are trained with the rest.
+    embedding_init: str = "random"
     # Text models: while training, each word's vector is zeroed with this probability (whole words
     # dropped, a fresh choice every epoch), so the model cannot memorise a review's exact words.
     word_dropout: float = 0.0

@@ -11,7 +11,8 @@ import random
 
 import numpy as np
 
-from explorer.config import ACTIVATIONS, CELLS, GATE_INITS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig
+from explorer.config import ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INITS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig
+from explorer.word_vectors import SPECIALS
 
 import keras  # noqa: E402  (after the cheap imports, on purpose)
 import tensorflow as tf  # noqa: E402
@@ -49,6 +50,8 @@ def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> lis
         out.append("The model must predict at least one value.")
     if model.vocab_size < 0 or (model.vocab_size and model.embedding_dim < 1):
         out.append("A text model needs a positive vocabulary and embedding size.")
+    if model.embedding_init not in EMBEDDING_INITS:
+        out.append(f"Unknown embedding start {model.embedding_init!r}: choose one of {', '.join(EMBEDDING_INITS)}.")
     if train is not None:
         if train.optimizer not in OPTIMIZERS:
             out.append(f"Unknown optimizer {train.optimizer!r}.")
@@ -255,20 +258,32 @@ def seed_keras(seed: int) -> None:
 
 
 def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
-                features: int = 1, time_scale: int | None = None, accumulate: int = 1) -> InstrumentedModel:
+                features: int = 1, time_scale: int | None = None, accumulate: int = 1,
+                word_vectors: np.ndarray | None = None) -> InstrumentedModel:
     """A compiled model: [Embedding] → recurrent layers → [pooling readout] → Dense head; seeded by `train.seed`.
 
     `time_scale` is the longest memory chrono gate biases aim for (default: `timesteps`); a model
     that takes any length (masked text) passes the longest input it will read. `accumulate`: see
-    `make_optimizer` (for batches that come in halves, `explorer.buckets.MAX_WORDS`)."""
+    `make_optimizer` (for batches that come in halves, `explorer.buckets.MAX_WORDS`). `word_vectors`
+    (vocab_size, embedding_dim): where the embedding starts when `cfg.embedding_init` is "cooccurrence"
+    (`explorer.word_vectors.from_cooccurrence`); the padding and out-of-vocabulary rows keep Keras' start."""
     problems = config_problems(cfg, train)
+    wanted = cfg.vocab_size and cfg.embedding_init == "cooccurrence"
+    if wanted and (word_vectors is None or tuple(word_vectors.shape) != (cfg.vocab_size, cfg.embedding_dim)):
+        problems.append(f"Co-occurrence word vectors of shape ({cfg.vocab_size}, {cfg.embedding_dim}) are needed "
+                        "(explorer.word_vectors.from_cooccurrence).")
     if problems:
         raise ValueError(" ".join(problems))
     seed_keras(train.seed)
     if cfg.vocab_size:
         inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
-        x = keras.layers.Embedding(cfg.vocab_size, cfg.embedding_dim, mask_zero=cfg.mask_zero,
-                                   name="embedding")(inputs)
+        embedding = keras.layers.Embedding(cfg.vocab_size, cfg.embedding_dim, mask_zero=cfg.mask_zero,
+                                           name="embedding")
+        x = embedding(inputs)
+        if wanted:
+            start = np.array(embedding.embeddings)
+            start[SPECIALS:] = word_vectors[SPECIALS:]
+            embedding.embeddings.assign(start)
         if cfg.word_dropout:  # one coin per word, shared by all its vector's values
             x = keras.layers.Dropout(cfg.word_dropout, noise_shape=(None, None, 1), seed=train.seed + 3,
                                      name="word_dropout")(x)

@@ -42,6 +42,7 @@ XLA_MIN_STEPS = 300
 PROBE_REVIEWS = 16
 READOUT_WORDS = {"last": "last state", "mean": "mean of all states", "max": "max of all states",
                  "meanmax": "mean and max of all states"}
+EMBEDDING_WORDS = {"random": "random", "cooccurrence": "from co-occurrence"}
 
 
 def describe(model: ModelConfig, text: TextConfig) -> str:
@@ -49,8 +50,9 @@ def describe(model: ModelConfig, text: TextConfig) -> str:
     cell = f"{'bidirectional ' if model.bidirectional else ''}{model.cell}({model.units})"
     layers = f" × {model.layers} layers" if model.layers > 1 else ""
     mask = ", masked" if text.mask else f", {text.padding} padding"
+    start = ", word vectors from co-occurrence" if model.embedding_init == "cooccurrence" else ""
     return (f"{cell}{layers}, {READOUT_WORDS.get(model.readout, model.readout)} read, "
-            f"{text.vocab_size // 1000}k-word vocabulary, {text.max_len} words{mask}")
+            f"{text.vocab_size // 1000}k-word vocabulary, {text.max_len} words{mask}{start}")
 
 
 # ---------------------------------------------------------------- encodings, cached on disk
@@ -177,6 +179,7 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     from explorer.introspect import GradientProbe
     from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
+    from explorer.word_vectors import from_cooccurrence
 
     enc = encoded if encoded is not None else encode_cached(data, setup.text, setup.data, cache_dir)
     if len(enc.y_train) < 2 or len(np.unique(enc.y_train)) < 2:
@@ -187,7 +190,12 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     setup = replace(setup, model=replace(setup.model, vocab_size=enc.pipeline.vocab_size),
                     train=replace(setup.train, jit_compile=xla))
     timesteps, accumulate = None if masked else setup.text.max_len, parts_for(setup.train.batch_size, masked)
-    model = build_model(setup.model, setup.train, timesteps, time_scale=setup.text.max_len, accumulate=accumulate)
+    vectors = None
+    if setup.model.embedding_init == "cooccurrence":  # from the training reviews' words only, no labels
+        vectors = from_cooccurrence(enc.x_train, enc.pipeline.vocab_size, setup.model.embedding_dim)
+    model = build_model(setup.model, setup.train, timesteps, time_scale=setup.text.max_len, accumulate=accumulate,
+                        word_vectors=vectors)
+    del vectors
     if pooled:
         key = pool_key(setup.model, setup.train, timesteps, time_scale=setup.text.max_len) + (accumulate,)
         model = POOL.lend(model, key)

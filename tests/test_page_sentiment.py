@@ -124,14 +124,16 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     at.select_slider(key="sent_m_head_dropout").set_value(0.3)
     at.radio(key="sent_t_schedule").set_value("cosine")
     at.select_slider(key="sent_m_word_dropout").set_value(0.2)
+    at.radio(key="sent_m_embedding_init").set_value("cooccurrence")
     at.run()
+    assert at.query_params["m_embedding_init"] in ("cooccurrence", ["cooccurrence"])
     assert at.query_params["m_readout"] in ("mean", ["mean"]) and at.query_params["t_patience"] in ("1", ["1"])
     assert at.query_params["m_head_dropout"] in ("0.3", ["0.3"]) and at.query_params["t_schedule"] in ("cosine", ["cosine"])
     assert at.query_params["m_word_dropout"] in ("0.2", ["0.2"])
     at.button(key="sent_train").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     text = _texts(at)
-    assert "mean of all states read" in text and "(weights of epoch " in text
+    assert "mean of all states read" in text and "(weights of epoch " in text and "word vectors from co-occurrence" in text
     assert "each word gets gradient directly" in text
     trained = at.session_state["sentiment_run"].model  # the knobs reached the model that was trained
     assert trained.get_layer("word_dropout").rate == 0.2 and trained.get_layer("head_dropout").rate == 0.3
@@ -159,6 +161,7 @@ def test_presets_fill_every_knob_and_the_link():
     assert at.select_slider(key="sent_m_head_dropout").value == BEST.model.head_dropout
     assert at.radio(key="sent_t_schedule").value == BEST.train.schedule
     assert at.select_slider(key="sent_m_word_dropout").value == BEST.model.word_dropout
+    assert at.radio(key="sent_m_embedding_init").value == BEST.model.embedding_init
     assert at.query_params["m_bidirectional"] in ("true", ["true"], "True", ["True"])
     at.button(key="sent_preset_quick").click().run()
     assert at.select_slider(key="sent_x_max_len").value == QUICK.text.max_len

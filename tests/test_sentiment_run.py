@@ -136,3 +136,27 @@ def test_a_pooled_run_reuses_the_last_runs_model_and_trains_as_a_fresh_one(data,
     for name in expected:
         np.testing.assert_allclose(again[name], expected[name], rtol=1e-5, err_msg=name)
     assert sr.prepare_run(data, SETUP, cache_dir=tmp_path, pooled=True).model is not model  # in use: not lent twice
+
+
+def test_a_cooccurrence_run_starts_from_its_training_reviews_vectors_pooled_or_not(data, tmp_path):
+    """The embedding starts from vectors of the training part only (no validation or test review, no label);
+    a pooled model lent again starts from them again, not from where its last run left it."""
+    import gc
+    from dataclasses import replace
+
+    from explorer.word_vectors import SPECIALS, from_cooccurrence
+
+    setup = replace(SETUP, model=replace(SETUP.model, embedding_init="cooccurrence"))
+    first = sr.prepare_run(data, setup, cache_dir=tmp_path, probe=False, pooled=True)
+    vectors = from_cooccurrence(first.enc.x_train, first.enc.pipeline.vocab_size, setup.model.embedding_dim)
+    start = lambda run: np.array(run.model.get_layer("embedding").embeddings)[SPECIALS:]  # noqa: E731
+    np.testing.assert_array_equal(start(first), vectors[SPECIALS:])
+    assert "word vectors from co-occurrence" in sr.describe(setup.model, setup.text)
+    sr.fit(first)
+    model = first.model
+    assert not np.array_equal(start(first), vectors[SPECIALS:])  # trained further
+    del first
+    gc.collect()
+    second = sr.prepare_run(data, setup, cache_dir=tmp_path, probe=False, pooled=True)
+    assert second.model is model
+    np.testing.assert_array_equal(start(second), vectors[SPECIALS:])

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from explorer.config import (ACTIVATIONS, CELLS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS, READOUTS,
+from explorer.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS, READOUTS,
                              SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
 from explorer.data.memory_tasks import TASK_LABELS, TASKS
 from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig
 from explorer.sentiment import QUICK
-from explorer.sentiment_run import READOUT_WORDS
+from explorer.sentiment_run import EMBEDDING_WORDS, READOUT_WORDS
 from explorer.series_run import DEFAULT_TRAIN
 from explorer.text import PADDINGS
 from ui.knob_panel import Knob, Panel, Part
@@ -97,6 +97,11 @@ SENTIMENT = Panel("sent", widget_prefix="sent_", extra_url_keys=("model",), part
     )),
     "model": Part("m_", QUICK.model, (
         Knob("embedding_dim", "Embedding size", "select_slider", (8, 16, 32, 64, 128)),
+        Knob("embedding_init", "Word vectors start", "radio", EMBEDDING_INITS, labels=EMBEDDING_WORDS, horizontal=True,
+               help="random: Keras' default, each word learns only from the labelled reviews it occurs in. "
+                    "co-occurrence: each word starts from the words it occurs near in the training reviews (PPMI "
+                    "and SVD, a few seconds, no labels read), so a rare word like 'atrocious' starts next to "
+                    "'awful'. Both are trained further."),
         CELL,
         GATE_INIT.at(label="Gate-bias initialisation", help=GATE_NOTE + " Here T is the number of words "
                                                                                  "read per review."),
