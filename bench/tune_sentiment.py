@@ -5,7 +5,8 @@
 
 Arguments: the preset (quick | best), then JSON overrides of its ModelConfig, TextConfig and
 TrainConfig, then how many epochs to train (default: the preset's + 1, with early stopping off,
-so every epoch's validation accuracy is logged), then the seed.
+so every epoch's validation accuracy is logged), then the seed. With '{"embedding_init": "cooccurrence"}',
+TUNE_START_SD_X=3 sets the word vectors' spread in units of Keras' own start (explorer.word_vectors).
 
 Selection procedure (issue 18): variants are compared on a validation split carved from the
 training reviews only (`explorer.data.imdb.split_validation`: by movie when the copy has
@@ -72,6 +73,10 @@ def main(argv: list[str]) -> dict:
     seed = int(argv[5]) if len(argv) > 5 else base.train.seed
     setup = replace(base, model=replace(base.model, **model_kw), text=replace(base.text, **text_kw),
                     train=replace(base.train, **{"patience": 0, **train_kw}, epochs=epochs, seed=seed))
+    if os.environ.get("TUNE_START_SD_X"):  # co-occurrence word vectors' sd, in units of Keras' own start
+        from explorer import word_vectors
+        word_vectors.START_SD = float(os.environ["TUNE_START_SD_X"]) * word_vectors.KERAS_SD
+        model_kw = {**model_kw, "start_sd_x_keras": float(os.environ["TUNE_START_SD_X"])}
     data = imdb.load_imdb()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     figures = validate(setup, data)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer.config import ModelConfig, TrainConfig
-from explorer.word_vectors import SPECIALS, cooccurrence, from_cooccurrence, neighbours, ppmi, top_directions
+from explorer.word_vectors import SPECIALS, START_SD, cooccurrence, from_cooccurrence, neighbours, ppmi, top_directions
 
 
 def _counts_by_loop(ids, vocab, contexts, window):
@@ -57,12 +57,13 @@ def test_top_directions_match_an_exact_svd():
 
 def test_words_used_alike_start_alike_at_the_embeddings_own_scale():
     """Two topics: words 2–11 only ever occur among each other, as do 12–21. A word's nearest vectors are its
-    own topic's, and the vectors have the per-value spread of Keras' own uniform(−0.05, 0.05) start."""
+    own topic's, and the vectors have the per-value spread asked for."""
     rng = np.random.default_rng(3)
     docs = [rng.integers(2, 12, size=40) if i % 2 else rng.integers(12, 22, size=40) for i in range(400)]
     vectors = from_cooccurrence(np.array(docs, np.uint16), vocab_size=22, dim=4)
     assert vectors.shape == (22, 4) and not vectors[:SPECIALS].any()
-    assert vectors[SPECIALS:].std() == pytest.approx(0.05 / np.sqrt(3), rel=1e-4)
+    assert vectors[SPECIALS:].std() == pytest.approx(START_SD, rel=1e-4)
+    assert from_cooccurrence(np.array(docs, np.uint16), 22, 4, scale=0.01)[SPECIALS:].std() == pytest.approx(0.01, rel=1e-4)
     for word in (3, 15):
         same = set(range(2, 12)) if word < 12 else set(range(12, 22))
         assert set(neighbours(vectors, word, k=5).tolist()) <= same
