@@ -50,7 +50,8 @@ def describe(model: ModelConfig, text: TextConfig) -> str:
     cell = f"{'bidirectional ' if model.bidirectional else ''}{model.cell}({model.units})"
     layers = f" × {model.layers} layers" if model.layers > 1 else ""
     mask = ", masked" if text.mask else f", {text.padding} padding"
-    start = ", word vectors from co-occurrence" if model.embedding_init == "cooccurrence" else ""
+    start = "" if model.embedding_init == "random" else \
+        f", word vectors {EMBEDDING_WORDS.get(model.embedding_init, model.embedding_init)}"
     return (f"{cell}{layers}, {READOUT_WORDS.get(model.readout, model.readout)} read, "
             f"{text.vocab_size // 1000}k-word vocabulary, {text.max_len} words{mask}{start}")
 

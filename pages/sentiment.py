@@ -31,8 +31,8 @@ RUN_KEY = "sentiment_run"
 TRAIN_NOW = "sent_train_now"  # set by "Train your own model"; the Train section starts a run
 KNOBS = K.SENTIMENT
 COLUMNS = {"Text": ("x_vocab_size", "x_max_len", "x_padding", "x_mask"),
-           "Network": ("m_embedding_dim", "m_embedding_init", "m_cell", "m_gate_init", "m_units", "m_layers", "m_bidirectional",
-                       "m_word_dropout", "m_dropout", "m_readout", "m_head_dropout"),
+           "Network": ("m_embedding_dim", "m_embedding_init", "m_cell", "m_gate_init", "m_units", "m_layers",
+                       "m_bidirectional", "m_word_dropout", "m_dropout", "m_readout", "m_head_dropout"),
            "Training": ("t_optimizer", "t_learning_rate", "t_schedule", "t_batch_size", "t_epochs", "t_patience"),
            "Reviews used": ("d_n_train", "d_n_test")}
 

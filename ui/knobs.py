@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from explorer.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS, READOUTS,
-                             SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
+from explorer.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS,
+                             READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
 from explorer.data.memory_tasks import TASK_LABELS, TASKS
 from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig
 from explorer.sentiment import QUICK
