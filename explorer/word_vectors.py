@@ -16,7 +16,7 @@ from explorer.text import OOV
 
 CONTEXTS = 2_000  # the most frequent words serve as contexts (ids are ranked by frequency)
 WINDOW = 5  # neighbours counted on each side, weighted 1/distance
-BLOCK = 2_048  # words whose counts are gathered at once (bounds the temporary memory: ~32 MiB)
+BLOCK = 1_024  # words whose counts are gathered at once (bounds the temporary memory: ~16 MiB)
 SPECIALS = OOV + 1  # ids 0 (padding) and 1 (out of vocabulary) are no words
 KERAS_SD = 0.05 / np.sqrt(3)  # per-value sd of Keras' own Embedding start, uniform(−0.05, 0.05)
 # The vectors' per-value sd: 6× Keras' start, so the co-occurrence structure is not drowned by the first
@@ -28,20 +28,29 @@ START_SD = 6 * KERAS_SD
 
 def cooccurrence(ids: np.ndarray, vocab_size: int, contexts: int = CONTEXTS, window: int = WINDOW) -> np.ndarray:
     """Counts (vocab_size, contexts), float32: how often context word c occurs within `window` words of word w,
-    each occurrence weighted 1/distance. `ids`: (n, T) token ids, 0 for padding."""
+    each occurrence weighted 1/distance. `ids`: (n, T) token ids, 0 for padding.
+
+    Pairs are read from the flat ids (views, no copies), those that would join two reviews masked out."""
     contexts = min(contexts, vocab_size)
     counts = np.zeros((vocab_size, contexts), np.float32)
-    ids = np.asarray(ids)
-    for d in range(1, window + 1):
-        left, right = ids[:, :-d].ravel(), ids[:, d:].ravel()
+    ids = np.ascontiguousarray(ids)
+    n, length = ids.shape if ids.ndim == 2 else (0, 0)
+    flat = ids.ravel()
+    for d in range(1, min(window, length - 1) + 1):
+        left, right = flat[:-d], flat[d:]  # right[i] is d words after left[i] …
+        same_review = np.tile(np.arange(length) < length - d, n)[:-d]  # … within one review
         for word, context in ((left, right), (right, left)):
-            keep = (word >= SPECIALS) & (context >= SPECIALS) & (context < contexts)
-            w, c = word[keep].astype(np.int32), context[keep].astype(np.int32)
+            keep = same_review & (word >= SPECIALS) & (context >= SPECIALS) & (context < contexts)
+            w, c = word[keep], context[keep]  # the ids' own type (uint16 for the app's vocabularies)
+            del keep
             for lo in range(SPECIALS, vocab_size, BLOCK):
                 hi = min(lo + BLOCK, vocab_size)
                 part = (w >= lo) & (w < hi)
-                pairs = np.bincount((w[part] - lo) * contexts + c[part], minlength=(hi - lo) * contexts)
-                counts[lo:hi] += pairs.reshape(hi - lo, contexts).astype(np.float32) / np.float32(d)
+                cell = (w[part].astype(np.int32) - lo) * contexts + c[part]
+                block = np.bincount(cell, minlength=(hi - lo) * contexts)
+                block = block.reshape(hi - lo, contexts).astype(np.float32)
+                block /= np.float32(d)
+                counts[lo:hi] += block
     return counts
 
 

@@ -30,6 +30,9 @@ def test_cooccurrence_counts_every_neighbour_within_the_window_weighted_by_dista
     assert got.shape == (30, 20) and got.dtype == np.float32
     np.testing.assert_allclose(got, _counts_by_loop(ids, 30, 20, 3), rtol=1e-6)
     assert not got[:SPECIALS].any() and not got[:, :SPECIALS].any()  # padding and OOV are no words
+    full = rng.integers(SPECIALS, 30, size=(5, 8)).astype(np.int32)  # no padding: no pair may join two reviews
+    np.testing.assert_allclose(cooccurrence(full, 30, 30, 4), _counts_by_loop(full, 30, 30, 4), rtol=1e-6)
+    np.testing.assert_allclose(cooccurrence(full[:, :3], 30, 30, 5), _counts_by_loop(full[:, :3], 30, 30, 5), rtol=1e-6)
 
 
 def test_ppmi_is_the_positive_log_ratio_with_smoothed_contexts():
