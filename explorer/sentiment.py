@@ -66,7 +66,7 @@ QUICK = Setup("Quick default: LSTM, 200 words (under a minute)", TextConfig(voca
 # (whose test figures are not used), and no one-knob change lifted it beyond noise (bench/gpu_search); starting from
 # co-occurrence vectors did, for every model seed (kept epoch 0.8777 vs 0.8656 on average, seeds 0–2,
 # bench/tuning.jsonl). Its test accuracy, scored once per seed by bench/bench_sentiment.py, is in bench/RESULTS.md.
-BEST = Setup("Best accuracy: bidirectional GRU, 500 words, co-occurrence word vectors (5–6 minutes on 2 cores)",
+BEST = Setup("Best accuracy: bidirectional GRU, 500 words, co-occurrence word vectors (5–7 minutes on 2 cores)",
              TextConfig(vocab_size=20_000, max_len=500, mask=True),
              ModelConfig(cell="GRU", units=64, bidirectional=True, head="binary", vocab_size=20_000,
                          embedding_dim=64, mask_zero=True, readout="meanmax", dropout=0.5, word_dropout=0.5,
