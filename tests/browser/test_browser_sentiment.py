@@ -128,3 +128,16 @@ def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_
     expect(words).to_have_attribute("aria-valuetext", "200")
     expect(page).not_to_have_url(re.compile("m_bidirectional"), timeout=30_000)
     assert exceptions_on(page) == []
+
+
+def test_a_link_starts_the_word_vectors_from_cooccurrence_and_the_run_says_so(app_server, page, shared_datasets):
+    page.goto(f"{app_server.url}/sentiment?{TINY}&m_embedding_init=cooccurrence")
+    expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)  # the reviews loaded
+    expect(page.get_by_role("radio", name="from co-occurrence")).to_be_checked()
+    train = page.get_by_role("button", name="▶ Train")
+    expect(train).to_be_enabled(timeout=60_000)
+    wait_idle(page)
+    train.click()
+    expect(page.get_by_text(re.compile("^Your run: .*word vectors from co-occurrence"))).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    assert exceptions_on(page) == []
