@@ -100,7 +100,7 @@ def merge_kept(previous: dict | None, res: dict) -> dict:
         if not note.startswith("from an earlier run"):
             note = f"from an earlier run ({previous.get('date', 'date unknown')}): {note}".rstrip(": ")
         rows.append(dict(r, note=note))
-    return dict(res, rows=rows + list(fresh.values()))
+    return dict(res, rows=rows + list(fresh.values()), partial=True)
 
 
 def child(path: Path, quick: bool, out: Path) -> int:
@@ -199,7 +199,8 @@ def render(results: dict[str, dict]) -> str:
     lines += ["", "## Versions", ""]
     lines += [f"- {k}: {v}" for k, v in versions().items()]
     for name, res in results.items():
-        mode = "quick (smaller sizes: a smoke check, not the reference figures)" if res.get("quick") else "full"
+        mode = ("quick (smaller sizes: a smoke check, not the reference figures)" if res.get("quick") else
+                "full sizes, some measures only (each kept row says when it ran)" if res.get("partial") else "full")
         lines += ["", f"## {name}", "", f"Ran {res.get('date', '?')} in {res['seconds']:.1f} s, {mode}; load average "
                   f"(1/5/15 min) {res.get('load_before', '?')} before, {res.get('load_after', '?')} after.", ""]
         if res["rows"]:

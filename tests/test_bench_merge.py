@@ -11,7 +11,11 @@ def test_a_partial_run_keeps_the_other_rows_in_order_and_says_when_they_ran():
     previous = {"date": "2026-11-29 16:25 UTC",
                 "rows": [{"name": "quick", "note": "3 seeds"}, {"name": "best", "note": "old"}, {"name": "store", "note": ""}]}
     res = {"rows": [{"name": "best", "note": "new"}], "error": None}
-    rows = run_all.merge_kept(previous, res)["rows"]
+    merged = run_all.merge_kept(previous, res)
+    rows = merged["rows"]
+    full = [dict(r, value=1.0, unit="s", target=None, met=None) for r in rows]
+    page = run_all.render({"bench_x": dict(merged, rows=full, seconds=1.0)})
+    assert "full sizes, some measures only" in page  # a partial run is not called "full"
     assert [(r["name"], r["note"]) for r in rows] == [
         ("quick", "from an earlier run (2026-11-29 16:25 UTC): 3 seeds"), ("best", "new"),
         ("store", "from an earlier run (2026-11-29 16:25 UTC)")]

@@ -21,7 +21,7 @@ def sweep_section(cfg: LabConfig, archs: list) -> None:
                 "and measure accuracy on fresh sequences: where a curve falls to chance, that architecture "
                 "stopped learning within this budget. Uses the units, optimizer, learning rate, gate-bias "
                 "initialisation (chrono's time scale follows each k), clipping and seed above. A run stops "
-                f"early once it scores {SOLVED:g} on the fresh sequences. About two minutes on two CPU cores.")
+                f"early once it scores {SOLVED:g} on the fresh sequences. One to two minutes on two CPU cores.")
     lags = st.multiselect("Lags k", [5, 10, 25, 50, 100, 200, 500, 900], default=list(DEFAULT_LAGS), key="gl_lags")
     c2, c3 = st.columns(2)
     epochs = c2.slider("Epochs per run (at most)", 1, 10, SWEEP_EPOCHS, key="gl_sweep_epochs")
