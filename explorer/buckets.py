@@ -14,6 +14,7 @@ Ids may be stored compactly (uint16); batches are int32.
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -123,7 +124,13 @@ def length_batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, padding
     if split not in (1, 2):
         raise ValueError("A batch is split into 1 or 2 parts.")
 
+    # TensorFlow's registry of Python functions keeps `gen` for the life of the process, after the dataset is
+    # gone (from_generator): it reaches the arrays through `held`, emptied when the dataset is collected (an
+    # iterator keeps its dataset), or every run's reviews would stay in memory (~10 MiB a quick-preset run).
+    held = {"x": x, "y": y, "lengths": lengths}
+
     def gen():
+        x, y, lengths = held["x"], held["y"], held["lengths"]
         chosen = groups(lengths, batch_size, rng if shuffle else None, by_length)[:n_batches]
         for idx in (halves(chosen) if split == 2 else chosen):
             xb = x[idx]
@@ -135,7 +142,9 @@ def length_batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, padding
     xs = tf.TensorSpec((None, None if by_length else x.shape[1]), tf.int32)
     spec = (xs,) if y is None else (xs, tf.TensorSpec((None,), tf.float32))
     ds = tf.data.Dataset.from_generator(gen, output_signature=spec)
-    return ds.apply(tf.data.experimental.assert_cardinality(n_batches * split)).prefetch(2)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches * split)).prefetch(2)
+    weakref.finalize(ds, held.clear)
+    return ds
 
 
 def padded_share(x: np.ndarray, batch_size: int, padding: str = "front", seed: int = 0) -> float:

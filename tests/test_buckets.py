@@ -140,3 +140,21 @@ def test_two_halves_with_accumulated_gradients_make_the_same_update_as_the_whole
     assert sum(moved) >= len(start) - 1  # the update moved (nearly) every weight
     for a, b in zip(halved.get_weights(), whole.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_a_dropped_dataset_lets_its_reviews_go():
+    """TensorFlow keeps a from_generator dataset's generator for good: the reviews must not be reachable from it,
+    or every run leaves its training reviews in the server's memory."""
+    import gc
+    import weakref
+
+    flat, lengths = ragged(64, 20)
+    x, y = pad(flat, lengths, 20, "end"), np.arange(64, dtype=np.float32)
+    gone = [weakref.ref(x), weakref.ref(y)]
+    ds = buckets.length_batches(x, y, batch_size=16, padding="end", by_length=True)
+    it = iter(ds)
+    del ds  # an iterator keeps its dataset: the batches still come
+    assert sum(len(yb) for _, yb in it) == 64
+    del x, y, it
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]
