@@ -74,6 +74,22 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     assert metrics["Words read"] == "15"
     charts = at.get("plotly_chart")
     assert any("Prediction after each word" in c.proto.spec for c in charts)
+    assert any("Occlusion" in c.proto.spec for c in charts)
+    # Lazy views: a closed tab or expander is neither computed nor sent; opened, it is drawn.
+    def titled(part):
+        return [c for c in at.get("plotly_chart") if part in c.proto.spec]
+    assert not titled("h_t over the words") and not titled("PCA dimensions") and not titled("per epoch (log colour)")
+    at.session_state["sent_view_tab"] = "Hidden states"
+    at.run()
+    assert titled("h_t over the words") and not titled("Occlusion") and not at.exception and not at.error
+    at.session_state["sent_view_tab"] = "Hidden-state path (PCA)"
+    at.run()
+    assert titled("PCA dimensions") and not titled("h_t over the words") and not at.exception
+    at.session_state["sent_grad_open"] = True
+    at.run()
+    assert titled("per epoch (log colour)") and not at.exception and not at.error
+    from explorer.sentiment_run import PROBE_REVIEWS
+    assert f"for {PROBE_REVIEWS} validation reviews" in " ".join(m.value for m in at.markdown)
 
     # Empty, punctuation-only and huge reviews: one clear message each, never a traceback.
     at.text_area(key="sentiment_review").input("").run()

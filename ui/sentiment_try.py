@@ -16,6 +16,7 @@ from explorer.sentiment import EXAMPLES, MAX_CHARS
 from ui.guard import friendly
 
 REVIEW_KEY = "sentiment_review"
+VIEW_KEY = "sent_view_tab"  # which view of a typed review is open (only that one is computed)
 ANSWER_KEY = "sent_answer"  # which model answers: "run" (this session's last run) or a store key
 
 
@@ -87,30 +88,36 @@ def try_it(view: sr.ModelView | None) -> None:
                 m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
                 ks, traj = sa.trajectory(model, rv, pipe.cfg)
                 st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
-                t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"])
-                with t1:
-                    occ = sa.occlusion(model, rv, pipe.cfg)
-                    st.plotly_chart(charts_text.word_influence(
-                        rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
-                        "ΔP"), width="stretch")
-                    sal = sa.saliency(model, rv, pipe.cfg.padding)
-                    st.plotly_chart(charts_text.word_influence(
-                        rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
-                        "‖∂P/∂e‖", diverging=False), width="stretch")
-                    st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
-                               "Saliency has no sign: dark = the prediction is sensitive to that word.")
-                states = sa.states(model, rv, pipe.cfg.padding)
-                with t2:
-                    for s_ in states:
-                        st.plotly_chart(charts_text.state_heatmap(s_.h, rv.words, f"{s_.layer} ({s_.direction}): h_t over the words"),
+                # Lazy tabs: only the open one is computed and drawn (the others would cost a new visitor's
+                # browser three more charts before the answer settles); a click on another reruns this fragment.
+                t1, t2, t3 = st.tabs(["Word influence", "Hidden states", "Hidden-state path (PCA)"], key=VIEW_KEY,
+                                     on_change="rerun")
+                if t1.open:
+                    with t1:
+                        occ = sa.occlusion(model, rv, pipe.cfg)
+                        st.plotly_chart(charts_text.word_influence(
+                            rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
+                            "ΔP"), width="stretch")
+                        sal = sa.saliency(model, rv, pipe.cfg.padding)
+                        st.plotly_chart(charts_text.word_influence(
+                            rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
+                            "‖∂P/∂e‖", diverging=False), width="stretch")
+                        st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
+                                   "Saliency has no sign: dark = the prediction is sensitive to that word.")
+                states = sa.states(model, rv, pipe.cfg.padding) if t2.open or t3.open else []
+                if t2.open:
+                    with t2:
+                        for s_ in states:
+                            st.plotly_chart(charts_text.state_heatmap(s_.h, rv.words, f"{s_.layer} ({s_.direction}): h_t over the words"),
+                                            width="stretch")
+                if t3.open:
+                    with t3:
+                        last = [s_ for s_ in states if s_.direction == "forward"][-1]
+                        pts, share = sa.pca_path(last.h)
+                        probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
+                        st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
+                                                             f"{last.layer}: hidden-state path in 2 PCA dimensions"),
                                         width="stretch")
-                with t3:
-                    last = [s_ for s_ in states if s_.direction == "forward"][-1]
-                    pts, share = sa.pca_path(last.h)
-                    probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
-                    st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
-                                                         f"{last.layer}: hidden-state path in 2 PCA dimensions"),
-                                    width="stretch")
-                    st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
+                        st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
 
 

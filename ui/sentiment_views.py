@@ -70,10 +70,16 @@ def _gradient_over_positions(view: sr.ModelView) -> None:
     probes = m.get("probes") or []
     if not probes:
         return
-    with st.expander("Why padding side matters: the gradient reaching each word position", expanded=False):
+    # Lazy: its two charts are drawn only once it is opened (a click reruns the page), not for every visitor.
+    box = st.expander("Why padding side matters: the gradient reaching each word position", expanded=False,
+                      key="sent_grad_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         tc = view.setup.text
+        n_reviews = len(m.get("probe_lengths") or []) or sr.PROBE_REVIEWS  # the reviews the run's probe read
         st.markdown(
-            "‖∂L/∂h_t‖ of the first recurrent layer for 32 validation reviews, at every input "
+            f"‖∂L/∂h_t‖ of the first recurrent layer for {n_reviews} validation reviews, at every input "
             "position, before training (epoch 0) and after each epoch. "
             f"With **{tc.padding}** padding the words of a typical review sit in the shaded band. "
             + (READOUT_LAST_NOTE if view.setup.model.readout == "last" else READOUT_POOLED_NOTE))

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from explorer.sentiment import QUICK
 
-from .harness import exceptions_on, shoot, wait_figure, wait_idle
+from .harness import exceptions_on, figure, shoot, wait_figure, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
@@ -95,6 +95,11 @@ def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, ne
     type_review(second, "A wonderful film, moving and beautifully acted.")
     expect(metric(second, "P(positive)")).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=60_000)
     expect(second.get_by_text(re.compile("^Your run: "))).to_have_count(0)
+    # The views are lazy tabs: a click on one computes and draws it.
+    wait_idle(second)
+    assert figure(second, "h_t over the words") is None
+    second.get_by_role("tab", name="Hidden states").click()
+    wait_figure(second, "h_t over the words", min_points=0)
     assert exceptions_on(second) == []
 
     # A paste over the limit reaches the page whole and is cut there, with a note.
