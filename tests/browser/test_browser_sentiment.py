@@ -26,14 +26,19 @@ def metric(page, label: str):
     return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
-def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets):
-    page.goto(f"{app_server.url}/sentiment?{TINY}")
-    expect(page.get_by_role("heading", name="Sentiment")).to_be_visible(timeout=90_000)
+def train_when_ready(page) -> None:
+    """Once the reviews have loaded and the page is idle, press Train."""
     expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)  # the reviews loaded
     train = page.get_by_role("button", name="▶ Train")
     expect(train).to_be_enabled(timeout=60_000)
     wait_idle(page)
     train.click()
+
+
+def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets):
+    page.goto(f"{app_server.url}/sentiment?{TINY}")
+    expect(page.get_by_role("heading", name="Sentiment")).to_be_visible(timeout=90_000)
+    train_when_ready(page)
     expect(page.get_by_text(re.compile("^Your run: "))).to_be_visible(timeout=180_000)
     wait_idle(page)
     accuracy = wait_figure(page, "Accuracy")
@@ -71,10 +76,7 @@ def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, ne
     # Its own seed: a model of the same configuration stored by another test would be kept instead (one copy
     # per configuration), and this visitor's reload would show that copy's figures.
     first.goto(f"{app_server.url}/sentiment?{TINY}&t_seed=7")
-    train = first.get_by_role("button", name="▶ Train")
-    expect(train).to_be_enabled(timeout=180_000)
-    wait_idle(first)
-    train.click()
+    train_when_ready(first)
     # Read the run's figures from the caption that names it ("trained in this session"): until the page has
     # redrawn, the figures below can still be the previous model's (Streamlit keeps stale elements on a rerun).
     answering = first.get_by_text("Answering:").first
@@ -146,12 +148,8 @@ def test_a_preset_shows_in_every_knob_and_a_partial_link_keeps_the_defaults(app_
 
 def test_a_link_starts_the_word_vectors_from_cooccurrence_and_the_run_says_so(app_server, page, shared_datasets):
     page.goto(f"{app_server.url}/sentiment?{TINY}&m_embedding_init=cooccurrence")
-    expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)  # the reviews loaded
-    expect(page.get_by_role("radio", name="from co-occurrence")).to_be_checked()
-    train = page.get_by_role("button", name="▶ Train")
-    expect(train).to_be_enabled(timeout=60_000)
-    wait_idle(page)
-    train.click()
+    expect(page.get_by_role("radio", name="from co-occurrence")).to_be_checked(timeout=120_000)
+    train_when_ready(page)
     expect(page.get_by_text(re.compile("^Your run: .*word vectors from co-occurrence"))).to_be_visible(timeout=180_000)
     wait_idle(page)
     assert exceptions_on(page) == []
