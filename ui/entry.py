@@ -44,8 +44,9 @@ def page_start(title: str, intro: str):
 
 
 def _warm_up() -> None:
+    from explorer.warmup import freeze_startup_heap, warm_up
+
     try:
-        from explorer.warmup import warm_up
         from ui.queue import server_queue
 
         # one traced model per slot, so runs that start together do not trace; at most 4 (the warm-up
@@ -53,6 +54,7 @@ def _warm_up() -> None:
         warm_up(models=min(server_queue().slots, 4))
     except Exception:  # noqa: BLE001 - warming is best effort; the pages import and train for real
         pass
+    freeze_startup_heap()  # later full garbage collections (each holds up every session) skip start-up's objects
 
 
 def start_warmup() -> None:
