@@ -102,9 +102,11 @@ def _train_in_browser(page, preset: str | None = None, timeout_s: float = 1_200)
     return {"seconds": seconds, "accuracy": right / n, "right": right, "n": n}
 
 
-def _typed_review_seconds(browser, url: str) -> dict:
+def _typed_review_seconds(browser, url: str, settled: bool = False) -> dict:
     """A new session on the sentiment page (a stored model answers): seconds from navigation until the review box
-    is shown ("opened"), and from then, a review typed and sent at once, until its sentiment is shown ("answer")."""
+    is shown ("opened"), and from then, a review typed and sent at once, until its sentiment is shown ("answer").
+    `settled`: the review is typed once the page has loaded and a second has passed (a person reading first);
+    "answer" then counts from the send."""
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1280, "height": 860})
@@ -114,6 +116,10 @@ def _typed_review_seconds(browser, url: str) -> dict:
     box = page.get_by_label("Your review (plain text; HTML is not rendered)")
     box.wait_for(state="visible", timeout=120_000)
     opened = time.perf_counter()
+    if settled:
+        wait_idle(page, timeout=120_000)
+        page.wait_for_timeout(1000)
+        opened = time.perf_counter()
     box.fill("A wonderful film: moving, funny and beautifully acted.")
     box.press("Control+Enter")
     metric = page.get_by_test_id("stMetric").filter(has_text="P(positive)").get_by_test_id("stMetricValue")
@@ -133,6 +139,7 @@ def _sentiment_rows(browser, server) -> list[dict]:
         quick.append(_train_in_browser(page, timeout_s=600))
         context.close()
     typed = [_typed_review_seconds(browser, server.url) for _ in range(3)]
+    settled = [_typed_review_seconds(browser, server.url, settled=True) for _ in range(3)]
     hwm = sum(tree_hwm(server.proc.pid).values())  # each process's kernel high-water mark, summed
     seconds = sorted(r["seconds"] for r in quick)
     median = statistics.median(seconds)
@@ -146,6 +153,11 @@ def _sentiment_rows(browser, server) -> list[dict]:
             statistics.median(t["answer"] for t in typed) <= 3,
             "no training: a stored model answers; the review is typed and sent the moment the box shows, while the "
             "rest of the page still loads; " + ", ".join(f"{t['answer']:.2f}" for t in typed) + " s"),
+        row("sentiment, a new session: review typed once the page has loaded → its sentiment shown (median of 3)",
+            round(statistics.median(t["answer"] for t in settled), 2), "s", None, None,
+            "a person who reads the page first: typed a second after the page's run is over; "
+            + ", ".join(f"{t['answer']:.2f}" for t in settled) + " s. The row above types the moment the box shows, "
+            "while this browser, on the server's own 2 cores, still draws the rest of the page"),
         row("sentiment, a new session: navigation → review box shown (median of 3)",
             round(statistics.median(t["opened"] for t in typed), 2), "s", None, None,
             "whole path, navigation → sentiment shown: " + ", ".join(f"{t['total']:.2f}" for t in typed)
@@ -181,7 +193,8 @@ def _sentiment_rows(browser, server) -> list[dict]:
             None, None, reload_note),
         row("peak memory of the app (VmHWM of the process tree), best preset trained", round(hwm / MIB), "MiB",
             "≤ 1.6 GiB", hwm <= 1.6 * 1024 * MIB, "dev.py + streamlit, each process's kernel high-water mark over "
-            "the whole run (home, every page, the time-series default, 3 quick runs, 3 visitors, the best preset); "
+            "the whole run (home, every page, the time-series default, 3 quick runs, 6 visitors who type a review, "
+            "the best preset); "
             f"before the best preset: RSS {before['rss'] / MIB:.0f} MiB, VmHWM {before['hwm'] / MIB:.0f} MiB"),
     ]
 

@@ -24,10 +24,11 @@ from explorer.sentiment import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import sentiment_data, sentiment_views  # noqa: E402
 from ui.guard import friendly  # noqa: E402
-from ui.live import DIVERGED, clicks_first, recover, train_live  # noqa: E402
+from ui.live import DIVERGED, clicks_first, recover, top_first, train_live  # noqa: E402
 from ui.sentiment_try import ANSWER_KEY, answering, try_it  # noqa: E402
 
 RUN_KEY = "sentiment_run"
+TOP_DRAWN = "sent_top_drawn"  # set by the session's first page run, which sends the top first
 TRAIN_NOW = "sent_train_now"  # set by "Train your own model"; the Train section starts a run
 KNOBS = K.SENTIMENT
 COLUMNS = {"Text": ("x_vocab_size", "x_max_len", "x_padding", "x_mask"),
@@ -72,8 +73,9 @@ b.button("Train your own model", key="sent_train_own", on_click=_train_own, widt
 try_it(view)
 
 # ---------------------------------------------------------------- 1 · data, 2 · knobs
-# (clicks_first: a review typed while the rest of the page still loads is answered first, not after it)
-clicks_first()
+# (top_first: a new visitor's browser draws the box before the rest arrives; clicks_first: a review typed
+# while the rest of the page still loads is answered first, not after it)
+top_first(TOP_DRAWN)
 st.header("1 · The data")
 data, source_key, keep = sentiment_data.reviews()
 clicks_first()

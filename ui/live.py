@@ -84,6 +84,22 @@ def must_redraw() -> bool:
     return not _in_fragment_run() or _pending_request() is not None
 
 
+def top_first(key: str, seconds: float = 0.4) -> None:
+    """Call below a page's top section: on the session's first run of the page, wait up to `seconds` before the
+    rest is sent, so the browser draws the top (the review box) first; a click made meanwhile ends the wait
+    and is served first (`clicks_first`). Sent in one burst, the whole page was drawn before the box showed:
+    with the browser on the server's 2 cores, the box showed 3.1–3.3 s after navigation and the whole page
+    3.2 s; with the wait, 1.2–1.7 s and 1.8–2.0 s (medians of 5 new visitors, two rounds). Later runs of
+    the session do not wait."""
+    if st.session_state.get(key) or _in_fragment_run():
+        return
+    st.session_state[key] = True
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and _pending_request() is None:
+        time.sleep(0.02)
+    clicks_first()
+
+
 def clicks_first() -> None:
     """Call between a page's sections: in a full-page run, a click on a fragment's widget (a typed review, Train)
     waits until the whole page has run (Streamlit lets only a full-page click cut a run short); restarting the
