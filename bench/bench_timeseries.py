@@ -103,7 +103,7 @@ def _overhead(epochs: int, repeats: int) -> dict:
     from explorer.data.windows import prepare_series
     from explorer.introspect import GradientProbe
     from explorer.models import build_model
-    from explorer.training import train
+    from explorer.training import shuffled_batches, train
 
     s, m, t = SeriesConfig(), ModelConfig(), TrainConfig(epochs=epochs)
     ds = prepare_series(sine_wave(s.length), s.window)
@@ -115,9 +115,9 @@ def _overhead(epochs: int, repeats: int) -> dict:
     probed = build_model(m, t, s.window)
     probe = GradientProbe(ds.x_val[:32], ds.y_val[:32])
 
-    def fit_bare(n):
-        bare.fit(ds.x_train, ds.y_train, batch_size=t.batch_size, epochs=n, validation_data=val,
-                 shuffle=True, verbose=0)
+    def fit_bare(n):  # the same input pipeline as train(), so the ratio is the instrumentation's cost alone
+        batches, steps = shuffled_batches(ds.x_train, ds.y_train, t.batch_size, n, t.seed)
+        bare.fit(batches, None, epochs=n, steps_per_epoch=steps, validation_data=val, shuffle=False, verbose=0)
 
     def fit_inst(n, model=inst, p=None):
         cfg = TrainConfig(epochs=n)
@@ -327,7 +327,8 @@ def run(quick: bool = False) -> list[dict]:
     ratio, spread = o["inst_ratio"], o["inst_ratios"]
     rows += [
         _row("bare model.fit (plain keras.Model)", round(o["bare"], 3), "s", None, None,
-             f"SimpleRNN(50), sine 500, window 10, batch 32, {o_epochs} epochs with validation; median of {repeats}"),
+             f"SimpleRNN(50), sine 500, window 10, batch 32, {o_epochs} epochs with validation; median of {repeats}; "
+             "fed the same pre-shuffled batches as train() (explorer.training.shuffled_batches)"),
         _row("explorer.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
              f"same data, epochs, batch; per-layer gradient norms, per-step loss, live sink; median of {repeats}"),
         _row("instrumented / bare", round(ratio, 3), "×", "<= 1.15", ratio <= 1.15,
