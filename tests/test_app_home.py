@@ -44,3 +44,16 @@ def test_every_page_paints_its_title_before_tensorflow_loads():
                                                                         "ui.entry"))
                  and not any(a.name in ("streamlit", "dataclasses") for a in node.names)]
         assert not heavy, (name, [ast.dump(n) for n in heavy])
+
+
+def test_the_apps_warm_up_freezes_the_startup_heap():
+    """app.py's background warm-up ends with `freeze_startup_heap`, so a full garbage collection (which holds
+    every session) no longer scans TensorFlow's objects."""
+    import gc
+
+    from ui.entry import wait_for_warmup
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    wait_for_warmup(timeout=300)
+    assert gc.get_freeze_count() > 10_000

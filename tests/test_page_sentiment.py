@@ -44,6 +44,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert {m.label: m.value for m in at.metric}["Training reviews"] == "25,000"
     assert "No trained model on this server yet" in _texts(at)
+    assert at.session_state["sent_top_drawn"]  # the session's first run sent the top (the box) first
     _tiny(at)
     at.run()
     assert at.query_params["x_max_len"] == ["50"] or at.query_params["x_max_len"] == "50"
