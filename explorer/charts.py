@@ -12,20 +12,30 @@ COLORS = {"SimpleRNN": "#d62728", "LSTM": "#1f77b4", "GRU": "#2ca02c", "train": 
           "val": "#ff7f0e", "truth": "#444444", "pred": "#d62728"}
 
 
+def title_above_plot(title: str) -> dict:
+    """A chart title just above the plot area, below the strip where Plotly's toolbar appears (a phone shows
+    the toolbar on touch, and a title in that strip would sit under it)."""
+    return dict(text=title, x=0, xanchor="left", y=1, yref="paper", yanchor="bottom", pad=dict(b=8),
+                font=dict(size=15))
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template=TEMPLATE, height=height,
-                      margin=dict(l=50, r=20, t=50, b=40), legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(title=title_above_plot(title), xaxis_title=x, yaxis_title=y, template=TEMPLATE, height=height,
+                      margin=dict(l=50, r=20, t=64, b=40), legend=dict(orientation="h", y=-0.25))
     return fig
 
 
 def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
                 metric: str = "loss", log_y: bool = False,
-                running: Optional[tuple[float, float]] = None) -> go.Figure:
+                running: Optional[tuple[float, float]] = None,
+                batches: Optional[Mapping[str, Sequence[tuple[float, float]]]] = None) -> go.Figure:
     """Training and validation curves of one metric per epoch (epochs start at 1).
 
     `running` = (position on the epoch axis, value): the training metric averaged over the
     batches of the epoch in progress, drawn dotted from the last finished epoch, so a live
-    curve moves before its first epoch ends.
+    curve moves before its first epoch ends. `batches` (a run's `batch_history`) adds the
+    training metric at every live batch point, averaged within its epoch as Keras reports it:
+    a run of one or two epochs then shows how it learned, not a dot per epoch.
     """
     fig = go.Figure()
     for key, name, color in ((metric, "train", COLORS["train"]), (f"val_{metric}", "validation", COLORS["val"])):
@@ -33,6 +43,11 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
         if values:
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
                                      name=name, line=dict(color=color)))
+    points = list((batches or {}).get(metric, []))
+    if points:
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines",
+                                 name="train, within each epoch", line=dict(color=COLORS["train"], width=1),
+                                 opacity=0.45))
     if running is not None and math.isfinite(running[1]):
         done = list(history.get(metric, []))
         xs, ys = ([len(done)], [done[-1]]) if done else ([], [])

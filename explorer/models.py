@@ -19,6 +19,9 @@ import keras  # noqa: E402  (after the cheap imports, on purpose)
 import tensorflow as tf  # noqa: E402
 
 GRAD_PREFIX = "gradnorm/"
+# The largest gradient norm of any single weight at a step, before clipping: Keras' `clipnorm` clips each
+# weight's gradient on its own, so clipping acted at a step exactly when this exceeded the clip norm.
+MAX_WEIGHT_GRAD = "max_weight_grad"
 
 
 def config_problems(model: ModelConfig, train: TrainConfig | None = None) -> list[str]:
@@ -96,9 +99,11 @@ class InstrumentedModel(keras.Model):
             if isinstance(grad, tf.IndexedSlices):
                 grad = tf.convert_to_tensor(grad)
             layer = var.path.split("/")[0]
-            by_layer.setdefault(layer, []).append(grad)
-        for layer, gs in by_layer.items():
-            logs[GRAD_PREFIX + layer] = tf.linalg.global_norm(gs)
+            by_layer.setdefault(layer, []).append(tf.norm(grad))
+        for layer, norms in by_layer.items():
+            logs[GRAD_PREFIX + layer] = tf.norm(tf.stack(norms))  # the layer's global norm
+        if by_layer:
+            logs[MAX_WEIGHT_GRAD] = tf.reduce_max(tf.stack([n for ns in by_layer.values() for n in ns]))
         return logs
 
 

@@ -236,7 +236,9 @@ def metrics_of(run: SentimentRun, result, test: TestResult) -> dict:
     kept = (result.best_epoch or len(val)) - 1
     return {"accuracy": test.accuracy, "correct": test.correct, "n_test": test.n, "confusion": test.confusion,
             "val_accuracy": val[kept] if 0 <= kept < len(val) else None, "n_val": int(len(run.enc.y_val)),
-            "n_train": int(len(run.enc.y_train)), "history": result.history, "epochs_done": result.epochs_done,
+            "n_train": int(len(run.enc.y_train)), "history": result.history,
+            "batch_history": {k: [list(p) for p in v] for k, v in result.batch_history.items()},
+            "epochs_done": result.epochs_done,
             "best_epoch": result.best_epoch, "status": result.status, "message": result.message,
             "seconds": result.seconds, "validation": run.enc.validation, "source": run.source,
             "probes": [np.asarray(p, np.float32).tolist() for p in result.probes],

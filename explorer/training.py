@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from explorer.config import TrainConfig
-from explorer.models import GRAD_PREFIX, seed_keras
+from explorer.models import GRAD_PREFIX, MAX_WEIGHT_GRAD, seed_keras
 
 import keras  # noqa: E402
 
@@ -30,6 +30,7 @@ DIVERGED_MESSAGE = (
 # Losses here are on scaled targets or probabilities, so a sane run stays far below both lines.
 EXPLODE_FACTOR = 1e6
 MAX_LOSS = 1e10
+MIN_LIVE_POINTS = 20  # a run streams at least about this many batch points (TrainConfig.batch_every at most)
 
 
 @dataclass
@@ -60,10 +61,19 @@ class RunResult:
     epochs_done: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
     grad_norms: dict[str, list[float]] = field(default_factory=dict)  # per step, per layer
+    max_weight_grad: list[float] = field(default_factory=list)  # per step: the largest single weight's, unclipped
+    # Every live batch point: metric -> (position on the epoch axis, the metric averaged over the epoch so far),
+    # so a run of one or two epochs still draws a curve, not a dot per epoch.
+    batch_history: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     step_loss: list[float] = field(default_factory=list)  # per step
     probes: list[np.ndarray] = field(default_factory=list)  # per epoch, from the probe callable
     seconds: float = 0.0
     best_epoch: int = 0  # with early stopping: the epoch whose weights the model kept (1-based; 0: off)
+
+
+def _instrument(key: str) -> bool:
+    """Whether a log entry is the instrumented step's gradient report, not a metric."""
+    return key.startswith(GRAD_PREFIX) or key == MAX_WEIGHT_GRAD
 
 
 class LiveCallback(keras.callbacks.Callback):
@@ -80,9 +90,14 @@ class LiveCallback(keras.callbacks.Callback):
         self.first_loss = float("nan")
 
     def _emit(self, kind: str, batch: int, logs: dict) -> None:
+        steps = int((self.params or {}).get("steps") or 0)
+        event = TrainEvent(kind, self.epoch, batch, dict(logs), time.perf_counter() - self.t0, steps)
+        if kind == "batch":
+            for key, value in logs.items():
+                if key != "batch_loss":
+                    self.result.batch_history.setdefault(key, []).append((event.at_epoch, float(value)))
         if self.sink is not None:
-            steps = int((self.params or {}).get("steps") or 0)
-            self.sink(TrainEvent(kind, self.epoch, batch, dict(logs), time.perf_counter() - self.t0, steps))
+            self.sink(event)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -94,6 +109,8 @@ class LiveCallback(keras.callbacks.Callback):
         for key, value in logs.items():
             if key.startswith(GRAD_PREFIX):
                 self.result.grad_norms.setdefault(key[len(GRAD_PREFIX):], []).append(float(value))
+        if MAX_WEIGHT_GRAD in logs:
+            self.result.max_weight_grad.append(float(logs[MAX_WEIGHT_GRAD]))
         if math.isnan(self.first_loss):
             self.first_loss = step_loss
         exploded = step_loss > MAX_LOSS or (math.isfinite(self.first_loss)
@@ -106,7 +123,7 @@ class LiveCallback(keras.callbacks.Callback):
             return
         first_step = self.epoch == 0 and batch == 0  # a live curve's first point comes after one step, not N
         if self.batch_every and ((batch + 1) % self.batch_every == 0 or first_step):
-            self._emit("batch", batch, {k: v for k, v in logs.items() if not k.startswith(GRAD_PREFIX)})
+            self._emit("batch", batch, {k: v for k, v in logs.items() if not _instrument(k)})
         if self.should_stop is not None and self.should_stop():
             self.result.status = STOPPED
             self.result.message = f"Stopped by request during epoch {self.epoch + 1}."
@@ -115,8 +132,7 @@ class LiveCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.result.status == DIVERGED:
             return
-        logs = {k: float(v) for k, v in (logs or {}).items()
-                if not k.startswith(GRAD_PREFIX) and k != "batch_loss"}
+        logs = {k: float(v) for k, v in (logs or {}).items() if not _instrument(k) and k != "batch_loss"}
         # A stop in mid-epoch still counts the epoch's partial metrics: they are what was learned.
         for key, value in logs.items():
             self.result.history.setdefault(key, []).append(value)
@@ -160,6 +176,22 @@ def shuffled_batches(x, y, batch_size: int, epochs: int, seed: int):
     return ds, math.ceil(n / batch_size)
 
 
+def _batches(dataset) -> int:
+    """Batches per epoch of a dataset of batches; 0 when it does not know its length."""
+    try:
+        return len(dataset)
+    except TypeError:
+        return 0
+
+
+def live_every(cfg: TrainConfig, per_epoch: int) -> int:
+    """Batches between two live points: `cfg.batch_every`, fewer in a short run, so that even one epoch
+    streams about MIN_LIVE_POINTS points and draws a curve (0: per epoch only)."""
+    if not cfg.batch_every or not per_epoch:
+        return cfg.batch_every
+    return min(cfg.batch_every, max(1, per_epoch * cfg.epochs // MIN_LIVE_POINTS))
+
+
 def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
           sink: Optional[Callable[[TrainEvent], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None,
@@ -176,15 +208,15 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     """
     result = RunResult() if result is None else result
     seed_keras(cfg.seed)
-    callback = LiveCallback(result, sink, should_stop, cfg.batch_every, probe)
+    batched = y is None  # x is a dataset of (x, y) batches (e.g. reviews batched by length)
+    per_epoch = _batches(x) if batched else math.ceil(len(x) / cfg.batch_size)
+    callback = LiveCallback(result, sink, should_stop, live_every(cfg, per_epoch), probe)
     stopper = None
     if cfg.patience > 0 and validation_data is not None:
         stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
-    batched = y is None  # x is a dataset of (x, y) batches (e.g. reviews batched by length)
     scheduler = ()
     if cfg.schedule == "cosine":
-        steps = len(x) if batched else math.ceil(len(x) / cfg.batch_size)
-        scheduler = (CosineSchedule(cfg.learning_rate, cfg.epochs * steps),)
+        scheduler = (CosineSchedule(cfg.learning_rate, cfg.epochs * per_epoch),)
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model

@@ -47,6 +47,46 @@ def test_training_learns_and_streams_every_epoch_and_batch_point(sine):
     assert set(result.grad_norms) == {"rnn_0", "head"}
     assert all(len(v) == 6 * steps_per_epoch for v in result.grad_norms.values())
     assert all(np.isfinite(v).all() and min(v) > 0 for v in result.grad_norms.values())
+    # The largest single weight's gradient per step (what Keras' clipnorm compares): no layer's norm below it.
+    assert len(result.max_weight_grad) == 6 * steps_per_epoch
+    assert all(0 < m <= max(v[i] for v in result.grad_norms.values()) + 1e-6
+               for i, m in enumerate(result.max_weight_grad))
+    # Every batch point is kept where the live curve drew it, so a finished run still shows them.
+    assert [x for x, _ in result.batch_history["loss"]] == [e.at_epoch for e in batches]
+    assert [v for _, v in result.batch_history["loss"]] == [e.logs["loss"] for e in batches]
+
+
+def test_a_one_epoch_run_draws_a_curve_not_a_dot(sine):
+    from explorer import charts
+
+    model, cfg = _fit(sine, epochs=1, batch_every=1)
+    result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val))
+    fig = charts.loss_curves(result.history, batches=result.batch_history)
+    within = [t for t in fig.data if t.name == "train, within each epoch"]
+    assert len(result.history["loss"]) == 1 and len(within) == 1
+    assert len(within[0].x) == math.ceil(len(sine.x_train) / 32) >= 5 and max(within[0].x) == 1.0
+    assert within[0].y[-1] == pytest.approx(result.history["loss"][0], rel=1e-5)  # ends at the epoch's value
+
+
+def test_clipnorm_changes_a_step_exactly_when_a_single_weights_gradient_exceeds_it(sine):
+    """What the lab calls "clipping acted": Keras clips each weight's gradient on its own, so a step changes
+    exactly when the largest single weight's gradient (logged before clipping) is above the clip norm."""
+    from explorer.models import MAX_WEIGHT_GRAD
+
+    x, y = sine.x_train[:32], sine.y_train[:32]
+
+    def one_step(clipnorm: float):
+        cfg = TrainConfig(optimizer="sgd", learning_rate=0.1, clipnorm=clipnorm, seed=0)
+        model = build_model(ModelConfig(units=8), cfg, timesteps=sine.window)
+        logs = model.train_on_batch(x, y, return_dict=True)
+        return float(logs[MAX_WEIGHT_GRAD]), model.get_weights()
+
+    largest, free = one_step(0.0)
+    seen, above = one_step(1.01 * largest)  # every weight's gradient is under the clip norm: nothing is cut
+    _, below = one_step(0.99 * largest)  # the largest one is over it: its step is cut
+    assert seen == pytest.approx(largest, rel=1e-6) and largest > 0
+    assert all(np.array_equal(a, b) for a, b in zip(free, above))
+    assert not all(np.allclose(a, b) for a, b in zip(free, below))
 
 
 def test_stop_keeps_the_partial_history_and_what_was_learned(sine):

@@ -30,8 +30,10 @@ def model_figures(view: sr.ModelView, run: LiveRun | None, data, source_key: str
     history = m.get("history") or {}
     if history:
         g1, g2 = st.columns(2)
-        g1.plotly_chart(charts.loss_curves(history, title="Loss", metric="loss"), width="stretch")
-        g2.plotly_chart(charts.loss_curves(history, title="Accuracy", metric="accuracy"), width="stretch")
+        batches = m.get("batch_history") or {}
+        g1.plotly_chart(charts.loss_curves(history, title="Loss", metric="loss", batches=batches), width="stretch")
+        g2.plotly_chart(charts.loss_curves(history, title="Accuracy", metric="accuracy", batches=batches),
+                        width="stretch")
     test = view.test
     a, b = st.columns([1, 2])
     a.metric("Test accuracy", f"{test.accuracy:.3f}",

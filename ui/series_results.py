@@ -27,7 +27,8 @@ def outcome(run: LiveRun, just_trained: bool) -> None:
     if not res.history:
         st.info("No loss curve: the run stopped before its first epoch ended.")
     elif not just_trained:
-        fig = charts.loss_curves(res.history, title=f"{rec.name}: loss (scaled units)", log_y=True)
+        fig = charts.loss_curves(res.history, title=f"{rec.name}: loss (scaled units)", log_y=True,
+                                 batches=res.batch_history)
         st.plotly_chart(charts_series.with_noise_floor(fig, rec.loss_floor), width="stretch", key="ts_loss")
     if rec.loss_floor:
         st.caption(f"The dashed line is the noise floor: the sine's noise σ² = {fmt(rec.noise_var)}, "

@@ -43,6 +43,8 @@ def test_train_a_tiny_model_then_type_a_review(app_server, page, shared_datasets
     wait_idle(page)
     accuracy = wait_figure(page, "Accuracy")
     assert accuracy["traces"][0]["n"] == 1  # one epoch, one point
+    within = [t for t in accuracy["traces"] if t["name"] == "train, within each epoch"]
+    assert within and within[0]["n"] >= 5  # and a curve through its batches: 450 reviews, batches of 64
 
     good = "One of the best films I have seen this year. Wonderful acting, a moving story."
     type_review(page, good)
