@@ -113,7 +113,8 @@ def _sweeps(quick: bool) -> list[dict]:
 
 
 def _explosion(quick: bool) -> list[dict]:
-    from explorer.gradlab import CLIPPED, EXPLODE, verdict
+    from explorer.gradlab import CLIPPED, EXPLODE
+    from explorer.lab_verdict import verdict
 
     rows = []
     for name, cfg in (("③ explode", EXPLODE), ("④ clipped", CLIPPED)):

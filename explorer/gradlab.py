@@ -180,6 +180,7 @@ class ArchResult:
     epochs_done: int
     history: dict[str, list[float]]
     step_grad_norms: list[float]  # per training step: ‖∂L/∂W‖ of the recurrent layer (before clipping)
+    max_weight_grad: list[float]  # per training step: the largest single weight's gradient norm (before clipping)
     probes: np.ndarray  # (epochs_done + 1, T): ‖∂L/∂h_t‖, row 0 before training
     horizons: list[int]  # memory horizon per probe row
     horizon: int  # at the last probe
@@ -191,8 +192,11 @@ class ArchResult:
     metric: str
     final_metric: float  # on the held-out sequences, at the last epoch
     chance: float  # of the held-out sequences
+    chance_band: float  # two standard errors of the chance score on the held-out sequences
+    standing: str  # learned | partly | chance | worse | none (MemoryTask.standing of final_metric)
     learned: bool
     train_metric: float  # on the training sequences (the epoch's running value)
+    train_standing: str  # where train_metric stands against the same chance band (MemoryTask.standing)
     decisive_step: int  # 1-based t of the input the answer depends on (the earliest one)
     reach: float  # ‖∂L/∂h_decisive‖ / ‖∂L/∂h_T‖ at the last probe: how much learning signal reaches it
     carry: list[float]  # carry_per_step before and after training (φ' / forget gate / update gate)
@@ -324,6 +328,7 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         arch=run.arch, status=r.status, message=message, epochs_done=r.epochs_done,
         history={k: list(v) for k, v in r.history.items()},
         step_grad_norms=[float(g) for g in grads],
+        max_weight_grad=[float(g) for g in r.max_weight_grad],
         probes=probes,
         horizons=[memory_horizon(p) for p in probes],
         horizon=memory_horizon(last) if finite else 0,
@@ -332,9 +337,10 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         max_singular=[s["max_singular"] for s in spectra],
         spectral_radius=[s["spectral_radius"] for s in spectra],
         gamma=gamma(cfg.activation),
-        metric=task.metric, final_metric=final, chance=run.held.chance,
+        metric=task.metric, final_metric=final, chance=run.held.chance, chance_band=run.held.chance_band(),
+        standing=run.held.standing(final),
         learned=run.held.learned(final) if r.status != "diverged" else False,
-        train_metric=train_final, decisive_step=decisive + 1,
+        train_metric=train_final, train_standing=run.held.standing(train_final), decisive_step=decisive + 1,
         reach=float(last[decisive] / last[-1]) if finite else float("nan"),
         carry=[run.carry0, carry_per_step(run.model, run.probe.x, cfg.activation)
                if r.status != "diverged" else float("nan")],
@@ -420,74 +426,6 @@ def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS, lab: Optional[LabRun] 
         fit_arch(lab.runs[arch], cfg, lab.task, sink=None if sink is None else (lambda e, a=arch: sink(a, e)))
         lab.results[arch] = summarize(lab.runs[arch], cfg, lab.task)
     return lab.results
-
-
-def _names(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _score(r: ArchResult) -> str:
-    return f"{r.final_metric:.2f}" if r.metric == "accuracy" else f"MSE {r.final_metric:.3g}"
-
-
-def _clip_note(arch: str, r: ArchResult, clipnorm: float, chance: str) -> str:
-    """What clipping did in this run: finite steps, the loss it came back to, and whether that is learning."""
-    losses = r.history.get("loss", [])
-    peak = max((g for g in r.step_grad_norms if math.isfinite(g)), default=float("nan"))
-    head = (f"{arch}: clipping every weight's gradient to norm {clipnorm:g} kept each step finite (before clipping "
-            f"the recurrent gradient peaked at {peak:.3g})")
-    if len(losses) >= 2:
-        head += f", and the training loss came back from {losses[0]:.4g} in epoch 1 to {losses[-1]:.4g}"
-    elif losses:
-        head += f"; the training loss ended at {losses[-1]:.4g}"
-    if r.learned:
-        return head + ": clipping tamed the explosion and the model learned."
-    return (head + f", against chance {chance}. It has not learned the task: clipping caps the step, but it does not "
-            "undo a recurrent scale above 1; a scale ≤ 1 or a smaller learning rate does.")
-
-
-def verdict(results: dict[str, ArchResult], task: MemoryTask, cfg: LabConfig) -> str:
-    """What this run shows, in two or three sentences computed from its numbers (never canned)."""
-    if not results:
-        return ""
-    chance = next(iter(results.values())).chance
-    kind = "held-out accuracy" if task.metric == "accuracy" else "held-out MSE"
-    chance_txt = f"{chance:.2f}" if task.metric == "accuracy" else f"{chance:.3g}"
-    learned = [a for a, r in results.items() if r.learned]
-    diverged = [a for a, r in results.items() if r.status == "diverged"]
-    failed = [a for a, r in results.items() if not r.learned and r.status != "diverged"]
-    lag = task.lag
-    out = []
-    if learned:
-        out.append(f"{_names(learned)} learned to use an input {lag} steps before the loss "
-                   f"({kind} {', '.join(_score(results[a]) for a in learned)}; chance {chance_txt}).")
-    if failed:
-        near = [a for a in failed if not task.learned(results[a].final_metric, margin=0.1)]
-        how = "stayed at chance" if len(near) == len(failed) else "did not learn it"
-        out.append(f"{_names(failed)} {how} ({', '.join(_score(results[a]) for a in failed)}).")
-    if diverged:
-        out.append(f"{_names(diverged)} diverged: the loss left every bound (exploding gradients).")
-    reaches = {a: r.reach for a, r in results.items() if math.isfinite(r.reach) and r.status != "diverged"}
-    if reaches:
-        step = next(iter(results.values())).decisive_step
-        parts = [f"{power_of_ten(v)} for {a}" for a, v in reaches.items()]
-        sentence = (f"At the decisive step (t = {step} of {task.timesteps}), the gradient ‖∂L/∂h_t‖ as a fraction "
-                    f"of its size at the loss was {_names(parts)}")
-        won = [reaches[a] for a in learned if a in reaches]
-        lost = [reaches[a] for a in failed if a in reaches]
-        if won and lost and max(lost) < 1e-3 * min(won):
-            sentence += ": the learning signal reached the input that mattered only where the model learned"
-        out.append(sentence + ".")
-    gated_failed = [a for a in failed if a != "SimpleRNN"]
-    if cfg.clipnorm > 0:
-        out += [_clip_note(a, results[a], cfg.clipnorm, chance_txt) for a in failed + learned]
-    elif gated_failed and cfg.gate_init == "keras":
-        out.append("With Keras' default gate biases a gated cell starts out forgetting within a few steps; "
-                   "switch the gate-bias initialisation to chrono to give its memory time scales up to T.")
-    elif not learned and not diverged:
-        out.append("No cell learned within this budget: try more epochs or training sequences, or a shorter T.")
-    return " ".join(out)
 
 
 @dataclass

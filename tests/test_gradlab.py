@@ -155,8 +155,9 @@ def test_chrono_gate_biases_carry_the_gradient_across_T_before_any_training(arch
 def test_the_lesson_gated_cells_bridge_a_long_lag_where_the_plain_rnn_and_keras_defaults_fail():
     """The lab's lesson on a small scale (lag 50, 1,024 sequences, 3 epochs): chrono LSTM and GRU learn to
     recall the marked value on held-out sequences, SimpleRNN and an LSTM with Keras' default gate biases stay
-    near chance, and the verdict says so from the run's numbers, with the gradient at the decisive input."""
-    from explorer.gradlab import run_lab, train_arch, verdict
+    near chance, and the verdict names the cause each run measured (the gradient at the decisive input vanished)."""
+    from explorer.gradlab import lab_heldout, run_lab, train_arch
+    from explorer.lab_verdict import findings
 
     cfg = LabConfig(task="lag_recall", T=55, units=16, samples=1024, epochs=3, jit_compile=NO_XLA)
     results = run_lab(cfg)
@@ -165,9 +166,10 @@ def test_the_lesson_gated_cells_bridge_a_long_lag_where_the_plain_rnn_and_keras_
     assert not plain.learned and abs(plain.final_metric - plain.chance) < 0.1
     assert plain.decisive_step == lstm.decisive_step == 5  # 50 steps before the last of 55
     assert min(lstm.reach, gru.reach) > 1e3 * plain.reach
-    text = verdict(results, lab_task(cfg), cfg)
-    assert text.startswith("LSTM and GRU learned to use an input 50 steps before the loss")
-    assert "SimpleRNN stayed at chance" in text and "only where the model learned" in text
+    found = {f.arch: f for f in findings(results, lab_heldout(cfg), cfg)}
+    assert found["LSTM"].cause == found["GRU"].cause == "learned"
+    assert found["LSTM"].sentence.startswith("LSTM learned it (")
+    assert found["SimpleRNN"].cause == "vanishing" and "50 steps back" in found["SimpleRNN"].sentence
     default = train_arch(LabConfig(**{**config.to_dict(cfg), "gate_init": "keras"}), "LSTM")
     assert not default.learned and abs(default.final_metric - default.chance) < 0.1
 

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from explorer import charts_gradients as cg
-from explorer.gradlab import HELD_OUT, LabConfig, LabRun, bound_note, verdict
+from explorer.gradlab import HELD_OUT, LabConfig, LabRun, bound_note
+from explorer.lab_verdict import verdict
 from explorer.magnitudes import power_of_ten
 from ui.guard import friendly
 from ui.live import status_banner
@@ -131,7 +132,7 @@ def conclusion(lab: LabRun) -> None:
     """What this run shows, computed from its numbers."""
     text = verdict(lab.results, lab.task, lab.cfg)
     if text:
-        st.info(text, icon="📏")
+        st.info("**What this run measured**\n\n" + text, icon="📏")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -8,6 +8,7 @@ All tasks are seeded: the same arguments give the same arrays.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,26 @@ class MemoryTask:
         if self.metric == "accuracy":
             return value >= self.chance + margin * (1.0 - self.chance)
         return value <= (1.0 - margin) * self.chance
+
+
+    def chance_band(self) -> float:
+        """Two standard errors of the chance score on these sequences: a score within chance ± this is
+        indistinguishable from a model that ignores the input."""
+        n = len(self.y)
+        if self.metric == "accuracy":
+            return 2.0 * math.sqrt(self.chance * (1.0 - self.chance) / n)
+        return 2.0 * float(np.std((self.y - self.y.mean()) ** 2)) / math.sqrt(n)
+
+    def standing(self, value: float) -> str:
+        """Where a held-out score stands: "learned", "partly" (beyond the chance band, short of learned),
+        "chance" (within the band) or "worse" (worse than chance beyond the band); "none" when not finite."""
+        if not np.isfinite(value):
+            return "none"
+        if self.learned(value):
+            return "learned"
+        better = value - self.chance if self.metric == "accuracy" else self.chance - value
+        band = self.chance_band()
+        return "partly" if better > band else ("chance" if better >= -band else "worse")
 
 
 def _check(n: int, T: int) -> None:
