@@ -76,7 +76,7 @@ def _train(cfg: LabConfig, archs: list) -> None:
             view.draw(cg.loss_together({a: r.result.history for a, r in lab.runs.items()}, lab.metric, chance),
                       cg.distance_lines(latest, "latest epoch", lab.task.lag))
 
-    with training(LAB, lambda: LiveRun(model=None, record=lab)) as run:
+    with training(LAB, lambda: LiveRun(model=None, record=lab), work=total * cfg.samples * cfg.T) as run:
         run_lab(cfg, archs, lab=lab, sink=sink)
         run.status = FINISHED
     view.clear()
@@ -102,6 +102,7 @@ if run is not None and run.record.results:
     if changed:
         st.caption("Showing the last run; the knobs above have changed since: " + ", ".join(changed) + ".")
     lab_views.conclusion(lab)
+    st.caption(f"This run's set-up: `{KNOBS.link({'lab': lab.cfg, 'cells': K.Cells(','.join(lab.archs))})}`")
     lab_views.numbers(lab)
     with friendly("Drawing the results"):
         lab_views.pictures(lab)

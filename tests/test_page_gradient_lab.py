@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from explorer.gradlab import CLIPPED
+from ui import knobs as K
 
 PAGE = str(ROOT / "pages/gradient_lab.py")
 TINY = {"gl_task": "first_value", "gl_T": "12", "gl_units": "4", "gl_samples": "64", "gl_epochs": "2"}
@@ -48,7 +49,9 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
                for t in heat)  # every cell carries its measured value
     assert at.latex and "varphi" in at.latex[0].value
     verdict = " ".join(i.value for i in at.info)
-    assert "At the decisive step (t = 1 of 12)" in verdict  # first_value: the first input decides
+    lines = [line for line in verdict.splitlines() if line.startswith("- ")]  # one conclusion per cell
+    assert [line.split()[1] for line in lines] == ["SimpleRNN", "LSTM", "GRU"]
+    assert all("decisive input" in line for line in lines)  # each names the gradient that reached the first input
     assert [m.label for m in at.metric].count("Held-out accuracy") == 3
     text = " ".join(m.value for m in at.markdown)
     assert "This run, plain RNN" in text and "This run, LSTM" in text
@@ -86,8 +89,10 @@ def test_divergent_setup_shows_the_plain_message_and_no_traceback():
         assert at.session_state["gl_lab"].record.results["SimpleRNN"].status == "diverged"
         # The clipping preset keeps the explosion's set-up and only turns clipnorm on.
         at.button(key="gl_preset_clip").click().run()
-    assert at.select_slider(key="gl_clipnorm").value == CLIPPED.clipnorm > 0
-    assert at.radio(key="gl_activation").value == "relu" and not at.exception
+    knob = lambda url_key: K.GRADIENT_LAB.key(url_key, at.session_state)  # noqa: E731  (a preset renews the keys)
+    assert knob("gl_clipnorm") == "gl_clipnorm~1"
+    assert at.select_slider(key=knob("gl_clipnorm")).value == CLIPPED.clipnorm > 0
+    assert at.radio(key=knob("gl_activation")).value == "relu" and not at.exception
 
 
 def test_sweep_runs_on_a_tiny_grid_and_bad_links_are_clamped():

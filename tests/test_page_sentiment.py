@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import expect_error
 from conftest import ROOT
+from ui import knobs as K
 
 PAGE = str(ROOT / "pages/sentiment.py")
 
@@ -171,24 +172,25 @@ def test_presets_fill_every_knob_and_the_link():
     at.select_slider(key="sent_m_units").set_value(8).run()
     at.button(key="sent_preset_best").click().run()
     assert not at.exception and not at.error
-    assert at.select_slider(key="sent_x_max_len").value == BEST.text.max_len
-    assert at.select_slider(key="sent_x_vocab_size").value == BEST.text.vocab_size
-    assert at.select_slider(key="sent_m_units").value == BEST.model.units
-    assert at.checkbox(key="sent_m_bidirectional").value and at.checkbox(key="sent_x_mask").value
-    assert at.selectbox(key="sent_m_readout").value == BEST.model.readout
-    assert at.checkbox(key="sent_t_patience").value == (BEST.train.patience > 0)
-    assert at.slider(key="sent_t_epochs").value == BEST.train.epochs
-    assert at.select_slider(key="sent_m_head_dropout").value == BEST.model.head_dropout
-    assert at.radio(key="sent_t_schedule").value == BEST.train.schedule
-    assert at.select_slider(key="sent_m_word_dropout").value == BEST.model.word_dropout
-    assert at.radio(key="sent_m_embedding_init").value == BEST.model.embedding_init
+    knob = lambda url_key: K.SENTIMENT.key(url_key, at.session_state)  # noqa: E731  (a preset renews the keys)
+    assert at.select_slider(key=knob("x_max_len")).value == BEST.text.max_len
+    assert at.select_slider(key=knob("x_vocab_size")).value == BEST.text.vocab_size
+    assert at.select_slider(key=knob("m_units")).value == BEST.model.units
+    assert at.checkbox(key=knob("m_bidirectional")).value and at.checkbox(key=knob("x_mask")).value
+    assert at.selectbox(key=knob("m_readout")).value == BEST.model.readout
+    assert at.checkbox(key=knob("t_patience")).value == (BEST.train.patience > 0)
+    assert at.slider(key=knob("t_epochs")).value == BEST.train.epochs
+    assert at.select_slider(key=knob("m_head_dropout")).value == BEST.model.head_dropout
+    assert at.radio(key=knob("t_schedule")).value == BEST.train.schedule
+    assert at.select_slider(key=knob("m_word_dropout")).value == BEST.model.word_dropout
+    assert at.radio(key=knob("m_embedding_init")).value == BEST.model.embedding_init
     assert at.query_params["m_bidirectional"] in ("true", ["true"], "True", ["True"])
     at.button(key="sent_preset_quick").click().run()
-    assert at.select_slider(key="sent_x_max_len").value == QUICK.text.max_len
-    assert at.selectbox(key="sent_m_cell").value == QUICK.model.cell and not at.checkbox(key="sent_m_bidirectional").value
-    assert at.slider(key="sent_t_epochs").value == QUICK.train.epochs
-    assert at.selectbox(key="sent_m_gate_init").value == QUICK.model.gate_init
-    at.selectbox(key="sent_m_gate_init").set_value("chrono").run()
+    assert at.select_slider(key=knob("x_max_len")).value == QUICK.text.max_len
+    assert at.selectbox(key=knob("m_cell")).value == QUICK.model.cell and not at.checkbox(key=knob("m_bidirectional")).value
+    assert at.slider(key=knob("t_epochs")).value == QUICK.train.epochs
+    assert at.selectbox(key=knob("m_gate_init")).value == QUICK.model.gate_init
+    at.selectbox(key=knob("m_gate_init")).set_value("chrono").run()
     assert at.query_params["m_gate_init"] in ("chrono", ["chrono"])
     # A link carries it to a new session.
     again = AppTest.from_file(PAGE, default_timeout=120)

@@ -125,9 +125,20 @@ class Panel:
                 self._index[p.prefix + knob.field] = (part, knob)
 
     # ------------------------------------------------------------ keys and state
-    def key(self, url_key: str) -> str:
-        """The widget key of the knob whose URL key is `url_key` (e.g. "m_units")."""
-        return self.widget_prefix + url_key
+    def key(self, url_key: str, state: Any = None) -> str:
+        """The widget key of the knob whose URL key is `url_key` (e.g. "m_units"; "m_units~2" after two presets).
+
+        A preset gives every knob a new key (`apply`), the documented way to set widgets anew: a click
+        the browser sends before it has drawn the preset's values (Train pressed at once) still carries
+        the old values, under the old keys, where no widget reads them. `state`: another session state
+        than this session's (a test's)."""
+        state = st.session_state if state is None else state
+        generation = state[self._generation_key] if self._generation_key in state else 0
+        return self.widget_prefix + url_key + (f"~{generation}" if generation else "")
+
+    @property
+    def _generation_key(self) -> str:
+        return f"{self.name}__generation"
 
     @property
     def _base_key(self) -> str:
@@ -181,7 +192,14 @@ class Panel:
         return dict(base)
 
     def apply(self, cfgs: Mapping[str, Any]) -> None:
-        """Show `cfgs` (a preset) in every knob of the parts given; a button's on_click."""
+        """Show `cfgs` (a preset) in every knob of the parts given; a button's on_click.
+
+        Every knob gets a new widget key (`key`), filled with its current value or the preset's."""
+        ss = st.session_state
+        current = {url_key: ss[self.key(url_key)] for url_key in self._index if self.key(url_key) in ss}
+        ss[self._generation_key] = ss.get(self._generation_key, 0) + 1
+        for url_key, value in current.items():
+            ss[self.key(url_key)] = value
         for name, cfg in cfgs.items():
             p = self.parts[name]
             self._base()[name] = cfg
@@ -200,6 +218,11 @@ class Panel:
             out.update({k: str(getattr(plain, k[len(p.prefix):])) for k in was if k not in now})  # class default
         return out
 
+    def link(self, cfgs: Mapping[str, Any], extra: Optional[Mapping[str, str]] = None) -> str:
+        """The query string that reproduces `cfgs` on this page."""
+        wanted = {**self.query(cfgs), **(extra or {})}
+        return "?" + urlencode(wanted) if wanted else "(the defaults: no parameters)"
+
     def sync_url(self, cfgs: Mapping[str, Any], extra: Optional[Mapping[str, str]] = None) -> str:
         """Write the set-up into the page's URL (only this page's keys change) and return it as a query string."""
         wanted = {**self.query(cfgs), **(extra or {})}
@@ -210,7 +233,7 @@ class Panel:
                 if k not in wanted:
                     del st.query_params[k]
             st.query_params.update(wanted)
-        return "?" + urlencode(wanted) if wanted else "(the defaults: no parameters)"
+        return self.link(cfgs, extra)
 
 
 def _same(raw: Any, value: Any) -> bool:
