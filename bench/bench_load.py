@@ -99,6 +99,34 @@ _FIRST_POINT_JS = """(title) => {
 }"""
 
 
+# Runs in each page: the first waiting notice it shows (text and when) and when it goes (the run got its slot).
+_WAIT_JS = """() => {
+    window.__wait = null;
+    const timer = setInterval(() => {
+        const el = [...document.querySelectorAll('[data-testid="stAlertContentInfo"]')]
+            .find(e => (e.innerText || '').includes('Waiting for a free training slot'));
+        if (el && !window.__wait) window.__wait = {shown: Date.now(), text: el.innerText};
+        if (!el && window.__wait) { window.__wait.gone = Date.now(); clearInterval(timer); }
+    }, 20);
+}"""
+
+
+def _estimate_s(text: str) -> float | None:
+    """The wait a notice promised ("starts in about 12 s" / "about 2 min"), in seconds."""
+    found = re.search(r"starts in about (\d+) (s|min)", text)
+    return None if not found else float(found.group(1)) * (60 if found.group(2) == "min" else 1)
+
+
+def _wait_errors(pages) -> list[tuple[float, float]]:
+    """(promised, real) seconds for every visitor who waited: the first estimate shown against the real wait."""
+    out = []
+    for page in pages:
+        wait = page.evaluate("window.__wait")
+        if wait and wait.get("gone") and _estimate_s(wait["text"]) is not None:
+            out.append((_estimate_s(wait["text"]), (wait["gone"] - wait["shown"]) / 1000))
+    return out
+
+
 def _all_at_once(browser, url: str, n: int) -> dict:
     """n sessions press Train together; when each draws its first point and finishes, seconds after the first click.
 
@@ -109,6 +137,7 @@ def _all_at_once(browser, url: str, n: int) -> dict:
     pages = [p for p, _ in sessions]
     for page in pages:
         page.evaluate(_FIRST_POINT_JS, LIVE)
+        page.evaluate(_WAIT_JS)
     t0, wall0 = time.perf_counter(), time.time()
     for page in pages:
         page.get_by_role("button", name=TRAIN).click(no_wait_after=True)
@@ -120,6 +149,7 @@ def _all_at_once(browser, url: str, n: int) -> dict:
                 done[i] = time.perf_counter() - t0
         time.sleep(0.05)
     marks = [page.evaluate("window.__firstPoint") for page in pages]
+    waits = _wait_errors(pages)
     firsts = sorted(m / 1000 - wall0 for m in marks if m)
     first_point = firsts[0] if firsts else None
     errors = []
@@ -129,7 +159,7 @@ def _all_at_once(browser, url: str, n: int) -> dict:
     for page in pages:
         _close(page)
     return {"first_point": first_point, "firsts": firsts, "finished": sorted(done.values()), "n_done": len(done),
-            "errors": errors, "clicked": clicked}
+            "errors": errors, "clicked": clicked, "waits": waits}
 
 
 def _settle(server: AppServer, seconds: float) -> int:
@@ -182,6 +212,9 @@ def _phase_eight(browser, server: AppServer, n: int, quick: bool) -> list[dict]:
     all_done = all(p["n_done"] == n for p in pairs)
     firsts = [p["first_point"] for p in pairs]
     first = None if None in firsts else statistics.median(firsts)
+    waits = [w for p in pairs for w in p["waits"]]
+    wait_err = [(promised - real) / real for promised, real in waits if real > 0]
+    median_err = statistics.median(wait_err) if wait_err else None
     hwm = max(pairs, key=lambda p: sum(p["hwm"].values()))
     peak, biggest = sum(hwm["hwm"].values()), max(hwm["hwm"].values(), default=0)
     each = "; ".join(f"pair {i + 1}{' (at once first)' if i % 2 else ''}: last finished {p['last']:.1f} s after the "
@@ -198,6 +231,11 @@ def _phase_eight(browser, server: AppServer, n: int, quick: bool) -> list[dict]:
         row(f"{n} at once: first curve point of the first run (median of {len(pairs)})", first, "s", "≤ 3",
             first is not None and first <= 3.0, "first click → the first live loss chart (any session) shows a point: "
             + ", ".join("not seen" if f is None else f"{f:.2f}" for f in firsts) + " s"),
+        row(f"{n} at once: waiting visitors' first estimate vs their real wait, median error", None if median_err is None
+            else round(100 * median_err, 1), "%", "within ±30", median_err is not None and abs(median_err) <= 0.30,
+            f"{len(wait_err)} waiting visitors over {len(pairs)} pair(s); (promised, real) s: "
+            + ", ".join(f"({a:.0f}, {b:.1f})" for a, b in waits)
+            + (f"; median |error| {100 * statistics.median(abs(e) for e in wait_err):.1f} %" if wait_err else "")),
         row(f"{n} at once: peak memory of the app (kernel VmHWM)", round(peak / MIB), "MiB", note=(
             f"the highest of the {len(pairs)} phases; sum over the process tree, reset before each phase; the streamlit "
             f"process alone {biggest / MIB:.0f} MiB; RSS before that phase {hwm['rss0'] / MIB:.0f} MiB")),

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
 DEFAULT_ESTIMATE_S = 20.0  # a run of a kind never seen on this server (the time-series default: about 10 s)
-RECENT = 20  # the estimate is the median of this many most recent runs of a kind
+RECENT = 20  # a kind's pace is the median of this many most recent runs of it
+MIN_PROGRESS = 0.02  # below this a running run's own pace says too little: its kind's pace is used instead
 
 # Fitted on a 2-core machine (bench/bench_load.py, README "Training queue"): with more runs at
 # once than cores / CORES_PER_RUN, eight time-series default runs took longer in all, not less.
@@ -30,12 +31,18 @@ MEMORY_PER_RUN = 2 * 2**30  # the largest preset (sentiment, best accuracy) peak
 
 @dataclass(eq=False)
 class Ticket:
-    """One run's place: who asked, what kind of run, and when it joined and started."""
+    """One run's place: who asked, what kind of run, its size, and when it joined and started.
+
+    `work` is the run's size in its kind's own unit (epochs × sequences × steps, say), so a longer
+    set-up of the same page is expected to take longer; `progress` (0–1) is reported by the run.
+    """
 
     owner: str
     kind: str
     joined: float
     started: Optional[float] = None
+    work: float = 1.0
+    progress: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,10 @@ class RunQueue:
         self.start_gate = StartGate()
 
     # ------------------------------------------------------------ joining and leaving
-    def join(self, owner: str, kind: str) -> Ticket:
-        """A new ticket at the end of the line (it starts at once when a slot is free)."""
+    def join(self, owner: str, kind: str, work: float = 1.0) -> Ticket:
+        """A new ticket at the end of the line (it starts at once when a slot is free); `work`: see `Ticket`."""
         with self._cond:
-            ticket = Ticket(owner, kind, self._clock())
+            ticket = Ticket(owner, kind, self._clock(), work=max(float(work), 1e-9))
             self._waiting.append(ticket)
             self._promote()
             return ticket
@@ -143,7 +150,9 @@ class RunQueue:
             if ticket in self._running:
                 self._running.remove(ticket)
                 took = self._clock() - ticket.started
-                self._recent.setdefault(ticket.kind, deque(maxlen=RECENT)).append(took)
+                if ticket.progress > 0:  # seconds per unit of work, from the part it did (a stopped run too)
+                    pace = took / (ticket.work * min(1.0, ticket.progress))
+                    self._recent.setdefault(ticket.kind, deque(maxlen=RECENT)).append(pace)
             elif ticket in self._waiting:
                 self._waiting.remove(ticket)
             else:
@@ -167,11 +176,14 @@ class RunQueue:
         self._cond.notify_all()
 
     # ------------------------------------------------------------ where a ticket stands
-    def estimate(self, kind: str) -> float:
-        """Seconds a run of `kind` takes here: the median of the recent ones, else a default."""
+    def report(self, ticket: Ticket, progress: float) -> None:
+        """The running run says how far it is (0–1): the wait of those behind it follows its real pace."""
+        ticket.progress = min(1.0, max(ticket.progress, float(progress)))
+
+    def estimate(self, kind: str, work: float = 1.0) -> float:
+        """Seconds a run of `kind` and size `work` takes here: its kind's recent pace × work, else a default."""
         with self._cond:
-            recent = self._recent.get(kind)
-            return statistics.median(recent) if recent else DEFAULT_ESTIMATE_S
+            return self._expected(kind, work)
 
     def place(self, ticket: Ticket) -> Optional[Place]:
         """Where a waiting ticket stands, None once it holds a slot (or has left)."""
@@ -180,18 +192,26 @@ class RunQueue:
                 return None
             now = self._clock()
             ahead = list(self._waiting)[:self._waiting.index(ticket)]
-            # Slots free up when the running runs end (each expected to take its kind's estimate),
-            # then each run ahead takes the first free slot.
-            free = [max(0.0, self._estimate(t.kind) - (now - t.started)) for t in self._running]
+            # Slots free up when the running runs end, then each run ahead takes the first free slot
+            # for as long as its own set-up is expected to take.
+            free = [self._remaining(t, now) for t in self._running]
             free += [0.0] * (self.slots - len(free))
             heapq.heapify(free)
             for t in ahead:
-                heapq.heappush(free, heapq.heappop(free) + self._estimate(t.kind))
+                heapq.heappush(free, heapq.heappop(free) + self._expected(t.kind, t.work))
             return Place(len(ahead), len(self._running), free[0])
 
-    def _estimate(self, kind: str) -> float:
+    def _expected(self, kind: str, work: float) -> float:
         recent = self._recent.get(kind)
-        return statistics.median(recent) if recent else DEFAULT_ESTIMATE_S
+        return statistics.median(recent) * work if recent else DEFAULT_ESTIMATE_S
+
+    def _remaining(self, ticket: Ticket, now: float) -> float:
+        """A running run's time left: from its own pace once it has reported progress, else from its kind's."""
+        elapsed = now - ticket.started
+        if ticket.progress >= MIN_PROGRESS:
+            return elapsed * (1.0 - ticket.progress) / ticket.progress
+        expected = self._expected(ticket.kind, ticket.work)
+        return max(expected - elapsed, 0.1 * expected)  # late, but still running: not "any moment now"
 
     def counts(self) -> tuple[int, int]:
         """(running, waiting) now."""
@@ -201,14 +221,14 @@ class RunQueue:
     # ------------------------------------------------------------ the usual way in
     @contextlib.contextmanager
     def slot(self, owner: str, kind: str, on_wait: Optional[Callable[[Place], None]] = None,
-             poll_s: float = 0.5) -> Iterator[Ticket]:
+             poll_s: float = 0.5, work: float = 1.0) -> Iterator[Ticket]:
         """Hold a slot for the block; meanwhile call `on_wait(place)` every `poll_s` while waiting.
 
         `on_wait` may raise to leave the line (a Stop click, a closed tab): the place is freed
         either way, and so is the slot when the block ends or raises. A ticket that `leave_all` took
         out of the line (its session ended) raises `LeftLine` instead of waiting for ever.
         """
-        ticket = self.join(owner, kind)
+        ticket = self.join(owner, kind, work)
         try:
             while not self.wait(ticket, 0 if on_wait else poll_s):
                 where = self.place(ticket)

@@ -109,7 +109,8 @@ if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and no
                                  pooled=True)
             job.keep = keep
         run = train_live(RUN_KEY, lambda: (job.model, lambda sink, result: sr.fit(job, sink=sink, result=result), job),
-                         epochs=setup.train.epochs, metric="accuracy", title="Accuracy", more=(("loss", "Loss"),))
+                         epochs=setup.train.epochs, metric="accuracy", title="Accuracy", more=(("loss", "Loss"),),
+                         work=setup.train.epochs * len(job.enc.y_train) * setup.text.max_len)
         _finish(run)
         st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below
 

@@ -30,24 +30,38 @@ def test_slots_are_filled_in_order_and_freed_to_the_next_in_line():
     assert q.counts() == (2, 0)
 
 
-def test_estimates_come_from_recent_runs_of_the_same_kind():
+def test_estimates_follow_each_kinds_pace_the_runs_own_size_and_progress():
     clock = Clock()
     q = RunQueue(1, clock)
     assert q.estimate("ts") == run_queue.DEFAULT_ESTIMATE_S
-    for took in (8.0, 12.0, 10.0):
-        t = q.join("x", "ts")
+    for took in (8.0, 12.0, 10.0):  # runs of size 2 finish in ~10 s: a pace of 5 s per unit
+        t = q.join("x", "ts", work=2.0)
         clock.t += took
+        q.report(t, 1.0)
         q.leave(t)
-    assert q.estimate("ts") == 10.0 and q.estimate("sentiment") == run_queue.DEFAULT_ESTIMATE_S
-    running = q.join("a", "ts")
-    first, second = q.join("b", "ts"), q.join("c", "sentiment")
+    assert q.estimate("ts", 2.0) == 10.0 and q.estimate("ts", 4.0) == 20.0  # a set-up twice as big, twice as long
+    assert q.estimate("sentiment") == run_queue.DEFAULT_ESTIMATE_S
+    stopped = q.join("x", "ts", work=2.0)  # stopped a quarter through: its pace counts for the part it did
+    clock.t += 2.5
+    q.report(stopped, 0.25)
+    q.leave(stopped)
+    idle = q.join("x", "ts")  # left before it reported any progress: teaches nothing
+    clock.t += 100.0
+    q.leave(idle)
+    assert q.estimate("ts", 2.0) == 10.0
+    running = q.join("a", "ts", work=2.0)
+    first, second = q.join("b", "ts", work=4.0), q.join("c", "sentiment")
     clock.t += 4.0
-    assert q.place(first).wait_s == pytest.approx(6.0)  # the running run has about 6 s left
-    assert q.place(second).wait_s == pytest.approx(16.0)  # then `first` takes its 10 s
+    assert q.place(first).wait_s == pytest.approx(6.0)  # no progress reported yet: its kind's pace, 10 s, less 4
+    q.report(running, 0.2)  # slower than usual: a fifth in 4 s leaves 16 s
+    assert q.place(first).wait_s == pytest.approx(16.0)
+    assert q.place(second).wait_s == pytest.approx(36.0)  # then `first` takes its own 20 s
     assert q.place(second).running == 1 and q.place(second).ahead == 1
-    clock.t += 30.0  # a run past its estimate is about to end, never "minus" seconds
-    assert q.place(first).wait_s == 0.0
-    q.leave(running)
+    q.report(running, 0.1)  # progress never goes back
+    assert q.place(first).wait_s == pytest.approx(16.0)
+    q.leave(running)  # `first` starts
+    clock.t += 60.0  # far past its 20 s and no progress yet: still running, so not "any moment now"
+    assert q.place(second).wait_s == pytest.approx(2.0)
 
 
 def test_a_session_that_ends_frees_every_place_it_holds():
@@ -175,13 +189,13 @@ def test_a_wait_ends_when_the_session_is_closed_while_in_line():
     assert holder.started is not None and q.counts() == (1, 0)
 
 
-def test_the_waiting_notice_changes_only_every_few_seconds():
-    """The notice is re-sent only when its text changes: the estimate moves in whole 5 s, never shows 0 s."""
+def test_the_waiting_notice_is_as_fine_as_the_estimate():
+    """Whole seconds for a short wait, whole 5 s to a minute and a half, then minutes; never "0 s"."""
     from explorer.run_queue import Place
     from ui.queue import waiting_text
 
-    texts = {waiting_text(Place(0, 1, s / 10), 1) for s in range(101, 125)}  # 10.1 … 12.4 s
-    assert len(texts) == 1 and "about 10 s" in texts.pop()
-    assert "about 15 s" in waiting_text(Place(1, 2, 13.0), 2) and "2nd in line" in waiting_text(Place(1, 2, 13.0), 2)
-    assert "about 5 s" in waiting_text(Place(0, 1, 0.0), 1)
+    texts = {waiting_text(Place(0, 1, s / 10), 1) for s in range(116, 125)}  # 11.6 … 12.4 s
+    assert len(texts) == 1 and "about 12 s" in texts.pop()  # the text, re-sent only when it changes, holds still
+    assert "about 35 s" in waiting_text(Place(1, 2, 33.0), 2) and "2nd in line" in waiting_text(Place(1, 2, 33.0), 2)
+    assert "about 1 s" in waiting_text(Place(0, 1, 0.0), 1)
     assert "about 2 min" in waiting_text(Place(3, 1, 120.0), 1)

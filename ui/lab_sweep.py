@@ -40,7 +40,8 @@ def sweep_section(cfg: LabConfig, archs: list) -> None:
             view.progress(len(landed) / (len(lags) * len(archs)), f"{arch} at lag {lag}: {value:.3f}", force=True)
             view.draw(cg.sweep_lines(out.lags, out.values, out.chance))
 
-        with friendly("The sweep"), training(SWEEP, lambda: LiveRun(model=None, record=out)) as held:
+        work = len(archs) * epochs * samples * sum(lag + 5 for lag in lags)  # at most: a solved run stops early
+        with friendly("The sweep"), training(SWEEP, lambda: LiveRun(model=None, record=out), work) as held:
             result = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result)
             held.record, held.status = result, FINISHED
         view.clear()

@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestTy
 
 from explorer.status import DIVERGED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, Status  # noqa: F401  (re-exported)
 from ui.entry import wait_for_warmup
-from ui.queue import server_queue, training_slot
+from ui.queue import report_progress, server_queue, training_slot
 from ui.sessions import give_back_memory_soon
 
 REDRAW_S = 0.5  # least seconds between two live redraws of the curves
@@ -138,6 +138,7 @@ class LiveView:
     def progress(self, fraction: float, text: str, force: bool = False) -> None:
         """Move the bar, at most every PROGRESS_S: short epochs must not slow training down."""
         give_way_to_clicks()
+        report_progress(fraction)
         now = time.perf_counter()
         if force or now - self._told >= PROGRESS_S:
             self._bar.progress(min(1.0, max(0.0, fraction)), text=text)
@@ -166,15 +167,16 @@ class LiveView:
 
 
 @contextlib.contextmanager
-def training(key: str, start: Callable[[], LiveRun]) -> Iterator[LiveRun]:
+def training(key: str, start: Callable[[], LiveRun], work: float = 1.0) -> Iterator[LiveRun]:
     """Wait for the warm-up and a training slot, then `start()` the run; it is kept under `key` from
     then on, RUNNING until the block ends (an interrupt leaves it RUNNING, for `recover`).
 
     The run is built only once it has its slot: a visitor waiting in line holds no model and takes
-    no CPU from the runs that train (their first curve point comes sooner)."""
+    no CPU from the runs that train (their first curve point comes sooner). `work`: the run's size
+    (explorer.run_queue.Ticket), so those waiting behind it get estimates for this set-up."""
     wait_for_warmup()
     try:
-        with training_slot(key):
+        with training_slot(key, work):
             run = start()
             st.session_state[key] = run
             yield run
@@ -184,13 +186,14 @@ def training(key: str, start: Callable[[], LiveRun]) -> Iterator[LiveRun]:
 
 def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]], epochs: int, metric: str = "loss",
                title: str = "Live training", decorate: Optional[Callable[[Any, Any], Any]] = None,
-               more: tuple = ()) -> LiveRun:
+               more: tuple = (), work: float = 1.0) -> LiveRun:
     """Train one model while its curves grow; the run is kept under `key`.
 
     `start()` builds the run once it has a training slot and returns (model, fit, record): `fit(sink=...,
     result=...)` is a closure over the engine's training with the data and config bound, `record` the
     page's typed record of the run. `decorate(figure, record)` adds to each drawing of the curves (e.g.
-    a reference line); `more` holds (metric, title) pairs of further curves drawn beside it.
+    a reference line); `more` holds (metric, title) pairs of further curves drawn beside it; `work`
+    is the run's size for the queue's estimates (`training`).
     """
     from explorer import charts
     from explorer.training import RunResult
@@ -210,14 +213,15 @@ def train_live(key: str, start: Callable[[], tuple[Any, Callable[..., Any], Any]
         """The curves so far; mid-epoch (`event` a batch event) also the epoch in progress, dotted."""
         def curves(m: str, t: str):
             running = (event.at_epoch, float(event.logs[m])) if event is not None and m in event.logs else None
-            return charts.loss_curves(run.result.history, title=t, metric=m, running=running)
+            return charts.loss_curves(run.result.history, title=t, metric=m, running=running,
+                                      batches=run.result.batch_history)
 
         fig = curves(metric, title)
         view.draw(decorate(fig, run.record) if decorate else fig, *(curves(m, t) for m, t in more))
 
     with contextlib.ExitStack() as ends:
         ends.callback(lambda: started())  # the run failed, stopped or ended before its first step
-        run = ends.enter_context(training(key, begin))
+        run = ends.enter_context(training(key, begin, work))
 
         def sink(event) -> None:
             done = event.epoch + (1 if event.kind == "epoch" else 0)

@@ -54,17 +54,30 @@ def _ordinal(n: int) -> str:
 
 def waiting_text(where: Place, slots: int) -> str:
     """What a waiting visitor reads: their place, what is running, and about how long."""
-    # Whole 5 s (then minutes): an estimate is no finer, and the text changes only every few seconds.
-    wait = (f"about {max(5, 5 * round(where.wait_s / 5)):.0f} s" if where.wait_s < 90
-            else f"about {where.wait_s / 60:.0f} min")
+    # Whole seconds under 20 s, whole 5 s to 90 s, then minutes: finer than the estimate would claim too much.
+    s = where.wait_s
+    wait = (f"about {max(1, round(s)):.0f} s" if s < 20 else f"about {5 * round(s / 5):.0f} s" if s < 90
+            else f"about {s / 60:.0f} min")
     return (f"⏳ Waiting for a free training slot: you are {_ordinal(where.ahead + 1)} in line "
             f"({where.running} of {slots} run(s) training on this server now). Your run starts in {wait} "
             "(estimated from recent runs). Press **Stop** to leave the line.")
 
 
+_current = threading.local()  # the ticket of the run this thread trains (for `report_progress`)
+
+
+def report_progress(fraction: float) -> None:
+    """The run this thread trains is `fraction` done: visitors waiting behind it get estimates at its pace."""
+    ticket = getattr(_current, "ticket", None)
+    if ticket is not None:
+        server_queue().report(ticket, fraction)
+
+
 @contextlib.contextmanager
-def training_slot(kind: str) -> Iterator[None]:
-    """Hold one of the server's training slots for the block; show the place in line while waiting."""
+def training_slot(kind: str, work: float = 1.0) -> Iterator[None]:
+    """Hold one of the server's training slots for the block; show the place in line while waiting.
+
+    `work`: the run's size in its page's unit (explorer.run_queue.Ticket), so estimates follow the set-up."""
     queue = server_queue()
     notice = st.empty()
     shown = [""]
@@ -78,8 +91,12 @@ def training_slot(kind: str) -> Iterator[None]:
             shown[0] = text
 
     try:
-        with queue.slot(_session_id(), kind, on_wait=on_wait):
+        with queue.slot(_session_id(), kind, on_wait=on_wait, work=work) as ticket:
             notice.empty()
-            yield
+            _current.ticket = ticket
+            try:
+                yield
+            finally:
+                _current.ticket = None
     except LeftLine:  # the session ended while it waited (a closed tab): nothing left to show
         st.stop()
