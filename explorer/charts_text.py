@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.charts import COLORS, TEMPLATE, _layout
+from explorer.charts import COLORS, TEMPLATE, _layout, title_above_plot
 
 POS, NEG = "#2ca02c", "#d62728"
 
@@ -79,7 +79,8 @@ def word_influence(words: Sequence[str], values: np.ndarray, title: str, colorba
                                colorbar=dict(title=colorbar), **kwargs))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(title=title, template=TEMPLATE, height=90 + 34 * rows, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(title=title_above_plot(title), template=TEMPLATE, height=114 + 34 * rows,
+                      margin=dict(l=10, r=10, t=64, b=10))
     return fig
 
 

@@ -24,27 +24,21 @@ RUN_KEY, HISTORY_KEY, TRAIN_KEY = "ts_run", "ts_history", "ts_train"
 KNOBS = K.TIME_SERIES
 
 
-def _sidebar() -> None:
-    """Step 2: architecture, window and training knobs."""
-    sb = st.sidebar
-    sb.header("2 · Model")
-    KNOBS.show("m_cell", sb)
-    KNOBS.show("m_gate_init", sb, disabled=KNOBS.value("m_cell") == "SimpleRNN")
+def _model_section() -> None:
+    """Step 2: architecture, window and training knobs, in the page's flow (a phone reads 1, 2, 3)."""
+    st.subheader("2 · Model")
+    net, window, training = st.columns(3)
+    net.markdown("**Network**")
+    KNOBS.show("m_cell", net)
+    KNOBS.show("m_gate_init", net, disabled=KNOBS.value("m_cell") == "SimpleRNN")
     for key in ("m_units", "m_layers", "m_bidirectional", "m_dropout", "m_activation"):
-        KNOBS.show(key, sb)
-    sb.header("Window")
-    for key in ("d_window", "d_horizon", "d_target"):
-        KNOBS.show(key, sb)
-    c1, c2 = sb.columns(2)
-    KNOBS.show("d_val_fraction", c1)
-    KNOBS.show("d_test_fraction", c2)
-    sb.header("Training")
-    KNOBS.show("t_optimizer", sb)
-    KNOBS.show("t_learning_rate", sb)
-    for pair in (("t_batch_size", "t_epochs"), ("t_clipnorm", "t_seed")):
-        for col, key in zip(sb.columns(2), pair):
-            KNOBS.show(key, col)
-    KNOBS.show("t_patience", sb)
+        KNOBS.show(key, net)
+    window.markdown("**Window**")
+    for key in ("d_window", "d_horizon", "d_target", "d_val_fraction", "d_test_fraction"):
+        KNOBS.show(key, window)
+    training.markdown("**Training**")
+    for key in ("t_optimizer", "t_learning_rate", "t_batch_size", "t_epochs", "t_clipnorm", "t_seed", "t_patience"):
+        KNOBS.show(key, training)
 
 
 def _train(data, cfgs: dict) -> None:
@@ -64,7 +58,8 @@ def _train(data, cfgs: dict) -> None:
         if problems := config_problems(m, t):
             raise UserError(" ".join(problems))
         train_live(RUN_KEY, start, epochs=t.epochs, title="Loss while training (scaled units)",
-                   decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor))
+                   decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor),
+                   work=t.epochs * len(data.values))
 
 
 def _finish(run) -> None:
@@ -81,7 +76,6 @@ def _finish(run) -> None:
 # ---------------------------------------------------------------- the page: knobs → data → train → results
 KNOBS.start()
 loading.empty()
-_sidebar()
 st.subheader("1 · Data")
 KNOBS.show("d_source", st)
 data = None
@@ -101,8 +95,9 @@ if data is not None:
         ready = series_data.split_preview(data, cfgs["series"], cfgs["model"] == KNOBS.parts["model"].default,
                                           cfgs["train"].epochs)
 
+_model_section()
 st.subheader("3 · Train")
-train_button(RUN_KEY, "▶ Train", TRAIN_KEY, not ready, "Trains a fresh model with the settings on the left; Stop "
+train_button(RUN_KEY, "▶ Train", TRAIN_KEY, not ready, "Trains a fresh model with the settings above; Stop "
              "keeps what it learned.", lambda: _train(data, cfgs))
 clicked = bool(st.session_state.get(TRAIN_KEY))  # trained in this very run: its live curve is on screen
 run = recover(RUN_KEY)

@@ -60,12 +60,13 @@ def _use_example(text: str) -> None:
 @st.fragment
 def try_it(view: sr.ModelView | None) -> None:
     """The review box and its analysis: typing reruns only this part, so the answer comes at once."""
-    cols = st.columns(len(EXAMPLES))
-    for col, (name, text) in zip(cols, EXAMPLES.items()):
-        col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
     review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
                                placeholder=f"e.g. The plot was thin but the acting was wonderful. (Up to {MAX_CHARS:,} "
                                            "characters are read; a longer paste is cut, with a note.)")
+    # The examples under the box: on a phone their buttons stack, and the box stays on the first screen.
+    cols = st.columns(len(EXAMPLES))
+    for col, (name, text) in zip(cols, EXAMPLES.items()):
+        col.button(name, key=f"sent_ex_{name}", on_click=_use_example, args=(text,), width="stretch")
 
     if view is None:
         st.info("No trained model on this server yet: press **Train your own model** (the quick default takes about "

@@ -66,9 +66,9 @@ def new_page(browser, app_server):
     """
     pages = []
 
-    def make():
+    def make(viewport: dict = VIEWPORT):
         app_server.pages_opened += 1
-        context = browser.new_context(viewport=VIEWPORT)
+        context = browser.new_context(viewport=viewport)
         context.set_default_timeout(60_000)
         pg = context.new_page()
         watch_alerts(pg)
