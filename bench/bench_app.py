@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness import AppServer, find_chromium, launch_chromium, tree_hwm, wait_idle  # noqa: E402
 
-from ui.live import REDRAW_S  # noqa: E402
+from ui.live import POLL_S  # noqa: E402
 
 PAGES = ("time_series", "sentiment", "gradient_lab")
 MIB = 2**20
@@ -256,7 +256,7 @@ def run(quick: bool = False) -> list[dict]:
             "<= 2", train_s["first"] <= 2, "the whole path: click, server, chart drawn in Chromium on the same 2 cores"),
         row("time series default, in the browser: Train → run finished" + scale, round(train_s["total"], 2), "s",
             None if quick else "<= 15", None if quick else train_s["total"] <= 15,
-            f"page says “{train_s['message']}”; live curves redrawn at most every {REDRAW_S:g} s"),
+            f"page says “{train_s['message']}”; live curves redrawn every {POLL_S:g} s"),
         row("time series default, in the browser: Train → every result drawn" + scale, round(train_s["results"], 2),
             "s", None, None, "predictions, forecast, baselines, hidden states, gradient heatmaps, downloads"),
     ]

@@ -408,11 +408,13 @@ class LabRun:
 
 
 def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS, lab: Optional[LabRun] = None,
-            sink: Optional[Callable[[str, Optional[object]], None]] = None) -> dict[str, ArchResult]:
+            sink: Optional[Callable[[str, Optional[object]], None]] = None,
+            should_stop: Optional[Callable[[], bool]] = None) -> dict[str, ArchResult]:
     """Train every architecture on the same data and seed; one `ArchResult` each, in order.
 
     `lab` (filled in place) keeps the runs of an interrupted call; `sink(arch, event)` gets each
-    cell's live `TrainEvent`s, and `None` as it starts building that cell.
+    cell's live `TrainEvent`s, and `None` as it starts building that cell. `should_stop()` ends the
+    cell in training after its current batch, and the cells after it never start.
     """
     problems = lab_problems(cfg)
     if problems:
@@ -420,12 +422,49 @@ def run_lab(cfg: LabConfig, archs: Sequence[str] = ARCHS, lab: Optional[LabRun] 
     lab = LabRun(cfg, list(archs)) if lab is None else lab
     lab.task, held = lab_task(cfg), lab_heldout(cfg)
     for arch in lab.archs:
+        if should_stop is not None and should_stop():
+            break
         if sink is not None:
             sink(arch, None)
         lab.runs[arch] = start_arch(cfg, arch, lab.task, held=held)
-        fit_arch(lab.runs[arch], cfg, lab.task, sink=None if sink is None else (lambda e, a=arch: sink(a, e)))
+        fit_arch(lab.runs[arch], cfg, lab.task, sink=None if sink is None else (lambda e, a=arch: sink(a, e)),
+                 should_stop=should_stop)
         lab.results[arch] = summarize(lab.runs[arch], cfg, lab.task)
     return lab.results
+
+
+def run_job(ctx, cfg: LabConfig, archs: Sequence[str]) -> LabRun:
+    """The lab's side-by-side run as a job (explorer.jobs): each cell's batches and epochs stream as events, and
+    after every epoch its latest ‖∂L/∂h_t‖ row ("probe"), so a view draws the curves and the distances live."""
+    from explorer.introspect import memory_horizon
+    from explorer.status import STOPPED
+
+    lab = LabRun(cfg, list(archs))
+    total = cfg.epochs * len(lab.archs)
+
+    def sink(arch: str, event) -> None:
+        i = lab.archs.index(arch)
+        if event is None:
+            ctx.emit("building", arch=arch)
+            ctx.progress(i / len(lab.archs), f"Building {arch} and tracing its gradient probe…")
+            return
+        ctx.emit(event.kind, arch=arch, epoch=event.epoch, batch=event.batch, x=event.at_epoch, logs=dict(event.logs))
+        name = lab.metric if event.kind == "epoch" else lab.metric[4:]
+        probes = lab.runs[arch].result.probes
+        if event.kind == "epoch" and probes:
+            ctx.emit("probe", arch=arch, epoch=event.epoch, norms=np.asarray(probes[-1], np.float64).tolist(),
+                     lag=lab.task.lag, chance=lab.runs[arch].held.chance, metric=lab.metric)
+        reach = f" · memory horizon {memory_horizon(probes[-1])} steps" if probes else ""
+        where = "held-out" if event.kind == "epoch" else "training"
+        ctx.progress((i * cfg.epochs + event.epoch + (event.kind == "epoch")) / total,
+                     f"{arch}: epoch {event.epoch + 1}/{cfg.epochs} · {where} {name.replace('val_', '')} "
+                     f"{event.logs.get(name, float('nan')):.4g}{reach}")
+
+    run_lab(cfg, lab.archs, lab=lab, sink=sink, should_stop=ctx.should_stop)
+    if ctx.should_stop():
+        lab.stop()
+        ctx.end(STOPPED, "Training was stopped; the epochs finished so far are shown.")
+    return lab
 
 
 @dataclass
@@ -531,4 +570,23 @@ def sweep(cfg: LabConfig = LabConfig(), lags: Sequence[int] = DEFAULT_LAGS, arch
                     on_result(arch, lag, values[arch][i])
     out.seconds = time.perf_counter() - t0
     out.complete = not stopped
+    return out
+
+
+def sweep_job(ctx, cfg: LabConfig, lags: Sequence[int], archs: Sequence[str], epochs: int, samples: int
+              ) -> SweepResult:
+    """The lab's sweep as a job (explorer.jobs): each (cell, lag) lands as a "cell" event."""
+    from explorer.status import STOPPED
+
+    total, landed = len(set(lags)) * len(archs), []
+
+    def on_result(arch: str, lag: int, value: float) -> None:
+        landed.append(value)  # NaN too: a diverged run has landed
+        ctx.emit("cell", arch=arch, lag=int(lag), value=float(value))
+        ctx.progress(len(landed) / total, f"{arch} at lag {lag}: {value:.3f}")
+
+    ctx.progress(0.0, "Building the first runs…")
+    out = sweep(cfg, lags, archs, epochs=epochs, samples=samples, on_result=on_result, should_stop=ctx.should_stop)
+    if not out.complete:
+        ctx.end(STOPPED, "The sweep was stopped; the runs finished so far are shown.")
     return out

@@ -118,7 +118,8 @@ class StartGate:
 
 
 class RunQueue:
-    """First come, first served; at most `slots` tickets hold a slot at a time, and start one at a time."""
+    """First come, first served, one run per visitor first; at most `slots` tickets hold a slot at a time,
+    and start one at a time."""
 
     def __init__(self, slots: int, clock: Callable[[], float] = time.monotonic):
         if slots < 1:
@@ -170,10 +171,23 @@ class RunQueue:
 
     def _promote(self) -> None:
         while self._waiting and len(self._running) < self.slots:
-            ticket = self._waiting.popleft()
+            ticket = self._order()[0]
+            self._waiting.remove(ticket)
             ticket.started = self._clock()
             self._running.append(ticket)
         self._cond.notify_all()
+
+    def _order(self) -> list[Ticket]:
+        """The waiting tickets in the order they will start: first come, first served, except that a visitor
+        with a run training goes behind those who have none (their second run takes a slot nobody else wants)."""
+        busy = {t.owner for t in self._running}
+        rest, order = list(self._waiting), []
+        while rest:
+            ticket = next((t for t in rest if t.owner not in busy), rest[0])
+            rest.remove(ticket)
+            order.append(ticket)
+            busy.add(ticket.owner)
+        return order
 
     # ------------------------------------------------------------ where a ticket stands
     def report(self, ticket: Ticket, progress: float) -> None:
@@ -191,7 +205,8 @@ class RunQueue:
             if ticket not in self._waiting:
                 return None
             now = self._clock()
-            ahead = list(self._waiting)[:self._waiting.index(ticket)]
+            order = self._order()
+            ahead = order[:order.index(ticket)]
             # Slots free up when the running runs end, then each run ahead takes the first free slot
             # for as long as its own set-up is expected to take.
             free = [self._remaining(t, now) for t in self._running]

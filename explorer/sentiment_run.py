@@ -15,7 +15,9 @@ import hashlib
 import math
 import os
 import shutil
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -95,6 +97,31 @@ def encode_cached(data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig = D
     y = {name: getattr(parts, name).labels.astype(np.float32) for name in ("train", "val", "test")}
     return Encoded(pipeline, x["train"], y["train"], x["val"], y["val"], x["test"], y["test"],
                    parts.test.texts, parts.validation)
+
+
+_encoded: "OrderedDict[tuple, Encoded]" = OrderedDict()
+_encoded_lock = threading.Lock()
+ENCODINGS_IN_MEMORY = 2  # the last set-ups' encodings kept in memory, so a second run of one starts at once
+
+
+def encoded_for(source_key: str, data: ImdbData, text_cfg: TextConfig, data_cfg: DataConfig) -> Encoded:
+    """The reviews of `source_key` ("imdb:…" or "csv:…") encoded for these settings: from memory for the last
+    ENCODINGS_IN_MEMORY set-ups, else `encode_cached` (IMDB; kept on disk too) or encoded afresh (an uploaded
+    CSV is never written to disk)."""
+    from explorer.sentiment import encode_dataset
+
+    key = (source_key, text_cfg, data_cfg)
+    with _encoded_lock:
+        if key in _encoded:
+            _encoded.move_to_end(key)
+            return _encoded[key]
+    enc = encode_cached(data, text_cfg, data_cfg) if source_key.startswith("imdb:") else \
+        encode_dataset(data, text_cfg, data_cfg)
+    with _encoded_lock:
+        _encoded[key] = enc
+        while len(_encoded) > ENCODINGS_IN_MEMORY:
+            _encoded.popitem(last=False)
+    return enc
 
 
 def _save_encoding(folder: Path, pipeline: TextPipeline, x: dict[str, np.ndarray]) -> None:
@@ -362,3 +389,36 @@ def entry_row(entry: Entry) -> dict:
             "epochs": m.get("epochs_done"), "status": m.get("status"),
             "validation accuracy": m.get("val_accuracy"), "test accuracy": m.get("accuracy"),
             "test reviews": m.get("n_test"), "key": entry.key}
+
+
+def run_job(ctx, data: ImdbData, source_key: str, setup: Setup, keep: bool):
+    """The sentiment page's run as a job (explorer.jobs): encode, build, train live, score the test reviews once
+    and, for the server's IMDB reviews (`keep`), store the model for every visitor. Returns a `TrainedRun`."""
+    from explorer.jobs import JobFailed, TrainedRun
+    from explorer.models import config_problems
+    from explorer.status import DIVERGED, STOPPED
+    from explorer.training import RunResult
+
+    if problems := config_problems(setup.model, setup.train):
+        raise JobFailed(" ".join(problems))
+    ctx.progress(0.0, "Building the vocabulary from the training reviews and encoding them (once per setting)…")
+    run = prepare_run(data, setup, encoded=encoded_for(source_key, data, setup.text, setup.data), pooled=True)
+    run.keep = keep
+    result, sink, epochs = RunResult(), ctx.train_sink(), setup.train.epochs
+    ctx.progress(0.0, "Training…")
+
+    def on_event(event) -> None:
+        sink(event)
+        done = event.epoch + (event.at_epoch - event.epoch if event.kind == "batch" else 1)
+        accuracy = event.logs.get("accuracy", float("nan"))
+        ctx.progress(done / max(1, epochs), f"Epoch {event.epoch + 1}/{epochs} · accuracy {accuracy:.4g}")
+
+    fit(run, sink=on_event, result=result, should_stop=ctx.should_stop)
+    if result.status in (DIVERGED, STOPPED):
+        ctx.end(result.status, result.message)
+    else:
+        ctx.message = result.message
+    if result.epochs_done >= 1 and result.status != DIVERGED:
+        ctx.progress(1.0, f"Scoring {len(run.enc.y_test):,} held-out test reviews…")
+        finish(run, result, ModelStore() if keep else None)
+    return TrainedRun(run.model, run, result)

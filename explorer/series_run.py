@@ -247,3 +247,38 @@ def history_row(run) -> dict:
             "optimizer": t["optimizer"], "lr": fmt(t["learning_rate"]), "batch": t["batch_size"],
             "clipnorm": t["clipnorm"], "epochs": int(run.metrics.get("epochs", 0)),
             "seconds": round(run.metrics.get("seconds", 0.0), 1)}
+
+
+def run_job(ctx, data: SeriesData, series: SeriesConfig, model: ModelConfig, train: TrainConfig, number: int,
+            forecast_steps: int):
+    """The time-series page's run as a job (explorer.jobs): build, train live, score the test part and forecast.
+
+    Returns a `TrainedRun` whose record holds the evaluation (none when the run diverged)."""
+    from explorer.jobs import JobFailed, TrainedRun
+    from explorer.models import config_problems
+    from explorer.status import DIVERGED, STOPPED
+    from explorer.training import RunResult, train as fit
+
+    if problems := config_problems(model, train):
+        raise JobFailed(" ".join(problems))
+    ctx.progress(0.0, "Building the model…")
+    r, record = start_run(data, series, model, train, number)
+    ctx.emit("setup", loss_floor=record.loss_floor)
+    result, sink = RunResult(), ctx.train_sink()
+
+    def on_event(event) -> None:
+        sink(event)
+        done = event.epoch + (1 if event.kind == "epoch" else 0)
+        loss = event.logs.get("loss", float("nan"))
+        ctx.progress(done / max(1, train.epochs), f"Epoch {event.epoch + 1}/{train.epochs} · loss {loss:.4g}")
+
+    fit(r.model, r.ds.x_train, r.ds.y_train, train, r.validation, sink=on_event, should_stop=ctx.should_stop,
+        result=result, probe=r.probe)
+    if result.status in (DIVERGED, STOPPED):
+        ctx.end(result.status, result.message)
+    else:
+        ctx.message = result.message
+    if result.status != DIVERGED:
+        ctx.progress(1.0, "Scoring the test part and forecasting…")
+        evaluate_run(record, r.model, forecast_steps)
+    return TrainedRun(r.model, record, result)

@@ -7,10 +7,12 @@ import enum
 class Status(str, enum.Enum):
     """A run's state. A `str`, so it compares, hashes, prints and serialises as its plain value ("finished")."""
 
-    RUNNING = "running"  # only while a page's script still trains it
+    WAITING = "waiting"  # a job in line for a training slot
+    RUNNING = "running"
     FINISHED = "finished"
     STOPPED = "stopped"
     DIVERGED = "diverged"
+    FAILED = "failed"  # a job that could not run (its message says why)
 
     def __str__(self) -> str:
         return self.value
@@ -19,5 +21,6 @@ class Status(str, enum.Enum):
         return format(self.value, spec)
 
 
-RUNNING, FINISHED, STOPPED, DIVERGED = Status.RUNNING, Status.FINISHED, Status.STOPPED, Status.DIVERGED
+WAITING, RUNNING, FINISHED, STOPPED, DIVERGED, FAILED = (Status.WAITING, Status.RUNNING, Status.FINISHED, Status.STOPPED,
+                                                         Status.DIVERGED, Status.FAILED)
 STOPPED_MESSAGE = "Stopped after {epochs} epoch(s); the model keeps what it learned so far."

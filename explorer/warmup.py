@@ -11,8 +11,36 @@ lab's default set-ups are already traced (they are cached per architecture, see
 from __future__ import annotations
 
 import gc
+import threading
+from typing import Optional
 
 import numpy as np
+
+_thread: Optional[threading.Thread] = None
+_lock = threading.Lock()
+
+
+def start(models: int = 1) -> None:
+    """Once per process: `warm_up` in a background thread, then `freeze_startup_heap`."""
+    global _thread
+
+    def work() -> None:
+        try:
+            warm_up(models)
+        except Exception:  # noqa: BLE001 - warming is best effort; runs import and train for real
+            pass
+        freeze_startup_heap()  # later full garbage collections (each holds up every session) skip start-up's objects
+
+    with _lock:
+        if _thread is None:
+            _thread = threading.Thread(target=work, name="warm-tensorflow", daemon=True)
+            _thread.start()
+
+
+def wait(timeout: float = 120.0) -> None:
+    """Let a running warm-up finish first (a job's thread calls it): it sets Keras' global seed, which runs rely on."""
+    if _thread is not None:
+        _thread.join(timeout)
 
 
 def warm_up(models: int = 1) -> float:

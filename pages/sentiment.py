@@ -1,8 +1,8 @@
 """Sentiment page: type a review and a trained model answers at once; train your own on IMDB live and look inside.
 
 Try it first (ui.sentiment_try: a fragment, never waiting for the reviews or TensorFlow-heavy
-sections) → data (ui.sentiment_data) → knobs (ui.knobs, all in the link) → train live
-(explorer.sentiment_run through ui.live) → results (ui.sentiment_views). A model is ready the moment
+sections) → data (ui.sentiment_data) → knobs (ui.knobs, all in the link) → Train submits a job
+(explorer.sentiment_run.run_job) drawn live (ui.live) → results (ui.sentiment_views). A model is ready the moment
 a visitor arrives: the local model store keeps every model trained on IMDB here, and the one with
 the best validation accuracy answers. The presets `explorer.sentiment.QUICK` and `BEST` were chosen
 on validation reviews; their test accuracy over 3 seeds is in bench/RESULTS.md and the README.
@@ -19,16 +19,14 @@ loading = page_start("💬 Sentiment: IMDB movie reviews",
                      "Then train your own below, live, and compare.")
 
 from explorer import sentiment_run as sr  # noqa: E402
-from explorer.model_store import ModelStore  # noqa: E402
+from explorer.jobs import JobSpec  # noqa: E402
 from explorer.sentiment import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import sentiment_data, sentiment_views  # noqa: E402
-from ui.guard import friendly  # noqa: E402
-from ui.live import DIVERGED, clicks_first, recover, top_first, train_live  # noqa: E402
+from ui import live, sentiment_data, sentiment_views  # noqa: E402
+from ui.live import DIVERGED, FAILED  # noqa: E402
 from ui.sentiment_try import ANSWER_KEY, answering, try_it  # noqa: E402
 
-RUN_KEY = "sentiment_run"
-TOP_DRAWN = "sent_top_drawn"  # set by the session's first page run, which sends the top first
+PAGE = "sent"
 TRAIN_NOW = "sent_train_now"  # set by "Train your own model"; the Train section starts a run
 KNOBS = K.SENTIMENT
 COLUMNS = {"Text": ("x_vocab_size", "x_max_len", "x_padding", "x_mask"),
@@ -38,15 +36,6 @@ COLUMNS = {"Text": ("x_vocab_size", "x_max_len", "x_padding", "x_mask"),
            "Reviews used": ("d_n_train", "d_n_test")}
 
 
-def _finish(run) -> None:
-    """Score a run's test reviews once and store its model (IMDB only); it then answers typed reviews."""
-    job = run.record
-    if job.test is None and run.result.epochs_done >= 1 and run.result.status != DIVERGED:
-        with friendly("Testing on held-out reviews"), st.spinner(f"Scoring {len(job.enc.y_test):,} held-out test reviews…"):
-            sr.finish(job, run.result, ModelStore() if job.keep else None)
-            st.session_state[ANSWER_KEY] = "run"
-
-
 def _train_own() -> None:
     st.session_state[TRAIN_NOW] = True
 
@@ -54,9 +43,10 @@ def _train_own() -> None:
 # ---------------------------------------------------------------- try it: the model that answers
 KNOBS.start()
 loading.empty()
-run = recover(RUN_KEY)
-if run is not None:
-    _finish(run)  # a run stopped by a click is scored and stored here, before it answers
+job = live.current(PAGE)
+run = job.result if job is not None and job.done else None  # a TrainedRun, scored and stored by the job
+if run is not None and live.first_sight(job) and run.record.test is not None:
+    st.session_state[ANSWER_KEY] = "run"  # a run that just ended answers the typed reviews
 st.header("Try it: type a review")
 view, skipped = answering(run, str(st.query_params.get("model", "")))
 for problem in skipped:
@@ -73,12 +63,8 @@ b.button("Train your own model", key="sent_train_own", on_click=_train_own, widt
 try_it(view)
 
 # ---------------------------------------------------------------- 1 · data, 2 · knobs
-# (top_first: a new visitor's browser draws the box before the rest arrives; clicks_first: a review typed
-# while the rest of the page still loads is answered first, not after it)
-top_first(TOP_DRAWN)
 st.header("1 · The data")
 data, source_key, keep = sentiment_data.reviews()
-clicks_first()
 st.header("2 · The model")
 for col, (name, setup) in zip(st.columns(len(PRESETS)), PRESETS.items()):
     col.button(setup.label, key=f"sent_preset_{name}", on_click=KNOBS.apply, width="stretch",
@@ -88,11 +74,12 @@ for col, (title, keys) in zip(st.columns(len(COLUMNS)), COLUMNS.items()):
     for key in keys:
         KNOBS.show(key, col, disabled=key == "m_gate_init" and KNOBS.value("m_cell") == "SimpleRNN")
 cfgs = KNOBS.configs()
-KNOBS.sync_url(cfgs, {"model": view.key} if view is not None and view.key else {})  # a reload finds this model
+# a reload finds this model, and the run in progress
+KNOBS.sync_url(cfgs, {**({"model": view.key} if view is not None and view.key else {}),
+                     **({"run": job.id} if job else {})})
 setup = sr.setup_from(cfgs["text"], cfgs["model"], cfgs["train"], cfgs["data"])
 if data is not None:
     sentiment_data.data_views(data, source_key, setup.text.max_len)
-clicks_first()
 
 # ---------------------------------------------------------------- 3 · train
 st.header("3 · Train live")
@@ -101,25 +88,19 @@ from explorer.models import config_problems  # noqa: E402  (TensorFlow loads her
 problems = config_problems(setup.model, setup.train)
 for problem in problems:
     st.warning(problem)
-start = st.button("▶ Train", type="primary", disabled=data is None or bool(problems), key="sent_train")
+start = st.button("▶ Train", type="primary", disabled=data is None or bool(problems), key="sent_train",
+                  help="Trains on the server: change knobs, visit other pages or reload meanwhile; Stop keeps what it "
+                       "learned.")
 if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and not problems:
-    with friendly("Training"):
-        with st.spinner("Building the vocabulary from the training reviews and encoding them (once per setting)…"):
-            job = sr.prepare_run(data, setup, encoded=sentiment_data.encode(source_key, data, setup.text, setup.data),
-                                 pooled=True)
-            job.keep = keep
-        run = train_live(RUN_KEY, lambda: (job.model, lambda sink, result: sr.fit(job, sink=sink, result=result), job),
-                         epochs=setup.train.epochs, metric="accuracy", title="Accuracy", more=(("loss", "Loss"),),
-                         work=setup.train.epochs * len(job.enc.y_train) * setup.text.max_len)
-        _finish(run)
-        st.rerun()  # redraw cleanly: the new model answers above, its curves and test figures below
+    job = live.submit(PAGE, JobSpec("sentiment", dict(data=data, source_key=source_key, setup=setup, keep=keep),
+                                    work=setup.train.epochs * setup.data.n_train * setup.text.max_len))
+if job is not None and not job.done:
+    live.watch(job, live.model_curves(metric="accuracy", title="Accuracy", more=(("loss", "Loss"),)), PAGE)
+elif job is not None and job.status in (DIVERGED, FAILED):
+    st.error(job.message)
 
 # ---------------------------------------------------------------- results and the store
-if run is not None and run.result.status == DIVERGED:
-    st.error(run.result.message)
-clicks_first()
 if view is not None:
     sentiment_views.model_figures(view, run, data, source_key)
-clicks_first()
 st.header("Models on this server")
 sentiment_views.store_table(view)

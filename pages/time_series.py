@@ -1,8 +1,8 @@
 """Time series: train a real Keras RNN live on a sine, a stock-like series or your CSV, and look inside.
 
-Knobs (ui.knobs, all in the link: d_ series, m_ model, t_ training) → data (ui.series_data) →
-train live (explorer.series_run through ui.live) → results (ui.series_results). Results live in
-session_state, so other reruns only redraw; TensorFlow is imported only when a model is trained.
+Knobs (ui.knobs, all in the link: d_ series, m_ model, t_ training) → data (ui.series_data) → Train
+submits a job (explorer.series_run.run_job) that the server trains while the page draws it live (ui.live)
+→ results (ui.series_results). Clicks, other pages and reloads leave the run alone.
 """
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ loading = page_start("📈 Time series", "Train a recurrent network to forecast 
                      "rules that learn nothing.")
 
 from explorer import charts_series  # noqa: E402
-from explorer.series_run import evaluate_run, history_entry, start_run  # noqa: E402
+from explorer.jobs import JobSpec  # noqa: E402
+from explorer.series_run import history_entry  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import series_data, series_results  # noqa: E402
-from ui.guard import UserError, friendly  # noqa: E402
-from ui.live import DIVERGED, RUNNING, recover, train_button, train_live  # noqa: E402
+from ui import live, series_data, series_results  # noqa: E402
+from ui.guard import friendly  # noqa: E402
 
-RUN_KEY, HISTORY_KEY, TRAIN_KEY = "ts_run", "ts_history", "ts_train"
+PAGE, HISTORY_KEY, TRAIN_KEY = "ts", "ts_history", "ts_train"
 KNOBS = K.TIME_SERIES
 
 
@@ -41,36 +41,18 @@ def _model_section() -> None:
         KNOBS.show(key, training)
 
 
-def _train(data, cfgs: dict) -> None:
-    """Step 3: build (once the run has a training slot), train live with the BPTT probe each epoch;
-    evaluation follows in `_finish`."""
-    from explorer.models import config_problems
-    from explorer.training import train
-
+def _spec(data, cfgs: dict) -> JobSpec:
+    """The run a Train click submits: this data and these settings, numbered in the session's history."""
     s, m, t = cfgs["series"], cfgs["model"], cfgs["train"]
-
-    def start():
-        r, record = start_run(data, s, m, t, number=len(st.session_state.get(HISTORY_KEY, [])) + 1)
-        return r.model, (lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
-                                                    result=result, probe=r.probe)), record
-
-    with friendly("Training"):
-        if problems := config_problems(m, t):
-            raise UserError(" ".join(problems))
-        train_live(RUN_KEY, start, epochs=t.epochs, title="Loss while training (scaled units)",
-                   decorate=lambda fig, record: charts_series.with_noise_floor(fig, record.loss_floor),
-                   work=t.epochs * len(data.values))
+    number = len(st.session_state.get(HISTORY_KEY, [])) + 1
+    return JobSpec("series", dict(data=data, series=s, model=m, train=t, number=number,
+                                  forecast_steps=series_results.FORECAST_MAX), work=t.epochs * len(data.values))
 
 
-def _finish(run) -> None:
-    """Once per run: score the test part, forecast, and add the run to the history."""
-    if run is None or run.status == RUNNING or run.done:
-        return
-    run.done = True
-    if run.result.status != DIVERGED:
-        with friendly("Evaluating the model"):
-            evaluate_run(run.record, run.model, series_results.FORECAST_MAX)
-    st.session_state.setdefault(HISTORY_KEY, []).append(history_entry(run.record, run.result))
+def _with_floor(fig, job):
+    """The live loss chart with the noise floor, once the run has said where it lies."""
+    floor = next((e.data["loss_floor"] for e in job.events_of("setup")), None)
+    return charts_series.with_noise_floor(fig, floor)
 
 
 # ---------------------------------------------------------------- the page: knobs → data → train → results
@@ -85,10 +67,12 @@ with friendly("Preparing the data"):
     else:
         data = series_data.synthetic_series(KNOBS)
 cfgs = KNOBS.configs()
+job = live.current(PAGE)
+KNOBS.sync_url(cfgs, {"run": job.id} if job else None)
 with st.expander("Share this set-up"):
-    st.code(KNOBS.sync_url(cfgs), language=None)
+    st.code(KNOBS.link(cfgs), language=None)
     st.caption("Add this to the page address: the link reproduces the data, model and training settings "
-               "(an uploaded CSV must be uploaded again).")
+               "(an uploaded CSV must be uploaded again). The address bar's link also opens your run (`run=`).")
 ready = False
 if data is not None:
     with friendly("Splitting the series"):
@@ -97,17 +81,21 @@ if data is not None:
 
 _model_section()
 st.subheader("3 · Train")
-train_button(RUN_KEY, "▶ Train", TRAIN_KEY, not ready, "Trains a fresh model with the settings above; Stop "
-             "keeps what it learned.", lambda: _train(data, cfgs))
-clicked = bool(st.session_state.get(TRAIN_KEY))  # trained in this very run: its live curve is on screen
-run = recover(RUN_KEY)
-if run is not None and run.status != RUNNING:
+if st.button("▶ Train", type="primary", key=TRAIN_KEY, disabled=not ready,
+             help="Trains a fresh model with the settings above, on the server: change knobs, visit other pages or "
+                  "reload meanwhile; Stop keeps what it learned."):
+    job = live.submit(PAGE, _spec(data, cfgs))
+if job is not None and not job.done:
+    live.watch(job, live.model_curves(title="Loss while training (scaled units)", decorate=_with_floor), PAGE)
+elif job is not None:
+    if live.first_sight(job) and job.result is not None:
+        st.session_state.setdefault(HISTORY_KEY, []).append(history_entry(job.result.record, job.result.result))
     with friendly("Showing the results"):
-        _finish(run)
-        series_results.outcome(run, just_trained=clicked)
-        series_results.forecasts(run)
-        series_results.inside(run)
+        series_results.outcome(job)
+        if job.result is not None:
+            series_results.forecasts(job.result)
+            series_results.inside(job.result)
 series_results.compare(HISTORY_KEY)
-if run is not None and run.status != RUNNING:
+if job is not None and job.done and job.result is not None:
     with friendly("Preparing the downloads"):
-        series_results.downloads(run)
+        series_results.downloads(job.result)

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
+from jobs_at import press, shown
 from explorer import config
 from explorer.gradlab import LabConfig
 from explorer.lab_verdict import REACHED, clipped_steps
@@ -74,9 +75,9 @@ def check(name: str) -> None:
     at.run()
     diverges = any(cause == "diverged" for _, cause in expected.values())
     with expect_error(*([DIVERGED] if diverges else [])):
-        at.button(key="gl_train").click().run()
+        press(at, "gl_train")
     assert not at.exception
-    lab = at.session_state["gl_lab"].record
+    lab = shown(at, "gl").result
     assert lab.cfg == cfg  # the run trained the set-up of the link
     lines = _lines(at)
     assert list(lines) == list(expected), lines

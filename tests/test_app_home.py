@@ -23,7 +23,7 @@ def test_each_page_opens_from_the_app():
 
 
 def test_the_deep_link_workaround_still_has_its_private_switch():
-    """ui.entry.through_app clears Streamlit's legacy-pages mode through a private class attribute; an upgrade
+    """ui.streamlit_private.leave_legacy_pages_mode clears Streamlit's legacy-pages mode through a private class attribute; an upgrade
     that moves or renames it must fail here, not silently bring back deep links without the app's navigation."""
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -57,3 +57,20 @@ def test_the_apps_warm_up_freezes_the_startup_heap():
     assert not at.exception
     wait_for_warmup(timeout=300)
     assert gc.get_freeze_count() > 10_000
+
+
+def test_no_private_streamlit_state_outside_its_one_module():
+    """The live path draws jobs with st.fragment(run_every=…) and reads no private Streamlit state; the one private
+    use left (the pages/ folder's legacy mode) sits in ui/streamlit_private.py with its reason."""
+    private = ("script_requests", "ScriptRequestType", "scriptrunner_utils", "PagesManager", "_pending_request",
+               "fragment_ids_this_run")
+    offenders = []
+    for folder in ("ui", "pages", "explorer"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name == "streamlit_private.py":
+                continue
+            text = path.read_text()
+            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in private if name in text]
+    offenders += [f"app.py: {name}" for name in private if name in (ROOT / "app.py").read_text()]
+    assert not offenders, offenders
+    assert "PagesManager" in (ROOT / "ui" / "streamlit_private.py").read_text()

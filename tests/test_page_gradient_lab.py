@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
+from jobs_at import press, shown
 from explorer.gradlab import CLIPPED
 from ui import knobs as K
 
@@ -35,7 +36,7 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     assert not at.exception
     assert [m.label for m in at.metric][:1] == ["Spectral radius ρ(W_hh)"]
     assert at.selectbox(key="gl_task").value == "first_value"  # the URL filled the knobs
-    at.button(key="gl_train").click().run()
+    press(at, "gl_train")
     assert not at.exception and not at.error
     labels = [m.label for m in at.metric]
     assert labels.count("Memory horizon") == 3
@@ -56,10 +57,10 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     text = " ".join(m.value for m in at.markdown)
     assert "This run, plain RNN" in text and "This run, LSTM" in text
     assert at.query_params["gl_T"] == ["12"] or at.query_params["gl_T"] == "12"
-    # Every instrument, per architecture, from the same run (engine objects in session_state).
-    run = at.session_state["gl_lab"]
-    lab = run.record
-    assert list(lab.results) == ["SimpleRNN", "LSTM", "GRU"] and run.status == "finished"
+    # Every instrument, per architecture, from the same run (the job's result, the engine's own objects).
+    job = shown(at, "gl")
+    lab = job.result
+    assert list(lab.results) == ["SimpleRNN", "LSTM", "GRU"] and job.status == "finished"
     for r in lab.results.values():
         assert r.status == "finished", r.message
         assert r.probes.shape == (3, 12)  # before training + one row per epoch
@@ -84,9 +85,9 @@ def test_divergent_setup_shows_the_plain_message_and_no_traceback():
     radius = next(m for m in at.metric if m.label == "Spectral radius ρ(W_hh)")
     assert float(radius.value) > 1.0  # shown before training
     with expect_error(DIVERGED):
-        at.button(key="gl_train").click().run()
+        press(at, "gl_train")
         assert at.dataframe[0].value.loc["SimpleRNN", "status"] == "diverged"
-        assert at.session_state["gl_lab"].record.results["SimpleRNN"].status == "diverged"
+        assert shown(at, "gl").result.results["SimpleRNN"].status == "diverged"
         # The clipping preset keeps the explosion's set-up and only turns clipnorm on.
         at.button(key="gl_preset_clip").click().run()
     knob = lambda url_key: K.GRADIENT_LAB.key(url_key, at.session_state)  # noqa: E731  (a preset renews the keys)
@@ -103,7 +104,7 @@ def test_sweep_runs_on_a_tiny_grid_and_bad_links_are_clamped():
     at.multiselect(key="gl_lags").set_value([5])
     at.slider(key="gl_sweep_epochs").set_value(1)
     at.select_slider(key="gl_sweep_samples").set_value(32)
-    at.button(key="gl_sweep_go").click().run()
+    press(at, "gl_sweep_go")
     assert not at.exception and not at.error
     assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     sweep = [c for c in at.get("plotly_chart") if "Where each architecture" in c.proto.spec]

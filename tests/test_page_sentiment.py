@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import expect_error
 from conftest import ROOT
+from jobs_at import press, shown
 from ui import knobs as K
 
 PAGE = str(ROOT / "pages/sentiment.py")
@@ -45,11 +46,10 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert {m.label: m.value for m in at.metric}["Training reviews"] == "25,000"
     assert "No trained model on this server yet" in _texts(at)
-    assert at.session_state["sent_top_drawn"]  # the session's first run sent the top (the box) first
     _tiny(at)
     at.run()
     assert at.query_params["x_max_len"] == ["50"] or at.query_params["x_max_len"] == "50"
-    at.button(key="sent_train").click().run()
+    press(at, "sent_train")
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
@@ -59,7 +59,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     # and the confusion matrix counts every test review once.
     from explorer import sentiment as sa
 
-    job = at.session_state["sentiment_run"].record
+    job = shown(at, "sent").result.record
     again = sa.evaluate(job.model, job.enc.x_test, job.enc.y_test)
     assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
@@ -148,7 +148,7 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     assert at.query_params["m_readout"] in ("mean", ["mean"]) and at.query_params["t_patience"] in ("1", ["1"])
     assert at.query_params["m_head_dropout"] in ("0.3", ["0.3"]) and at.query_params["t_schedule"] in ("cosine", ["cosine"])
     assert at.query_params["m_word_dropout"] in ("0.2", ["0.2"])
-    at.button(key="sent_train").click().run()
+    press(at, "sent_train")
     assert not at.exception and not at.error, [e.value for e in at.error]
     text = _texts(at)
     assert "mean of all states read" in text and "(weights of epoch " in text and "word vectors from co-occurrence" in text
@@ -156,7 +156,7 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     at.session_state["sent_grad_open"] = True
     at.run()
     assert "each word gets gradient directly" in _texts(at) and not at.exception and not at.error
-    trained = at.session_state["sentiment_run"].model  # the knobs reached the model that was trained
+    trained = shown(at, "sent").result.model  # the knobs reached the model that was trained
     assert trained.get_layer("word_dropout").rate == 0.2 and trained.get_layer("head_dropout").rate == 0.3
     at.text_area(key="sentiment_review").input("great fun, loved it").run()
     assert not at.exception and not at.error
@@ -206,20 +206,20 @@ def test_a_second_session_answers_from_the_store_and_skips_a_damaged_model(share
     first = AppTest.from_file(PAGE, default_timeout=180).run()
     _tiny(first)
     first.run()
-    first.button(key="sent_train").click().run()
+    press(first, "sent_train")
     assert not first.exception and not first.error, [e.value for e in first.error]
-    key = first.session_state["sentiment_run"].record.entry.key
-    shown = {m.label: m.value for m in first.metric}["Test accuracy"]
+    key = shown(first, "sent").result.record.entry.key
+    accuracy = {m.label: m.value for m in first.metric}["Test accuracy"]
 
     # A new session (a new visitor, a reload or a server restart): no training, it types at once.
     second = AppTest.from_file(PAGE, default_timeout=180).run()
     assert not second.exception and not second.error, [e.value for e in second.error]
     assert "a stored model (nothing to train)" in _texts(second) and "GRU(8)" in _texts(second)
-    assert "sentiment_run" not in second.session_state
+    assert shown(second, "sent") is None  # nothing of the first session's run: it answers from the store
     second.text_area(key="sentiment_review").input("A wonderful, moving film.").run()
     assert not second.exception and not second.error
     metrics = {m.label: m.value for m in second.metric}
-    assert 0.0 <= float(metrics["P(positive)"]) <= 1.0 and metrics["Test accuracy"] == shown
+    assert 0.0 <= float(metrics["P(positive)"]) <= 1.0 and metrics["Test accuracy"] == accuracy
     assert second.query_params["model"] in (key, [key])
 
     # Damage the stored model (same size, other bytes): the next session says so and never loads it.

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import expect_error
 from conftest import ROOT
+from jobs_at import press, shown
 
 PAGE = str(ROOT / "pages/time_series.py")
 TINY = {"t_epochs": "2", "m_units": "4", "d_window": "6", "t_batch_size": "32", "t_learning_rate": "0.01"}
@@ -42,14 +43,14 @@ def _no_problems(at):
 
 
 def _train_and_check(at, n_epochs=2):
-    at.button(key="ts_train").click().run()
+    press(at, "ts_train")
     _no_problems(at)
     assert not [b.label for b in at.button if b.label.startswith("⏹")]  # no stale Stop button once it ended
     figs = _figures(at)
     for key in ("ts_pred", "ts_forecast", "ts_hidden", "ts_probe", "ts_gradnorms", "ts_overlay"):
         assert key in figs, key
     # Predictions and forecast: finite, on the scale of the data.
-    run = at.session_state["ts_run"]
+    run = shown(at, "ts").result
     values = run.record.ds.values
     spread = values.max() - values.min()
     for trace in figs["ts_pred"]["data"][:2] + figs["ts_forecast"]["data"][-1:]:
@@ -199,17 +200,17 @@ def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced(monk
     warmed = model_pool.POOL.idle()
     assert warmed >= 1
     at = _page(t_epochs="1")  # only the epochs differ from the defaults; they are not part of the model
-    at.button(key="ts_train").click().run()
+    press(at, "ts_train")
     _no_problems(at)
-    run = at.session_state["ts_run"]
+    run = shown(at, "ts").result
     assert run.result.epochs_done == 1 and len(run.result.probes) == 2
     assert set(introspect._TWINS) == traced  # no new twin: the page's probe was already traced
     assert model_pool.POOL.reused == 1 and model_pool.POOL.idle() == warmed - 1  # the warm-up's model
     first = run.model
     del run
-    at.button(key="ts_train").click().run()
+    press(at, "ts_train")
     _no_problems(at)
-    assert at.session_state["ts_run"].model is not first
+    assert shown(at, "ts").result.model is not first
     at.run()  # Streamlit lets go of the state before the click at the next rerun (or when the session ends)
     gc.collect()
     assert model_pool.POOL.idle() == warmed  # the first run's model is back in the pool for the next run
@@ -274,9 +275,9 @@ def test_the_default_sine_has_noise_and_a_noise_floor_and_the_noise_free_sine_is
     at = _page(t_epochs="2", m_units="4", d_length="200", t_batch_size="32")
     _no_problems(at)
     assert at.number_input(key="d_noise").value == pytest.approx(0.1)
-    at.button(key="ts_train").click().run()
+    press(at, "ts_train")
     _no_problems(at)
-    run = at.session_state["ts_run"]
+    run = shown(at, "ts").result
     assert run.record.noise_var == pytest.approx(0.01)
     assert run.record.loss_floor == pytest.approx(0.01 / run.record.ds.scaler.std ** 2)
     at.run()  # the next rerun draws the finished loss chart with the floor line

@@ -199,3 +199,17 @@ def test_the_waiting_notice_is_as_fine_as_the_estimate():
     assert "about 35 s" in waiting_text(Place(1, 2, 33.0), 2) and "2nd in line" in waiting_text(Place(1, 2, 33.0), 2)
     assert "about 1 s" in waiting_text(Place(0, 1, 0.0), 1)
     assert "about 2 min" in waiting_text(Place(3, 1, 120.0), 1)
+
+
+def test_a_visitor_with_a_run_training_goes_behind_visitors_with_none():
+    """One run per visitor first: a second run of a visitor waits behind another visitor's first, unless no one
+    else wants the slot."""
+    q = RunQueue(2, Clock())
+    a1, b1 = q.join("a", "ts"), q.join("b", "lab")
+    a2, a3, c1 = q.join("a", "lab"), q.join("a", "ts"), q.join("c", "ts")
+    assert a1.started and b1.started and not a2.started
+    assert q.place(c1).ahead == 0 and q.place(a2).ahead == 1 and q.place(a3).ahead == 2
+    q.leave(b1)  # c has no run training: it goes first although it came last
+    assert c1.started is not None and a2.started is None
+    q.leave(c1)  # nobody else waits: a's second run takes the free slot
+    assert a2.started is not None and a3.started is None

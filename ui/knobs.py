@@ -51,7 +51,7 @@ TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
                  "change": "the change since the previous step"}
 # The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
 # 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
-TIME_SERIES = Panel("ts", {
+TIME_SERIES = Panel("ts", extra_url_keys=("run",), parts={
     "series": Part("d_", SeriesConfig(), (
         Knob("source", "Data source", "radio", tuple(SOURCES), labels=SOURCES, horizontal=True),
         Knob("length", "Length (points)", lo=20, hi=20000, step=50),
@@ -85,7 +85,7 @@ TIME_SERIES = Panel("ts", {
 
 # ---------------------------------------------------------------- sentiment (x_ text, m_ model, t_ training, d_ reviews)
 RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
-SENTIMENT = Panel("sent", widget_prefix="sent_", extra_url_keys=("model",), parts={
+SENTIMENT = Panel("sent", widget_prefix="sent_", extra_url_keys=("model", "run"), parts={
     "text": Part("x_", QUICK.text, (
         Knob("vocab_size", "Vocabulary (words)", "select_slider", (2_000, 5_000, 10_000, 20_000)),
         Knob("max_len", "Words read per review", "select_slider", (50, 100, 200, 300, 500),
@@ -161,7 +161,7 @@ class Cells:
     archs: str = ",".join(ARCHS)
 
 
-GRADIENT_LAB = Panel("gl", {
+GRADIENT_LAB = Panel("gl", extra_url_keys=("run", "sweep"), parts={
     "lab": Part("gl_", LabConfig(), (
         Knob("task", "Task that needs long memory", "select", TASKS, labels=TASK_LABELS),
         Knob("T", "Sequence length T", "slider", lo=6, hi=MAX_T,

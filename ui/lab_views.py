@@ -10,11 +10,28 @@ import pandas as pd
 import streamlit as st
 
 from explorer import charts_gradients as cg
+from explorer import jobs
 from explorer.gradlab import HELD_OUT, LabConfig, LabRun, bound_note
 from explorer.lab_verdict import verdict
 from explorer.magnitudes import power_of_ten
 from ui.guard import friendly
+from explorer.jobs import Job
 from ui.live import status_banner
+
+
+def live_cells(job: Job) -> None:
+    """A lab job in progress: every cell's held-out curve so far, and the latest ‖∂L/∂h_t‖ of each by distance."""
+    archs = list(job.spec.args["archs"])
+    histories = {a: jobs.curves(job.events, a)[0] for a in archs}
+    probes = {e.data["arch"]: e for e in job.events_of("probe")}  # the latest per cell
+    if not probes:
+        return
+    first = next(iter(probes.values())).data
+    left, right = st.columns(2)
+    left.plotly_chart(cg.loss_together({a: h for a, h in histories.items() if h}, first["metric"], first["chance"]),
+                      width="stretch")
+    right.plotly_chart(cg.distance_lines({a: e.data["norms"] for a, e in probes.items()}, "latest epoch",
+                                         first["lag"]), width="stretch")
 
 
 def numbers(lab: LabRun) -> None:

@@ -10,7 +10,7 @@ from explorer import charts, charts_text
 from explorer import sentiment_run as sr
 from explorer.model_store import ModelStore
 from ui.guard import friendly
-from ui.live import LiveRun
+from explorer.jobs import TrainedRun
 from ui.sentiment_try import ANSWER_KEY, usable
 
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
@@ -21,7 +21,7 @@ READOUT_POOLED_NOTE = ("The loss reads a pool of the states at every position, s
                        "*last state* and train again to see the gradient fade towards the first words.")
 
 
-def model_figures(view: sr.ModelView, run: LiveRun | None, data, source_key: str) -> None:
+def model_figures(view: sr.ModelView, run: TrainedRun | None, data, source_key: str) -> None:
     """What the answering model was trained on and how it scores on the test reviews it never saw."""
     m = view.metrics
     st.subheader(("Your run" if not view.stored else "The stored model answering above") + f": {view.label}")
@@ -49,7 +49,7 @@ def model_figures(view: sr.ModelView, run: LiveRun | None, data, source_key: str
         st.warning(run.record.store_message)
 
 
-def _hardest(view: sr.ModelView, run: LiveRun | None, data, source_key: str) -> None:
+def _hardest(view: sr.ModelView, run: TrainedRun | None, data, source_key: str) -> None:
     test, texts = view.test, None
     if not view.stored and usable(run):
         texts, labels = run.record.enc.test_texts, run.record.enc.y_test

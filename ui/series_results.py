@@ -1,6 +1,6 @@
 """The time-series page's results: how the run ended, predictions and forecast against the baselines,
-inside the network, the runs compared, and downloads. Each function draws one section from a `LiveRun`
-whose record is an `explorer.series_run.SeriesRecord`."""
+inside the network, the runs compared, and downloads. Each function draws one section from the run's job
+(explorer.jobs) or its result, a `TrainedRun` whose record is an `explorer.series_run.SeriesRecord`."""
 from __future__ import annotations
 
 import json
@@ -15,18 +15,22 @@ from explorer import charts, charts_series
 from explorer.numbers import fmt, fmt_int
 from explorer.series_run import TARGET_WORDS, history_row
 from ui.guard import friendly
-from ui.live import DIVERGED, LiveRun, status_banner
+from explorer.jobs import Job, TrainedRun
+from ui.live import DIVERGED, ended_banner
 
 FORECAST_MAX = 200
 
 
-def outcome(run: LiveRun, just_trained: bool) -> None:
-    """How the run ended, and its loss curve (already on screen when it was just trained)."""
-    res, rec = run.result, run.record
-    status_banner(res.status, res.message, f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s. {res.message}".strip())
+def outcome(job: Job) -> None:
+    """How the run ended, and its loss curve."""
+    if job.result is None:
+        ended_banner(job, "")
+        return
+    res, rec = job.result.result, job.result.record
+    ended_banner(job, f"Trained {res.epochs_done} epoch(s) in {res.seconds:.1f} s. {res.message}".strip())
     if not res.history:
         st.info("No loss curve: the run stopped before its first epoch ended.")
-    elif not just_trained:
+    else:
         fig = charts.loss_curves(res.history, title=f"{rec.name}: loss (scaled units)", log_y=True,
                                  batches=res.batch_history)
         st.plotly_chart(charts_series.with_noise_floor(fig, rec.loss_floor), width="stretch", key="ts_loss")
@@ -35,7 +39,7 @@ def outcome(run: LiveRun, just_trained: bool) -> None:
                    "in the loss's scaled units. No forecast can go below it on new data.")
 
 
-def forecasts(run: LiveRun) -> None:
+def forecasts(run: TrainedRun) -> None:
     """Step 4: one-step predictions on the test part, the forecast past the end, metrics against the baselines."""
     rec, ev = run.record, run.record.evaluation
     if ev is None:
@@ -60,7 +64,7 @@ def forecasts(run: LiveRun) -> None:
     (st.success if ev.verdict.beats else st.warning)(ev.verdict.text)
 
 
-def inside(run: LiveRun) -> None:
+def inside(run: TrainedRun) -> None:
     """Step 5: hidden states of a chosen window, ‖∂L/∂h_t‖ through time per epoch, weight-gradient norms."""
     res = run.result
     st.subheader("5 · Inside the network")
@@ -88,7 +92,7 @@ def inside(run: LiveRun) -> None:
                 "(the run stopped before its first step, diverged at once, or its loss was exactly 0).")
 
 
-def _hidden_states(run: LiveRun) -> None:
+def _hidden_states(run: TrainedRun) -> None:
     rec = run.record
     ds = rec.ds
     xs, part = (ds.x_test, "test") if len(ds.x_test) else (ds.x_train, "training")
@@ -134,7 +138,7 @@ def _model_bytes(model) -> bytes:
             return fh.read()
 
 
-def downloads(run: LiveRun) -> None:
+def downloads(run: TrainedRun) -> None:
     """Step 7: the model, its test predictions and its configuration, as files."""
     st.subheader("7 · Take it away")
     c1, c2, c3 = st.columns(3)

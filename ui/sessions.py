@@ -4,21 +4,19 @@ Streamlit keeps a disconnected session for two minutes so that a flaky network c
 reconnect to it, and drops it only when that store is next touched. Here a session-scoped
 resource notices the disconnect (Streamlit releases those then, on its event loop); unless
 the visitor is back within GRACE_S, the session is closed for good (`Runtime.close_session`),
-its places in the training queue are given back, and the freed memory is returned to the
-operating system.
+the jobs only it watched stop (explorer.jobs.JobBoard.release: a run nobody can see gives its
+slot to those who wait), and the freed memory is returned to the operating system.
 """
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import gc
 import logging
 import threading
 from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.queue import server_queue
+from explorer import jobs, memory
 
 log = logging.getLogger("rnn_explorer")
 GRACE_S = 20.0  # a tab that reconnects within this keeps its session (a network hiccup, a reload)
@@ -27,16 +25,6 @@ GRACE_S = 20.0  # a tab that reconnects within this keeps its session (a network
 @dataclass(frozen=True)
 class _Watch:
     session_id: str
-
-
-def give_back_memory() -> None:
-    """Collect what a closed session or a finished run left, then ask glibc to return free heap pages to the
-    OS (a run frees hundreds of MB of temporaries that would otherwise count against the next run's peak)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the memory is reused by the process instead
-        pass
 
 
 def _close_if_gone(session_id: str) -> None:
@@ -48,14 +36,14 @@ def _close_if_gone(session_id: str) -> None:
     if rt.is_active_session(session_id):
         return  # the visitor came back
     rt.close_session(session_id)
-    freed = server_queue().leave_all(session_id)
-    log.info("session %s ended: closed%s", session_id, f", {freed} queue place(s) freed" if freed else "")
+    stopped = jobs.board().release(session_id)
+    log.info("session %s ended: closed%s", session_id, f", {stopped} run(s) nobody watches stopped" if stopped else "")
     give_back_memory_soon()
 
 
 def give_back_memory_soon() -> None:
-    """`give_back_memory` in a background thread: the page does not wait for it."""
-    threading.Thread(target=give_back_memory, name="give-back-memory", daemon=True).start()
+    """`explorer.memory.give_back` in a background thread: the page does not wait for it."""
+    threading.Thread(target=memory.give_back, name="give-back-memory", daemon=True).start()
 
 
 def _released(watch: _Watch) -> None:

@@ -150,7 +150,9 @@ class RssSampler:
 class AppServer:
     """`PORT=<free> python3 dev.py app --server.address 127.0.0.1 --server.headless true` in its own process group."""
 
-    def __init__(self, port: Optional[int] = None, log_path: Optional[Path] = None, env: Optional[dict] = None):
+    def __init__(self, port: Optional[int] = None, log_path: Optional[Path] = None, env: Optional[dict] = None,
+                 root: Path = ROOT):
+        """`root`: the checkout whose app to start (a bench compares two); this one by default."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
@@ -160,9 +162,9 @@ class AppServer:
         self._log = open(self.log_path, "wb")
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [python, str(ROOT / "dev.py"), "app", "--server.address", "127.0.0.1",
+            [python, str(root / "dev.py"), "app", "--server.address", "127.0.0.1",
              "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.rss = RssSampler(self.proc.pid)
         self.health_seconds: Optional[float] = None
         self.pages_opened = 0  # browser sessions opened on this server (the tests' fixtures count them)

@@ -1,13 +1,16 @@
 """The training queue as visitors meet it, on a server that trains one run at a time.
 
 A trains a long run; B and D press Train and wait in line, told their place; D closes the tab
-and its place is freed, so C, pressing Train next, is second; C presses Stop while waiting and
-leaves the line with its page as before; A stops, and B's run starts and finishes.
+and, once its session is closed (ui.sessions.GRACE_S later), its run leaves the line, so C moves
+up to second; C presses Stop while waiting and leaves the line with its page as before; A stops,
+and B's run starts and finishes.
 """
 import re
 
 import pytest
 from playwright.sync_api import expect
+
+from ui.sessions import GRACE_S
 
 from .conftest import VIEWPORT, serving
 from .harness import ALERT_LOGS, ARTIFACTS, shoot, wait_idle, watch_alerts
@@ -56,10 +59,10 @@ def test_waiting_visitors_see_their_place_and_can_leave(browser, one_slot_server
         _in_line(b, "1st")
         d.get_by_role("button", name=TRAIN).click()
         _in_line(d, "2nd")
-        d.context.close()  # a closed tab gives its place back
-        a.wait_for_timeout(3_000)  # the closed session leaves the line at its next redraw
         c.get_by_role("button", name=TRAIN).click()
-        _in_line(c, "2nd")
+        _in_line(c, "3rd")
+        d.context.close()  # a closed tab: nobody watches D's run, so it leaves the line once the session ends
+        expect(c.get_by_text(re.compile(r"you are 2nd in line"))).to_be_visible(timeout=(GRACE_S + 40) * 1000)
         # Stop while waiting: C leaves the line and its page is as before the click.
         c.get_by_role("button", name="⏹ Stop").click()
         wait_idle(c)

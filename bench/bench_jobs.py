@@ -1,0 +1,276 @@
+"""Runs as jobs the server owns: the first curve point, what watching costs, and a sweep that is left alone.
+
+Starts the app with the README's command and drives it in headless Chromium:
+
+1. first curve point: the time-series default, Train click → the live loss chart drawn, a new visitor each
+   time, median of 5. With BENCH_JOBS_BEFORE naming a checkout of the code before runs were jobs (a git
+   worktree), its server is measured the same way in the same run, alternating, so the two are paired;
+2. idle cost: 8 sessions with a finished run on screen, the server's CPU over 20 s against 20 s with no
+   session (no run in progress, so nothing polls): added share of one core;
+3. watching cost: one time-series run trained while 8 tabs watch it live (its link, `?run=`) against the
+   same run with nobody watching, 3 pairs in alternating order: ratio of the run's own training time;
+   the browsers draw on the same 2 cores as the server, which this ratio includes;
+4. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
+   sweep with the same settings and seeds, run undisturbed in this process.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
+
+from harness import AppServer, find_chromium, figure, launch_chromium, tree_pids, wait_idle  # noqa: E402
+
+VIEWPORT = {"width": 1280, "height": 860}
+TRAIN = "▶ Train"
+DONE = re.compile(r"Trained (\d+) epoch\(s\) in ([\d.]+) s")
+WATCHED = "d_length=300&m_units=8&t_patience=0&t_batch_size=16&t_epochs=60"
+SWEEP = dict(lags=[5, 10, 25])  # with the page's default sweep knobs: 4 epochs at most, 2,048 sequences
+
+
+def row(name, value, unit, target=None, met=None, note=""):
+    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process tree so far."""
+    total = 0.0
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def _page(browser, url: str):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(300_000)
+    page = context.new_page()
+    page.goto(url)
+    return page
+
+
+def _ready(page) -> None:
+    page.get_by_role("button", name=TRAIN).wait_for(state="visible", timeout=300_000)
+    wait_idle(page, timeout=300_000)
+
+
+def _first_point(browser, server: AppServer) -> float:
+    """Train click → the live loss chart shows a point (the time-series default, a new visitor)."""
+    page = _page(browser, f"{server.url}/time_series")
+    _ready(page)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name=TRAIN).click()
+    page.get_by_text("Loss while training").first.wait_for(state="visible", timeout=300_000)
+    seconds = time.perf_counter() - t0
+    page.get_by_text(DONE).first.wait_for(state="visible", timeout=600_000)
+    page.context.close()
+    return seconds
+
+
+def _server(root: Path = ROOT, name: str = "jobs") -> AppServer:
+    server = AppServer(root=root, log_path=ROOT / "test-artifacts" / f"bench-{name}.log")
+    server.wait_healthy(timeout=300)
+    return server
+
+
+def _warm(browser, server: AppServer) -> None:
+    """One default run, so TensorFlow's one-time costs and the warm-up are behind us."""
+    _first_point(browser, server)
+
+
+def first_points(browser, before: Path | None, repeats: int) -> list[dict]:
+    servers = {"jobs": _server()}
+    if before is not None:
+        servers["before"] = _server(before, "before")
+    try:
+        for server in servers.values():
+            _warm(browser, server)
+        seconds = {name: [] for name in servers}
+        for i in range(repeats):
+            order = list(servers) if i % 2 == 0 else list(reversed(servers))
+            for name in order:
+                seconds[name].append(_first_point(browser, servers[name]))
+    finally:
+        for server in servers.values():
+            server.stop()
+    now = statistics.median(seconds["jobs"])
+    rows = [row(f"time series default, Train click → first loss point drawn (median of {repeats})", round(now, 3), "s",
+                "≤ the code before jobs" if before else "<= 2", None if before else now <= 2,
+                "new visitor each time; " + ", ".join(f"{s:.3f}" for s in seconds["jobs"]))]
+    if before is not None:
+        then = statistics.median(seconds["before"])
+        rows[0]["met"] = now <= then * 1.05
+        rows.append(row(f"the same, code before jobs ({before.name}), alternating with it", round(then, 3), "s",
+                        note=", ".join(f"{s:.3f}" for s in seconds["before"])))
+    return rows
+
+
+def idle_cost(browser, server: AppServer, n: int = 8, seconds: float = 20.0) -> list[dict]:
+    pid = server.proc.pid
+    c0 = _cpu_seconds(pid)
+    time.sleep(seconds)
+    alone = (_cpu_seconds(pid) - c0) / seconds
+    pages = []
+    for _ in range(n):
+        page = _page(browser, f"{server.url}/time_series?t_epochs=3")
+        _ready(page)
+        page.get_by_role("button", name=TRAIN).click()
+        page.get_by_text(DONE).first.wait_for(state="visible", timeout=600_000)
+        wait_idle(page, timeout=300_000)
+        pages.append(page)
+    time.sleep(3)
+    c0 = _cpu_seconds(pid)
+    time.sleep(seconds)
+    watched = (_cpu_seconds(pid) - c0) / seconds
+    for page in pages:
+        page.context.close()
+    added = 100 * (watched - alone)
+    return [row(f"{n} idle sessions with a finished run on screen: server CPU added", round(added, 2),
+                "% of a core", "< 2", added < 2,
+                f"{100 * watched:.2f} % with them, {100 * alone:.2f} % alone, over {seconds:.0f} s each")]
+
+
+def _train_watched(browser, server: AppServer, watchers: int) -> float:
+    """One run of WATCHED with `watchers` more tabs on its link; its own training seconds (from its page)."""
+    page = _page(browser, f"{server.url}/time_series?{WATCHED}")
+    _ready(page)
+    page.get_by_role("button", name=TRAIN).click()
+    page.get_by_text(re.compile(r"Epoch \d+/\d+")).first.wait_for(state="visible", timeout=300_000)
+    run = parse_qs(urlparse(page.url).query)["run"][0]
+    tabs = [_page(browser, f"{server.url}/time_series?{WATCHED}&run={run}") for _ in range(watchers)]
+    done = page.get_by_text(DONE).first
+    done.wait_for(state="visible", timeout=600_000)
+    seconds = float(DONE.search(done.inner_text()).group(2))
+    for tab in tabs:
+        tab.context.close()
+    page.context.close()
+    return seconds
+
+
+def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3) -> list[dict]:
+    _train_watched(browser, server, 0)  # the set-up's model traced once
+    ratios, runs = [], []
+    for i in range(pairs):
+        order = (0, watchers) if i % 2 == 0 else (watchers, 0)
+        took = {w: _train_watched(browser, server, w) for w in order}
+        ratios.append(took[watchers] / took[0])
+        runs.append(took)
+    ratio = statistics.median(ratios)
+    return [row(f"one run watched live by {watchers} tabs vs by none: its training time (median of {pairs} pairs)",
+                round(ratio, 3), "×", "≤ 1.10", ratio <= 1.10,
+                "; ".join(f"{r[watchers]:.1f} s watched, {r[0]:.1f} s not" for r in runs)
+                + "; the tabs' browser draws on the same 2 cores")]
+
+
+def _wiggle_every_knob(page) -> int:
+    """Move every knob of the lab's settings twice (and back where it can); how many widgets were moved."""
+    moved = 0
+    main = page.get_by_test_id("stMain")
+    for slider in main.get_by_role("slider").all():
+        for key in ("ArrowRight", "ArrowLeft"):
+            slider.focus()
+            slider.press(key)
+            wait_idle(page, timeout=120_000)
+        moved += 1
+    for box in main.get_by_role("spinbutton").all():
+        value = box.input_value()
+        for new in (str(int(float(value or 0)) + 1), value):
+            box.fill(new)
+            box.press("Enter")
+            wait_idle(page, timeout=120_000)
+        moved += 1
+    for group in main.get_by_role("radiogroup").all():
+        radios = group.get_by_role("radio").all()
+        checked = next((r for r in radios if r.is_checked()), None)
+        other = next((r for r in radios if not r.is_checked()), None)
+        if other is None or checked is None:
+            continue
+        for target in (other, checked):
+            target.check(force=True)
+            wait_idle(page, timeout=120_000)
+        moved += 1
+    for box in main.get_by_role("checkbox").all():
+        for _ in range(2):
+            box.click(force=True)
+            wait_idle(page, timeout=120_000)
+        moved += 1
+    return moved
+
+
+def undisturbed_sweep(browser, server: AppServer) -> list[dict]:
+    from explorer.gradlab import LabConfig, sweep
+
+    lags = ",".join(map(str, SWEEP["lags"]))
+    page = _page(browser, f"{server.url}/gradient_lab")
+    page.get_by_role("button", name="Run the sweep").wait_for(state="visible", timeout=300_000)
+    wait_idle(page, timeout=300_000)
+    # The sweep's own knobs: its lags, epochs and sequences (set before it runs, as a person would).
+    lag_box = page.get_by_label("Lags k")
+    for tag in page.locator('[data-baseweb="tag"] span[role="presentation"]').all():
+        tag.click()
+    for lag in SWEEP["lags"]:
+        lag_box.click()
+        page.get_by_role("option", name=str(lag), exact=True).click()
+    page.keyboard.press("Escape")
+    wait_idle(page, timeout=120_000)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Run the sweep").click()
+    page.get_by_text("⏹ Stop the sweep").first.wait_for(state="visible", timeout=300_000)
+    moved = _wiggle_every_knob(page)
+    page.get_by_text(re.compile(r"accuracy on \d+ fresh sequences")).first.wait_for(state="visible", timeout=900_000)
+    took = time.perf_counter() - t0
+    wait_idle(page, timeout=300_000)
+    drawn = figure(page, "Where each architecture")
+    shown = {t["name"]: t["y"] for t in drawn["traces"]} if drawn else {}
+    page.context.close()
+    reference = sweep(LabConfig(), SWEEP["lags"], epochs=4, samples=LabConfig().samples)
+    diffs = [abs(a - b) for arch, ys in reference.values.items() for a, b in zip(ys, shown.get(arch, []))
+             if not (math.isnan(a) and (b is None or math.isnan(b)))]
+    same = bool(shown) and len(diffs) == len(SWEEP["lags"]) * len(reference.values) and max(diffs, default=1) < 1e-6
+    return [row("the sweep while its visitor moves every knob twice: same values as undisturbed", "same" if same
+                else "different", "", "same", same,
+                f"{moved} knobs moved twice during a {took:.0f} s sweep (lags {lags}); largest difference "
+                f"{max(diffs, default=float('nan')):.2g}; page {shown}; undisturbed {reference.values}")]
+
+
+def run(quick: bool = False) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = find_chromium()
+    if chromium is None:
+        return [row("jobs", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
+    before = Path(os.environ["BENCH_JOBS_BEFORE"]) if os.environ.get("BENCH_JOBS_BEFORE") else None
+    rows = []
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium)
+        rows += first_points(browser, before, 3 if quick else 5)
+        server = _server()
+        try:
+            _warm(browser, server)
+            rows += idle_cost(browser, server, 3 if quick else 8, 10 if quick else 20)
+            rows += watching_cost(browser, server, 3 if quick else 8, 1 if quick else 3)
+            rows += undisturbed_sweep(browser, server)
+        finally:
+            server.stop()
+        browser.close()
+    return rows
+
+
+if __name__ == "__main__":
+    import json
+
+    for r in run(quick="--quick" in sys.argv):
+        print(json.dumps(r))
