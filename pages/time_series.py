@@ -58,7 +58,7 @@ def _train(data, cfgs: dict) -> None:
     def start():
         r, record = start_run(data, s, m, t, number=len(st.session_state.get(HISTORY_KEY, [])) + 1)
         return r.model, (lambda sink, result: train(r.model, r.ds.x_train, r.ds.y_train, t, r.validation, sink=sink,
-                                                    result=result, probe=r.probe)), record
+                                                    result=result, probe=r.probe, keep_start=True)), record
 
     with friendly("Training"):
         if problems := config_problems(m, t):
