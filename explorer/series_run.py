@@ -65,17 +65,18 @@ def form_reason(form, period: Optional[int]) -> str:
     what = f"Predicting {target_words(form.target, period)}"
     why = []
     if "seasonal" in form.target:
+        other = ("a linear forecast of the level" if form.plain == transforms.LEVEL else
+                 "“same as the step before” (where a change model starts)")
         if form.ratio < 1:
-            measured = (f"removing that season first cut a simple forecast's error on the training and validation "
-                        f"parts by {100 * (1 - form.ratio):.0f}%")
+            measured = f"erred {100 * (1 - form.ratio):.0f}% less than {other}"
         else:
-            measured = ("a simple forecast erred about as much with the season removed as without on the training "
-                        "and validation parts, so it is removed first, as forecasting practice does")
-        why.append(f"the series repeats every {period} steps, and {measured}")
+            measured = f"erred about as much as {other} (so the season is removed first, as forecasting practice does)"
+        why.append(f"the series repeats every {period} steps, and on the training and validation parts “same as one "
+                   f"season before” (where this model starts) {measured}")
     if transforms.is_log(form.target):
-        why.append(f"its swings grow with its level (slope {form.growth.slope:.2f} of log spread on log level over "
-                   f"the training part), so on a log scale the pattern keeps one size")
-    return f"{what}: " + ", and ".join(why) + "."
+        why.append(f"its swings grow with its level (slope {form.growth.slope:.2f} of log spread on log level in "
+                   f"training), which a log scale evens out")
+    return f"{what}: " + "; ".join(why) + "."
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def start_near_no_change(model, scale: float = HEAD_START_SCALE) -> None:
     """Shrink a change model's output layer so that, untrained, it predicts the training part's usual change.
 
     Its first forecasts are then "next = last + drift" (the last-value rule), or for a seasonal change
-    "next = one season ago + drift" (seasonal naive), and training (with early stopping on validation)
+    "next = one season ago" (seasonal naive; plus the drift where every season shows one,
+    `explorer.data.windows.drift_is_clear`), and training (with early stopping on validation)
     moves away from it only as far as that helps; on a random walk, where the last-value rule is the best
     there is, a model starting anywhere else learns noise.
     """

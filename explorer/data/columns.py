@@ -93,8 +93,9 @@ def choose_value(numbers: dict[str, pd.Series], time_columns: Iterable[str] = ()
     if not names:
         raise ValueError("no numeric columns")
     time_columns = set(time_columns)
-    skipped = {c: ("part of the time axis" if c in time_columns else _index_like(c, numbers[c]) or
-                   ("" if _value_word(c) < len(VALUE_WORDS) else _not_a_measurement(numbers[c]))) for c in names}
+    skipped = {c: ("part of the time axis" if c in time_columns else
+                   ("" if _value_word(c) < len(VALUE_WORDS) else _not_a_measurement(numbers[c])) or
+                   _index_like(c, numbers[c])) for c in names}
     candidates = [c for c in names if not skipped[c]]
     if not candidates:
         col = max(names, key=lambda c: _variation(numbers[c]))
