@@ -3,6 +3,7 @@
 per kind of series (the model's test MSE over the best naive baseline's, before and after issue 35).
 
     .venv/bin/python bench/bench_timeseries.py [--quick]
+    BENCH_TIMESERIES_ONLY=kinds .venv/bin/python bench/run_all.py --only timeseries   # accuracy per kind only
 
 Rows {name, value, unit, target, met, note} (see bench/run_all.py). Engine-level
 timings of exactly what the page does on Train (prepare → build → probe → train →
@@ -293,6 +294,9 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
+    """Every measure, or with BENCH_TIMESERIES_ONLY=kinds the per-kind accuracy alone (run_all keeps the other rows)."""
+    if os.environ.get("BENCH_TIMESERIES_ONLY") == "kinds":
+        return per_kind(quick)
     t0 = time.perf_counter()
     import keras  # noqa: F401  (the app imports it in the background before the first click)
 
