@@ -317,6 +317,8 @@ PREDICT_SEASONAL = ("Try predicting the change since the same point one season b
                     "seasonal change): the network then starts from this very rule and learns only what it misses.")
 PREDICT_CHANGE = ("Try predicting the change since the previous step (the “Predict” setting): a network "
                   "predicting the level cannot go beyond the values it was trained on.")
+FROM_LAST_VALUE = ("Try predicting the change since the previous step (the “Predict” setting): the network then "
+                   "starts from this very rule instead of from the value one season before.")
 
 
 def advice(best: str, b: float, facts: SeriesFacts) -> tuple[str, str]:
@@ -324,8 +326,9 @@ def advice(best: str, b: float, facts: SeriesFacts) -> tuple[str, str]:
 
     Only advice that addresses the cause is given: a level model of a trending or wandering series cannot
     leave its training range (predict the change); a season that a rule repeats is removed before the
-    network sees it (predict the seasonal change). More epochs never: training already keeps the epoch
-    that did best on the validation part."""
+    network sees it (predict the seasonal change); a seasonal-change model that the last value beats starts
+    from the wrong rule (predict the change). More epochs never: training already keeps the epoch that did
+    best on the validation part."""
     seasonal = facts.target in (transforms.SEASONAL, transforms.LOG_SEASONAL)
     if np.isfinite(facts.test_variance) and facts.test_variance > 0 and b > 0.9 * facts.test_variance:
         return ("Neither the model nor any rule forecasts the test part much better than its average: the series "
@@ -342,6 +345,8 @@ def advice(best: str, b: float, facts: SeriesFacts) -> tuple[str, str]:
                                               else "it keeps moving one way, ") + "and “next = last” follows it step by step.")
         else:
             kind = "This series changes slowly from step to step, so the last value is a strong forecast."
+        if seasonal:
+            return kind, FROM_LAST_VALUE
         return kind, PREDICT_CHANGE if facts.target == LEVEL and wanders else ""
     if best == SEASONAL_NAIVE:
         every = f"every {facts.period} steps" if facts.period else "itself season after season"

@@ -140,6 +140,8 @@ ADVICE = [
      "the season is most of what the series holds", ""),
     ("seasonal on a log scale", dict(target="log_seasonal", period=12), dict(last_value=3.0, seasonal_naive=1.0),
      "already predicts the change since one season before", ""),
+    ("slow level, seasonal-change model", dict(target="seasonal", period=12), dict(last_value=1.0, seasonal_naive=2.0),
+     "changes slowly from step to step", F.FROM_LAST_VALUE),
     ("noise", dict(target="level", test_variance=1.0), dict(last_value=2.0, moving_average=1.0),
      "moves like noise around its mean", ""),
     ("noisy slow level", dict(target="level", test_variance=100.0), dict(last_value=2.0, moving_average=1.0),

@@ -19,7 +19,8 @@ more questions:
   kinds). The seasonal form is kept unless the plain one errs clearly less (`MARGIN`).
 - **Log**: when the swings (within each season) grow with the level, a season of fixed
   shape in relative terms is a season of fixed size in logs. Measured as the slope of the
-  log spread of each season against its log level over the training part.
+  log spread of each season against its log level over the training part. Without a season
+  the log is taken only for growth (a clear drift), not for a random walk.
 
 The test part is never read.
 """
@@ -32,6 +33,7 @@ import numpy as np
 
 from explorer.data import transforms
 from explorer.data.transforms import CHANGE, LEVEL, LOG_CHANGE, LOG_SEASONAL, SEASONAL
+from explorer.data.stationarity import drift_is_significant
 from explorer.data.windows import drift_is_clear
 
 MARGIN = 0.1  # the plain form must err 10 % less than the seasonal one to be kept instead
@@ -144,7 +146,9 @@ def choose_form(values: np.ndarray, plain: str, period: Optional[int], window: i
     train = values[:val_start]
     growth = swings_grow(train, period or max(window, 12)) if plain == CHANGE else None
     log = growth is not None and growth.multiplicative and bool(np.all(values > 0))
-    base = LOG_CHANGE if log else plain
+    # Without a season, relative changes only for growth (a clear drift): a random walk's swings grow with its
+    # level too, but a log scale then turns a forecast's small bias into compound growth.
+    base = LOG_CHANGE if log and drift_is_significant(np.log(train)) else plain
     if not period or period < 2:
         return SeasonalVerdict(base, plain, None, growth)
     seasonal = LOG_SEASONAL if log else SEASONAL
