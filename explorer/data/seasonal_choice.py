@@ -14,15 +14,17 @@ more questions:
   helps). A level model starts from nothing, so the level is scored by a linear
   autoregression on the window, fitted on the earlier part and scored on the later training
   part and on the validation part (two folds, so a short validation part does not decide
-  alone). A linear fit of a short series' changes would credit the change form with a
-  season a small network mostly does not learn (measured on bench_timeseries' seasonal
-  kinds). The seasonal form is kept unless the plain one errs clearly less (`MARGIN`).
+  alone). A linear fit of the changes would credit the change form with a season that a
+  small network mostly did not learn in development runs (on the quarterly additive kind,
+  seed 0: linear fits of both forms within 1 %, the network on changes 3.9× seasonal
+  naive's test error). The seasonal form is kept unless the plain one errs clearly less
+  (`MARGIN`).
 - **Log**: when the swings (within each season) grow with the level, a season of fixed
   shape in relative terms is a season of fixed size in logs. Measured as the slope of the
   log spread of each season against its log level over the training part. Without a season
   the log is taken only for growth (a clear drift), not for a random walk.
 
-The test part is never read.
+The test part is never read, but for the sign of its values: a log needs every value above 0.
 """
 from __future__ import annotations
 
@@ -32,8 +34,8 @@ from typing import Optional
 import numpy as np
 
 from explorer.data import transforms
-from explorer.data.transforms import CHANGE, LEVEL, LOG_CHANGE, LOG_SEASONAL, SEASONAL
 from explorer.data.stationarity import drift_is_significant
+from explorer.data.transforms import CHANGE, LEVEL, LOG_CHANGE, LOG_SEASONAL, SEASONAL
 from explorer.data.windows import drift_is_clear
 
 MARGIN = 0.1  # the plain form must err 10 % less than the seasonal one to be kept instead
