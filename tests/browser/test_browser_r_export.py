@@ -14,7 +14,7 @@ import r_exports as R  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-TINY = "d_source=csv&m_units=8&t_epochs=6&t_batch_size=16"
+TINY = "d_source=csv&m_units=8&t_epochs=3&t_batch_size=16"
 
 
 def _upload(page, name: str, data: bytes) -> None:
