@@ -16,13 +16,11 @@ from typing import Mapping, Optional
 import numpy as np
 
 from explorer.buckets import predict_in_batches
-from explorer.data import calendar, stationarity
-from explorer.data import transforms
+from explorer.data import calendar, stationarity, transforms
 from explorer.data.windows import LEVEL, SeriesDataset
 from explorer.numbers import fmt, times
 
-PERSISTENCE, SEASONAL_NAIVE, MOVING_AVERAGE = "last value", "seasonal naive", "moving average"
-SEASONAL = SEASONAL_NAIVE  # the baseline's name, as callers have imported it
+PERSISTENCE, SEASONAL, MOVING_AVERAGE = "last value", "seasonal naive", "moving average"
 
 
 @dataclass(frozen=True)
@@ -288,18 +286,19 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05, facts: Opti
                 f"rule (the {model_name}'s test MSE is {fmt(m_mse)}).")
         return Verdict(False, m_mse, best["name"], b_mse, text + _also_beats(by_name, best["name"], m, margin, key),
                        label)
-    also = f" (MSE {fmt(m_mse)} against {fmt(b_mse)})" if key != "mse" else ""
+    mse_too = f"MSE {fmt(m_mse)} against {fmt(b_mse)}" if key != "mse" else ""
     if beats:
         text = (f"The {model_name} beats the best naive baseline ({best['name']}): its test {label} is "
-                f"{fmt(m)} against {fmt(b)}, {100 * (1 - m / b):.0f}% lower{also}.") + _floor(m_mse, facts)
+                f"{fmt(m)} against {fmt(b)}, {100 * (1 - m / b):.0f}% lower" + (f" ({mse_too})" if mse_too else "")
+                + ".") + _floor(m_mse, facts)
         return Verdict(True, m_mse, best["name"], b_mse, text, label)
+    figures = f"{fmt(m)} against {fmt(b)}" + (f"; {mse_too}" if mse_too else "")
     if m <= b * (1 + margin):
         text = (f"The {model_name} does not clearly beat the {best['name']} baseline: their test {label}s "
-                f"are within {100 * margin:.0f}% ({fmt(m)} against {fmt(b)}{also.replace(' (', '; ').rstrip(')')}), "
-                "so it has learned little beyond that rule.")
+                f"are within {100 * margin:.0f}% ({figures}), so it has learned little beyond that rule.")
     else:
         text = (f"The {model_name} does NOT beat the {best['name']} baseline: its test {label} is "
-                f"{times(m / b)} larger ({fmt(m)} against {fmt(b)}{also.replace(' (', '; ').rstrip(')')}).")
+                f"{times(m / b)} larger ({figures}).")
     text += " " + _explain(best["name"], b_mse, facts)
     return Verdict(False, m_mse, best["name"], b_mse, text + _also_beats(by_name, best["name"], m, margin, key), label)
 
@@ -313,8 +312,8 @@ def _floor(m: float, facts: SeriesFacts) -> str:
     return f" The noise floor σ² is {fmt(f)} (the best any forecast can do): the model's error is {times(m / f)} that."
 
 
-PREDICT_SEASONAL = ("Try predicting the change since the same point one season before (the “Predict” setting: "
-                    "seasonal change): the network then starts from this very rule and learns only what it misses.")
+PREDICT_SEASONAL = ("Try predicting the change since one season before (the “Predict” setting): the network then "
+                    "starts from this very rule and learns only what it misses.")
 PREDICT_CHANGE = ("Try predicting the change since the previous step (the “Predict” setting): a network "
                   "predicting the level cannot go beyond the values it was trained on.")
 FROM_LAST_VALUE = ("Try predicting the change since the previous step (the “Predict” setting): the network then "
@@ -348,7 +347,7 @@ def advice(best: str, b: float, facts: SeriesFacts) -> tuple[str, str]:
         if seasonal:
             return kind, FROM_LAST_VALUE
         return kind, PREDICT_CHANGE if facts.target == LEVEL and wanders else ""
-    if best == SEASONAL_NAIVE:
+    if best == SEASONAL:
         every = f"every {facts.period} steps" if facts.period else "itself season after season"
         kind = f"This series repeats {every}, so the value one season ago predicts it well."
         if seasonal:

@@ -218,8 +218,8 @@ def decimal_years(name: str, numbers: pd.Series) -> Optional[TimeAxis]:
 
     A step of 1/12 gives the first of each month, 1/4 the first of each quarter, whole years 1 January;
     other steps a year (52, 365 …) the point of the year they reach. Whole numbers counting 0 or 1, 2, 3 …
-    are a row number, not years; numbers that are not years (all between −1000 and 1000 but no year
-    before 0) are not read as years either.
+    are a row number, not years; numbers that never go below 0 and never reach 1000 (R's time of a
+    series without dates, measurements) are not read as years either.
     """
     v = numbers.dropna()
     if len(v) < 3 or len(v) < 0.9 * len(numbers):

@@ -37,7 +37,7 @@ class Scaler:
         big = float(np.max(np.abs(values)))
         unit = big if np.isfinite(big) and big > 0 else 1.0
         mean = float(np.mean(values / unit)) * unit if centre else 0.0
-        std = float(np.sqrt(np.mean(((values - mean) / unit) ** 2))) * unit
+        std = float(np.sqrt(np.mean((values / unit - mean / unit) ** 2))) * unit
         return cls(mean, std if std > 1e-12 * max(unit, 1e-300) and std > 0 else 1.0)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
