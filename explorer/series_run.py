@@ -54,7 +54,8 @@ def resolve_target(values: np.ndarray, series: SeriesConfig, frequency=None) -> 
         return TargetChoice(series.target, f"Predicting {target_words(series.target, period)}, as chosen.", None,
                             period if lag > 1 else None)
     plain = choose_target(values, split.val_start)
-    form = choose_form(values, plain.target, period, series.window, split.val_start, split.test_start)
+    calendar = bool(frequency is not None and period in frequency.periods)
+    form = choose_form(values, plain.target, period, series.window, split.val_start, split.test_start, calendar)
     if form.target == plain.target:
         return plain
     return TargetChoice(form.target, form_reason(form, period), plain.test, period if "seasonal" in form.target else None)

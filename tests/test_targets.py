@@ -143,3 +143,14 @@ def test_a_small_default_run_ties_or_beats_seasonal_naive_on_every_seasonal_kind
     ev = evaluate(r.model, r.ds, "model", 5, period=find_period(values, r.ds.split.val_start, freq).steps)
     mse = {row["name"]: row["mse"] for row in ev.rows}
     assert mse["model"] <= 1.05 * mse[SEASONAL], (r.ds.target, mse)
+
+
+def test_a_cycle_found_in_the_values_alone_must_clearly_win_to_be_removed():
+    """A calendar's season repeats exactly; a cycle found by autocorrelation may drift (sunspots: 10 to 12 years),
+    so without dates the seasonal form must err clearly less, not merely about as much."""
+    values = EXAMPLES["weekly trend + yearly cycle"](1)
+    split = chronological_split(len(values), 0.15, 0.15)
+    dated = seasonal_choice.choose_form(values, T.CHANGE, 52, 10, split.val_start, split.test_start, calendar=True)
+    assert 1 - seasonal_choice.MARGIN < dated.ratio < 1 + seasonal_choice.MARGIN and dated.target == T.SEASONAL
+    undated = seasonal_choice.choose_form(values, T.CHANGE, 52, 10, split.val_start, split.test_start, calendar=False)
+    assert undated.ratio == dated.ratio and undated.target == T.CHANGE

@@ -142,8 +142,12 @@ class SeasonalVerdict:
 
 
 def choose_form(values: np.ndarray, plain: str, period: Optional[int], window: int, val_start: int,
-                test_start: int) -> SeasonalVerdict:
-    """`plain` (the level or the change), or its seasonal and log forms where they are measured to help."""
+                test_start: int, calendar: bool = True) -> SeasonalVerdict:
+    """`plain` (the level or the change), or its seasonal and log forms where they are measured to help.
+
+    `calendar`: the period is the calendar's (months in a year), so the season repeats exactly and the
+    seasonal form is kept unless the plain one errs clearly less. A period found in the values alone may
+    be a cycle that drifts (the sunspots' 10 to 12 years): the seasonal form must then err clearly less."""
     values = np.asarray(values, dtype=np.float64)
     train = values[:val_start]
     growth = swings_grow(train, period or max(window, 12)) if plain == CHANGE else None
@@ -162,4 +166,4 @@ def choose_form(values: np.ndarray, plain: str, period: Optional[int], window: i
     if e_base is None or e_season is None or e_base <= 0:
         return SeasonalVerdict(base, plain, None, growth)
     ratio = e_season / e_base
-    return SeasonalVerdict(seasonal if ratio < 1 + MARGIN else base, plain, ratio, growth)
+    return SeasonalVerdict(seasonal if ratio < (1 + MARGIN if calendar else 1 - MARGIN) else base, plain, ratio, growth)
