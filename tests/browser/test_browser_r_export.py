@@ -33,7 +33,8 @@ def test_an_r_monthly_export_trains_on_dates_and_a_tree_ring_series_shows_years_
     page.goto(f"{app_server.url}/time_series?{TINY}")
     expect(page.get_by_text("Upload a CSV to continue")).to_be_visible(timeout=90_000)
     _upload(page, "AirPassengers.csv", R.r_ts_csv(R.seasonal_values(144, 12, seed=3, growth=0.01), 1949, 12))
-    expect(page.get_by_text(re.compile(r"Time: decimal years, monthly \(steps of 1/12\) in “time”"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Time: decimal years, monthly \(steps of 1/12\) in “time”"))).to_be_visible(
+        timeout=90_000)
     wait_figure(page, "and its split")
     ticks = _x_ticks(page, "and its split")
     assert any(re.fullmatch(r"(Jan )?19[456]\d", t) for t in ticks), ticks  # years on the axis, not row numbers
@@ -44,7 +45,10 @@ def test_an_r_monthly_export_trains_on_dates_and_a_tree_ring_series_shows_years_
     assert any(re.search(r"19[56]\d", t) for t in _x_ticks(page, "One-step-ahead predictions"))
     shoot(page, "time_series_r_export")
     _upload(page, "treering.csv", R.r_ts_csv(1 + 0.3 * np.random.default_rng(2).standard_normal(400), -6000, 1))
-    expect(page.get_by_text(re.compile(r"Time: whole years, some before year 0 in “time”"))).to_be_visible()
+    # The page already shows the first file's expander: wait for the new file's own caption (slow on a busy machine).
+    expect(page.get_by_text(re.compile(r"Time: whole years, some before year 0 in “time”"))).to_be_visible(
+        timeout=90_000)
+    wait_idle(page)
     wait_figure(page, "and its split")
     ticks = _x_ticks(page, "and its split")
     assert ticks and all(re.fullmatch(r"[-−]\d{4}", t) for t in ticks), ticks
