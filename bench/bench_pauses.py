@@ -9,7 +9,7 @@ after its warm-up: `explorer.warmup.freeze_startup_heap`) and without it (`gc.un
 
 1. every collection during the time-series default run (Train with the page's defaults), timed with
    `gc.callbacks`: their total and the longest single pause (median of the pairs);
-2. the full collection the app runs once that run has finished (`ui.sessions.give_back_memory`), with the
+2. the full collection the app runs once that run has finished (`explorer.memory.give_back`), with the
    run's model still held, as the session holds it (median of the pairs).
 """
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _default_run() -> dict:
         r = prepare_run(values, s, ModelConfig(), cfg)
         train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
     seconds = time.perf_counter() - t0
-    after = _full_collection()  # what give_back_memory runs when a run ends; the session still holds its run
+    after = _full_collection()  # what explorer.memory.give_back runs when a run ends; the session still holds its run
     del r
     return {"total": sum(pauses.seconds), "longest": max(pauses.seconds, default=0.0), "n": len(pauses.seconds),
             "run": seconds, "collect": after, "tracked": len(gc.get_objects())}

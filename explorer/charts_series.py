@@ -23,10 +23,16 @@ def thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
+def _iso(dates: np.ndarray) -> np.ndarray:
+    """Dates as ISO text, which plotly.js reads for any year (−6000 too); plotly.py would turn a datetime64
+    outside Python's datetime range (before year 1) into a bare integer."""
+    return np.datetime_as_string(np.asarray(dates, dtype="datetime64"))
+
+
 def _x(t: np.ndarray, dates: Optional[np.ndarray]):
     """x values for indices `t`: the dates when the series has them, else the step index."""
     t = np.asarray(t, dtype=int)
-    return dates[t] if dates is not None else t
+    return _iso(dates[t]) if dates is not None else t
 
 
 def split_preview(values: np.ndarray, split: Split, dates: Optional[np.ndarray] = None,
@@ -82,6 +88,7 @@ def forecast_chart(values: np.ndarray, forecast: np.ndarray, name: str,
     lo = max(0, n - context)
     xs = _x(np.arange(lo, n), dates)
     fx = _future_x(n, len(forecast), dates)
+    fx = _iso(fx) if dates is not None else fx
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs, y=values[lo:], mode="lines", name="observed",
                              line=dict(color=charts.COLORS["truth"])))

@@ -28,7 +28,7 @@ GATE_NOTE = ("A gated cell keeps its memory as long as its forget gate (LSTM) or
              "within a few steps; chrono initialisation (Tallec & Ollivier, 2018) gives each unit its own "
              "time scale between 1 and T steps (T: the sequence length), so a memory of T steps exists before "
              "training begins. SimpleRNN has no gates and ignores it.")
-SERIES_TARGETS = ("auto", "level", "change")
+SERIES_TARGETS = ("auto", "level", "change", "seasonal", "log_change", "log_seasonal")  # explorer.data.transforms
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,9 @@ class SeriesConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     # What the network predicts: "level", "change" since the previous step (differencing: a trend or a
-    # random walk stays in the range seen in training), or "auto": chosen per series from its training part.
+    # random walk stays in the range seen in training), "seasonal" change since one season before, those
+    # changes of the log ("log_change", "log_seasonal": relative changes), or "auto": chosen per series
+    # on its training and validation parts (explorer.series_run.resolve_target).
     target: str = "auto"
 
 

@@ -3,7 +3,10 @@
 A network only earns its keep when it beats forecasts that need no learning: the
 last value (persistence), the value one season ago, and the mean of the input
 window. Everything here is in the series' own units (the scaling is undone), and
-the test targets are the same for the model and the baselines.
+the test targets are the same for the model and the baselines. Besides MSE and MAE,
+forecasting's own scale-free measures: MASE (the mean absolute error over the one the
+seasonal-naive rule made on the training part; below 1 beats that rule's in-sample
+error, on a series of any scale) and sMAPE (the symmetric mean absolute percentage error).
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from explorer.buckets import predict_in_batches
-from explorer.data import calendar, stationarity
+from explorer.data import calendar, stationarity, transforms
 from explorer.data.windows import LEVEL, SeriesDataset
 from explorer.numbers import fmt, times
 
@@ -178,16 +181,41 @@ def mae(truth: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(np.abs(truth - pred))) if truth.size else float("nan")
 
 
-def metrics_table(truth: np.ndarray, preds: Mapping[str, np.ndarray]) -> list[dict]:
-    """Rows {name, mse, mae} for each named forecast of the same targets, in the given order."""
-    return [{"name": name, "mse": mse(truth, p), "mae": mae(truth, p)} for name, p in preds.items()]
+def smape(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Symmetric mean absolute percentage error, 0–200 %: mean of 200·|y − ŷ| / (|y| + |ŷ|) (0 where both are 0)."""
+    truth, pred = np.asarray(truth, np.float64), np.asarray(pred, np.float64)
+    if not truth.size:
+        return float("nan")
+    den = np.abs(truth) + np.abs(pred)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(den > 0, 200.0 * np.abs(truth - pred) / np.where(den > 0, den, 1.0), 0.0)
+    return float(np.mean(terms))
+
+
+def mase_scale(train: np.ndarray, period: Optional[int] = None) -> float:
+    """The seasonal-naive rule's mean absolute error on the training part (the last value's without a period):
+    what MASE divides by (Hyndman & Koehler, 2006). NaN when the training part is too short or never changes."""
+    train = np.asarray(train, dtype=np.float64)
+    m = period if period and period < len(train) else 1
+    if len(train) <= m:
+        return float("nan")
+    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
+    return scale if scale > 0 else float("nan")
+
+
+def metrics_table(truth: np.ndarray, preds: Mapping[str, np.ndarray], scale: float = float("nan")) -> list[dict]:
+    """Rows {name, mse, mae, mase, smape} for each named forecast of the same targets, in the given order.
+
+    `scale` is MASE's divisor (`mase_scale` of the training part); without it MASE is NaN."""
+    return [{"name": name, "mse": mse(truth, p), "mae": mae(truth, p), "mase": mae(truth, p) / scale,
+             "smape": smape(truth, p)} for name, p in preds.items()]
 
 
 @dataclass(frozen=True)
 class SeriesFacts:
     """What is known about the series, so a verdict can say what kind it is and what to try."""
 
-    target: str = LEVEL  # what the network predicts: the level or the change since the previous step
+    target: str = LEVEL  # what the network predicts (explorer.data.transforms.TARGETS)
     window: int = 10
     period: Optional[int] = None
     random_walk: bool = False  # a unit-root test on the training part cannot rule out a random walk
@@ -219,14 +247,23 @@ class Verdict:
     best_baseline: str
     baseline_mse: float
     text: str
+    measure: str = "MSE"  # what the comparison used: "MASE" when the rows have it, else "MSE"
+
+
+def _measure(rows: list[dict]) -> tuple[str, str]:
+    """The row key and name the verdict compares by: MASE (scale-free) when every row has a finite one."""
+    if all(np.isfinite(r.get("mase", float("nan"))) for r in rows):
+        return "mase", "MASE"
+    return "mse", "MSE"
 
 
 def verdict(rows: list[dict], model_name: str, margin: float = 0.05, facts: Optional[SeriesFacts] = None) -> Verdict:
-    """Compare the model's test MSE with the best baseline's; 'beats' needs a `margin` (5%) lead.
+    """Compare the model's test error with the best baseline's; 'beats' needs a `margin` (5%) lead.
 
-    A tie or a loss is said plainly, with what kind of series makes the baseline strong
-    and what to try (from `facts`): if a rule that learns nothing is as good, the network
-    has not learned anything useful beyond it.
+    The comparison uses MASE when the rows have it (so series of any scale read alike), else MSE.
+    A tie or a loss is said plainly, with what kind of series makes the baseline strong and, only
+    where it would help, what to try (from `facts`): if a rule that learns nothing is as good, the
+    network has not learned anything useful beyond it.
     """
     facts = facts or SeriesFacts()
     by_name = {r["name"]: r for r in rows}
@@ -237,28 +274,33 @@ def verdict(rows: list[dict], model_name: str, margin: float = 0.05, facts: Opti
                        "The model's predictions are not finite numbers, so it does not beat any baseline.")
     if not base:
         return Verdict(False, model["mse"], "", float("nan"), "There is no baseline to compare with.")
-    best = min(base, key=lambda r: r["mse"])
-    m, b = model["mse"], best["mse"]
+    key, label = _measure([model, *base])
+    best = min(base, key=lambda r: r[key])
+    m, b = model[key], best[key]
+    m_mse, b_mse = model["mse"], best["mse"]
     beats = m < (1 - margin) * b
-    scale = max([r["mse"] for r in base if r["name"] == PERSISTENCE] + [m])
-    if b <= 1e-12 * max(scale, 1e-300) or b < 1e-300:
+    scale = max([r["mse"] for r in base if r["name"] == PERSISTENCE] + [m_mse])
+    if b_mse <= 1e-12 * max(scale, 1e-300) or b_mse < 1e-300:
         text = (f"The {best['name']} baseline predicts the test part essentially perfectly "
-                f"(MSE {fmt(b, exact_zero=False)}): the series repeats itself exactly, so no model can beat that "
-                f"rule (the {model_name}'s test MSE is {fmt(m)}).")
-        return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
+                f"(MSE {fmt(b_mse, exact_zero=False)}): the series repeats itself exactly, so no model can beat that "
+                f"rule (the {model_name}'s test MSE is {fmt(m_mse)}).")
+        return Verdict(False, m_mse, best["name"], b_mse, text + _also_beats(by_name, best["name"], m, margin, key),
+                       label)
+    mse_too = f"MSE {fmt(m_mse)} against {fmt(b_mse)}" if key != "mse" else ""
     if beats:
-        text = (f"The {model_name} beats the best naive baseline ({best['name']}): its test MSE is "
-                f"{fmt(m)} against {fmt(b)}, {100 * (1 - m / b):.0f}% lower.") + _floor(m, facts)
-        return Verdict(True, m, best["name"], b, text)
+        text = (f"The {model_name} beats the best naive baseline ({best['name']}): its test {label} is "
+                f"{fmt(m)} against {fmt(b)}, {100 * (1 - m / b):.0f}% lower" + (f" ({mse_too})" if mse_too else "")
+                + ".") + _floor(m_mse, facts)
+        return Verdict(True, m_mse, best["name"], b_mse, text, label)
+    figures = f"{fmt(m)} against {fmt(b)}" + (f"; {mse_too}" if mse_too else "")
     if m <= b * (1 + margin):
-        text = (f"The {model_name} does not clearly beat the {best['name']} baseline: their test MSEs "
-                f"are within {100 * margin:.0f}% ({fmt(m)} against {fmt(b)}), so it has learned little "
-                f"beyond that rule.")
+        text = (f"The {model_name} does not clearly beat the {best['name']} baseline: their test {label}s "
+                f"are within {100 * margin:.0f}% ({figures}), so it has learned little beyond that rule.")
     else:
-        text = (f"The {model_name} does NOT beat the {best['name']} baseline: its test MSE is "
-                f"{times(m / b)} larger ({fmt(m)} against {fmt(b)}).")
-    text += " " + _explain(best["name"], b, facts)
-    return Verdict(False, m, best["name"], b, text + _also_beats(by_name, best["name"], m, margin))
+        text = (f"The {model_name} does NOT beat the {best['name']} baseline: its test {label} is "
+                f"{times(m / b)} larger ({figures}).")
+    text += " " + _explain(best["name"], b_mse, facts)
+    return Verdict(False, m_mse, best["name"], b_mse, text + _also_beats(by_name, best["name"], m, margin, key), label)
 
 
 def _floor(m: float, facts: SeriesFacts) -> str:
@@ -270,12 +312,27 @@ def _floor(m: float, facts: SeriesFacts) -> str:
     return f" The noise floor σ² is {fmt(f)} (the best any forecast can do): the model's error is {times(m / f)} that."
 
 
-def _explain(best: str, b: float, facts: SeriesFacts) -> str:
-    """What kind of series lets the `best` rule win, and what to try; never 'unpredictable' when a rule predicts well."""
-    level = facts.target == LEVEL
+PREDICT_SEASONAL = ("Try predicting the change since one season before (the “Predict” setting): the network then "
+                    "starts from this very rule and learns only what it misses.")
+PREDICT_CHANGE = ("Try predicting the change since the previous step (the “Predict” setting): a network "
+                  "predicting the level cannot go beyond the values it was trained on.")
+FROM_LAST_VALUE = ("Try predicting the change since the previous step (the “Predict” setting): the network then "
+                   "starts from this very rule instead of from the value one season before.")
+
+
+def advice(best: str, b: float, facts: SeriesFacts) -> tuple[str, str]:
+    """What kind of series lets the `best` rule win, and the one change of set-up that would help ('' if none).
+
+    Only advice that addresses the cause is given: a level model of a trending or wandering series cannot
+    leave its training range (predict the change); a season that a rule repeats is removed before the
+    network sees it (predict the seasonal change); a seasonal-change model that the last value beats starts
+    from the wrong rule (predict the change). More epochs never: training already keeps the epoch that did
+    best on the validation part."""
+    seasonal = facts.target in (transforms.SEASONAL, transforms.LOG_SEASONAL)
     if np.isfinite(facts.test_variance) and facts.test_variance > 0 and b > 0.9 * facts.test_variance:
         return ("Neither the model nor any rule forecasts the test part much better than its average: the series "
-                "moves like noise around its mean there, which nothing can predict step by step.")
+                "moves like noise around its mean there, which nothing can predict step by step."), ""
+    wanders = facts.trend or facts.random_walk or facts.outside
     if best == PERSISTENCE:
         beyond = " Its test part wandered beyond the range seen in training." if facts.outside else ""
         if facts.random_walk and not facts.trend:
@@ -287,33 +344,32 @@ def _explain(best: str, b: float, facts: SeriesFacts) -> str:
                                               else "it keeps moving one way, ") + "and “next = last” follows it step by step.")
         else:
             kind = "This series changes slowly from step to step, so the last value is a strong forecast."
-        wanders = facts.trend or facts.random_walk or facts.outside
-        if level and wanders:
-            return kind + (" Try predicting the change since the previous step (the “Predict” setting): a network "
-                           "predicting the level cannot go beyond the values it was trained on.")
-        if wanders:
-            return kind + " Try fewer epochs or units, so the model does not learn the noise of the training part."
-        return kind + " Try a longer window or more epochs."
+        if seasonal:
+            return kind, FROM_LAST_VALUE
+        return kind, PREDICT_CHANGE if facts.target == LEVEL and wanders else ""
     if best == SEASONAL:
         every = f"every {facts.period} steps" if facts.period else "itself season after season"
-        kind = f"This series repeats {every}, so the value one period ago predicts it well."
-        if facts.period and facts.window < facts.period:
-            return kind + (f" The window ({facts.window} steps) is shorter than the period: use a window of at least "
-                           f"{facts.period} so the network sees the last season.")
-        if level and (facts.trend or facts.outside):
-            return kind + " It also trends: try predicting the change since the previous step."
-        return kind + " Try more epochs or units."
+        kind = f"This series repeats {every}, so the value one season ago predicts it well."
+        if seasonal:
+            return kind + (" The model already predicts the change since one season before, starting from that "
+                           "rule: the season is most of what the series holds."), ""
+        return kind, PREDICT_SEASONAL if facts.period else ""
     return (f"This series is noisy around a slowly moving level, so the average of the last {facts.window} values "
-            "predicts it well. Try fewer units, dropout or fewer epochs, so the model does not learn the noise.")
+            "predicts it well."), (PREDICT_CHANGE if facts.target == LEVEL and wanders else "")
 
 
-def _also_beats(by_name: dict, best: str, m: float, margin: float) -> str:
+def _explain(best: str, b: float, facts: SeriesFacts) -> str:
+    kind, todo = advice(best, b, facts)
+    return f"{kind} {todo}".strip()
+
+
+def _also_beats(by_name: dict, best: str, m: float, margin: float, key: str = "mse") -> str:
     """When losing to a cleverer baseline, say whether the model at least beats the last value."""
     last = by_name.get(PERSISTENCE)
-    if best == PERSISTENCE or last is None or not np.isfinite(last["mse"]):
+    if best == PERSISTENCE or last is None or not np.isfinite(last[key]):
         return ""
-    if m < (1 - margin) * last["mse"]:
-        return f" It does beat the last-value baseline (MSE {fmt(last['mse'])})."
+    if m < (1 - margin) * last[key]:
+        return f" It does beat the last-value baseline ({key.upper()} {fmt(last[key])})."
     return ""
 
 
@@ -342,7 +398,8 @@ def evaluate(model, ds: SeriesDataset, model_name: str, steps: int,
     if period is None:
         period = seasonal_period(ds.values[:ds.split.val_start])
     baselines = baseline_predictions(ds.values, preds.t, ds.window, period)
-    rows = metrics_table(preds.truth, {model_name: preds.pred, **baselines})
+    rows = metrics_table(preds.truth, {model_name: preds.pred, **baselines},
+                         mase_scale(ds.values[:ds.split.val_start], period))
     facts = series_facts(ds, period, noise_floor)
     return Evaluation(
         predictions=preds, baselines=baselines, rows=rows, verdict=verdict(rows, model_name, facts=facts),

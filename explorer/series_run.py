@@ -17,8 +17,11 @@ from typing import Optional
 import numpy as np
 
 from explorer.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
+from explorer.data import transforms
+from explorer.data.seasonal_choice import choose_form
 from explorer.data.stationarity import TargetChoice, choose_target
-from explorer.data.windows import CHANGE, LEVEL, SeriesDataset, chronological_split, first_target, prepare_series
+from explorer.data.transforms import target_words
+from explorer.data.windows import SeriesDataset, chronological_split, first_target, prepare_series
 from explorer.numbers import fmt_int
 
 PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is measured after every epoch
@@ -28,20 +31,53 @@ MAX_TRAIN_WINDOWS = 6_000
 MAX_VAL_WINDOWS = 2_000
 DEFAULT_EPOCHS = 40
 
-TARGET_WORDS = {LEVEL: "the level", CHANGE: "the change since the previous step"}
-
-
 def series_model_config(model: ModelConfig, series: SeriesConfig) -> ModelConfig:
     """`model` with what a series needs: a regression head, one output per forecast step, no text front."""
     return dataclasses.replace(model, head="regression", vocab_size=0, outputs=series.horizon)
 
 
-def resolve_target(values: np.ndarray, series: SeriesConfig) -> TargetChoice:
-    """The person's target, or for "auto" the one the training part calls for, with a sentence why."""
-    if series.target in (LEVEL, CHANGE):
-        return TargetChoice(series.target, f"Predicting {TARGET_WORDS[series.target]}, as chosen.", None)
+def resolve_target(values: np.ndarray, series: SeriesConfig, frequency=None) -> TargetChoice:
+    """The person's target, or for "auto" the one the training and validation parts call for, with a sentence why.
+
+    `frequency` (`explorer.data.calendar.Frequency`, from the dates) gives the seasonal period; without
+    it the period comes from the training part's autocorrelation (`explorer.forecast.find_period`).
+    Raises ValueError (one sentence) when the chosen target cannot apply: no season, values at or below 0.
+    """
+    from explorer.forecast import find_period
+
     split = chronological_split(len(values), series.val_fraction, series.test_fraction)
-    return choose_target(values, split.val_start)
+    period = find_period(values, split.val_start, frequency).steps
+    if series.target != "auto":
+        lag = transforms.lag_of(series.target, period)  # raises without a season
+        if transforms.is_log(series.target):
+            transforms.log_values(values)  # raises at values <= 0
+        return TargetChoice(series.target, f"Predicting {target_words(series.target, period)}, as chosen.", None,
+                            period if lag > 1 else None)
+    plain = choose_target(values, split.val_start)
+    calendar = bool(frequency is not None and period in frequency.periods)
+    form = choose_form(values, plain.target, period, series.window, split.val_start, split.test_start, calendar)
+    if form.target == plain.target:
+        return plain
+    return TargetChoice(form.target, form_reason(form, period), plain.test, period if "seasonal" in form.target else None)
+
+
+def form_reason(form, period: Optional[int]) -> str:
+    """One sentence for a seasonal or log target chosen by `choose_form`, with the measured figures."""
+    what = f"Predicting {target_words(form.target, period)}"
+    why = []
+    if "seasonal" in form.target:
+        other = ("a linear forecast of the level" if form.plain == transforms.LEVEL else
+                 "“same as the step before” (where a change model starts)")
+        if form.ratio < 1:
+            measured = f"erred {100 * (1 - form.ratio):.0f}% less than {other}"
+        else:
+            measured = f"erred about as much as {other} (so the season is removed first, as forecasting practice does)"
+        why.append(f"the series repeats every {period} steps, and on the training and validation parts “same as one "
+                   f"season before” (where this model starts) {measured}")
+    if transforms.is_log(form.target):
+        why.append(f"its swings grow with its level (slope {form.growth.slope:.2f} of log spread on log level in "
+                   f"training), which a log scale evens out")
+    return f"{what}: " + "; ".join(why) + "."
 
 
 @dataclass(frozen=True)
@@ -75,11 +111,11 @@ def _count(lo: int, hi: int, first: int, horizon: int) -> int:
     return max(0, hi - horizon + 1 - max(lo, first))
 
 
-def plan_run(values: np.ndarray, series: SeriesConfig) -> Plan:
+def plan_run(values: np.ndarray, series: SeriesConfig, frequency=None) -> Plan:
     """The target and the sampling of a run on `values`, decided before any window is built."""
-    choice = resolve_target(values, series)
+    choice = resolve_target(values, series, frequency)
     split = chronological_split(len(values), series.val_fraction, series.test_fraction)
-    first = first_target(series.window, choice.target)
+    first = first_target(series.window, choice.target, choice.period)
     n_train = _count(0, split.val_start, first, series.horizon)
     n_val = _count(split.val_start, split.test_start, first, series.horizon)
     return Plan(choice, n_train, min(n_train, MAX_TRAIN_WINDOWS), n_val, min(n_val, MAX_VAL_WINDOWS))
@@ -91,9 +127,11 @@ HEAD_START_SCALE = 0.01  # chosen on validation: bench/bench_timeseries.py per-k
 def start_near_no_change(model, scale: float = HEAD_START_SCALE) -> None:
     """Shrink a change model's output layer so that, untrained, it predicts the training part's usual change.
 
-    Its first forecasts are then "next = last + drift", the last-value rule, and training
-    (with early stopping on validation) moves away from it only as far as that helps; on a
-    random walk, where that rule is the best there is, a model starting anywhere else learns noise.
+    Its first forecasts are then "next = last + drift" (the last-value rule), or for a seasonal change
+    "next = one season ago" (seasonal naive; plus the drift where every season shows one,
+    `explorer.data.windows.drift_is_clear`), and training (with early stopping on validation)
+    moves away from it only as far as that helps; on a random walk, where the last-value rule is the best
+    there is, a model starting anywhere else learns noise.
     """
     head = model.get_layer("head")
     kernel, bias = head.get_weights()
@@ -112,7 +150,8 @@ class SeriesRun:
     pool_key: Optional[tuple] = None  # the model's key in explorer.model_pool.POOL
 
 
-def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, train: TrainConfig) -> SeriesRun:
+def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, train: TrainConfig,
+                frequency=None) -> SeriesRun:
     """Plan, window and scale `values`, a model in a fresh model's state, and its probe on the first validation windows.
 
     The model may be a pooled one of the same configuration (`explorer.model_pool`): give it back with
@@ -121,13 +160,13 @@ def prepare_run(values: np.ndarray, series: SeriesConfig, model: ModelConfig, tr
     from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
 
-    plan = plan_run(values, series)
+    plan = plan_run(values, series, frequency)
     ds = prepare_series(values, series.window, series.horizon, series.val_fraction, series.test_fraction,
                         target=plan.choice.target, max_train_windows=MAX_TRAIN_WINDOWS,
-                        max_val_windows=MAX_VAL_WINDOWS, seed=train.seed)
+                        max_val_windows=MAX_VAL_WINDOWS, seed=train.seed, period=plan.choice.period)
     cfg = series_model_config(model, series)
     net = build_model(cfg, train, series.window)
-    if ds.target == CHANGE:
+    if ds.lag > 0:
         start_near_no_change(net)
     key = pool_key(cfg, train, series.window)
     net = POOL.lend(net, key)
@@ -200,10 +239,10 @@ def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train:
     from explorer.forecast import find_period, scaled_noise_floor
     from explorer.model_pool import POOL
 
-    run = prepare_run(data.values, series, model, train)
+    run = prepare_run(data.values, series, model, train, data.frequency)
     cfg = series_model_config(model, series)
     configs = {"series": config.to_dict(series), "model": config.to_dict(cfg), "train": config.to_dict(train),
-               "resolved": {"target": run.ds.target}}
+               "resolved": {"target": run.ds.target, **({"period": run.ds.period} if run.ds.period else {})}}
     record = SeriesRecord(f"#{number} {short_name(cfg)}", configs, run.ds, data.dates, short_name(cfg),
                           find_period(data.values, run.ds.split.val_start, data.frequency), data.noise_var,
                           scaled_noise_floor(run.ds, data.noise_var), data.unit)
@@ -226,8 +265,8 @@ def history_entry(record: SeriesRecord, result) -> RunRecord:
     ev = record.evaluation
     if ev is not None:
         me = {r["name"]: r for r in ev.rows}[record.model_name]
-        metrics.update({"test MSE": me["mse"], "test MAE": me["mae"], "best baseline MSE": ev.verdict.baseline_mse,
-                        "beats baseline": float(ev.verdict.beats)})
+        metrics.update({"test MSE": me["mse"], "test MAE": me["mae"], "test MASE": me["mase"],
+                        "best baseline MSE": ev.verdict.baseline_mse, "beats baseline": float(ev.verdict.beats)})
     return RunRecord(name=record.name, configs=record.configs, metrics=metrics,
                      history={k: list(v) for k, v in result.history.items()}, status=result.status)
 
@@ -238,7 +277,7 @@ def history_row(run) -> dict:
 
     s, m, t = run.configs["series"], run.configs["model"], run.configs["train"]
     num = {k: fmt(run.metrics[k], exact_zero=False) if k in run.metrics else "—"
-           for k in ("test MSE", "test MAE", "best baseline MSE")}
+           for k in ("test MSE", "test MAE", "test MASE", "best baseline MSE")}
     return {"run": run.name, "status": run.status, **num,
             "beats baseline": bool(run.metrics["beats baseline"]) if "beats baseline" in run.metrics else None,
             "data": s["source"], "predicts": run.configs.get("resolved", {}).get("target", s["target"]),
@@ -273,7 +312,7 @@ def run_job(ctx, data: SeriesData, series: SeriesConfig, model: ModelConfig, tra
         ctx.progress(done / max(1, train.epochs), f"Epoch {event.epoch + 1}/{train.epochs} · loss {loss:.4g}")
 
     fit(r.model, r.ds.x_train, r.ds.y_train, train, r.validation, sink=on_event, should_stop=ctx.should_stop,
-        result=result, probe=r.probe)
+        result=result, probe=r.probe, keep_start=True)
     if result.status in (DIVERGED, STOPPED):
         ctx.end(result.status, result.message)
     else:

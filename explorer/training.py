@@ -69,6 +69,7 @@ class RunResult:
     probes: list[np.ndarray] = field(default_factory=list)  # per epoch, from the probe callable
     seconds: float = 0.0
     best_epoch: int = 0  # with early stopping: the epoch whose weights the model kept (1-based; 0: off)
+    kept_start: bool = False  # no epoch beat the untrained model on validation, so it kept its starting weights
 
 
 def _instrument(key: str) -> bool:
@@ -196,7 +197,7 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
           sink: Optional[Callable[[TrainEvent], None]] = None,
           should_stop: Optional[Callable[[], bool]] = None,
           probe: Optional[Callable[[keras.Model], np.ndarray]] = None,
-          extra_callbacks: tuple = (), result: Optional[RunResult] = None) -> RunResult:
+          extra_callbacks: tuple = (), result: Optional[RunResult] = None, keep_start: bool = False) -> RunResult:
     """Fit `model` live; never raises for a diverging run, returns its status instead.
 
     `probe(model)` runs after every epoch (e.g. the BPTT gradient probe) and its
@@ -205,6 +206,9 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     validation loss stops improving and the model keeps its best epoch's weights.
     Pass your own `result` to hold a live reference that survives an interrupted call.
     With `y=None`, `x` is a dataset of (x, y) batches that shuffles itself (see `explorer.buckets`).
+    `keep_start` (with early stopping) makes the untrained model a candidate too, for a model whose
+    start is a rule worth keeping (a change model starts at "next = last"): when no epoch lowers the
+    validation loss below the start's, the model ends with its starting weights.
     """
     result = RunResult() if result is None else result
     seed_keras(cfg.seed)
@@ -220,6 +224,11 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     t0 = time.perf_counter()
     if probe is not None:
         result.probes.append(probe(model))  # epoch 0: the untrained model
+    start = None
+    if keep_start and stopper is not None:
+        xv, yv = validation_data
+        start = (model.evaluate(xv, yv, batch_size=cfg.batch_size, verbose=0, return_dict=True)["loss"],
+                 model.get_weights())
     steps = None
     if not batched:
         x, steps = shuffled_batches(x, y, cfg.batch_size, cfg.epochs, cfg.seed)
@@ -228,6 +237,10 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     result.seconds = time.perf_counter() - t0
     if stopper is not None and stopper.best_weights is not None:
         result.best_epoch = stopper.best_epoch + 1
+    val = [v for v in result.history.get("val_loss", []) if math.isfinite(v)]
+    if start is not None and result.status != DIVERGED and val and math.isfinite(start[0]) and start[0] <= min(val):
+        model.set_weights(start[1])
+        result.best_epoch, result.kept_start = 0, True
     if result.status == FINISHED and stopper is not None and stopper.stopped_epoch > 0:
         result.message = (f"Stopped early after epoch {result.epochs_done}: the validation loss had not improved "
                           f"for {cfg.patience} epoch(s).")
@@ -237,6 +250,9 @@ def train(model: keras.Model, x, y, cfg: TrainConfig, validation_data=None,
     if result.best_epoch and result.best_epoch != result.epochs_done and result.status != DIVERGED:
         result.message = (f"{result.message} The model keeps the weights of epoch {result.best_epoch}, "
                           "the one with the lowest validation loss.").strip()
+    elif result.kept_start:
+        result.message = (f"{result.message} No epoch lowered the validation loss below the untrained model's, so "
+                          "the model keeps its starting weights.").strip()
     if result.status == FINISHED:
         last = result.history.get("loss", [float("nan")])[-1]
         if not math.isfinite(last):

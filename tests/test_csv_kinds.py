@@ -23,7 +23,7 @@ def _series(data: bytes, **kw):
 
 def test_a_year_column_first_is_the_time_axis_not_the_value():
     table, s = _series(K.macro_table())
-    assert table.value.column == "gdp_bn"  # the most variation; not the year, not a flat rate
+    assert table.value.column == "gdp_bn"  # the first column of numbers after the year
     assert "Left out: “year” (part of the time axis)" in table.value.reason
     assert table.date_columns == ["year"] and s.frequency.name == "yearly"
     assert pd.Timestamp(s.dates[0]).year == 1961 and len(s.values) == 60
@@ -34,6 +34,24 @@ def test_a_running_index_is_never_the_default_value():
     table = read_table(("row,counter,signal\n" + rows).encode())
     assert table.value.column == "signal"
     assert "counts up in equal steps" in table.value.reason or "label or time" in table.value.reason
+
+
+def test_the_value_is_the_first_measurement_not_a_flag_or_a_derived_change():
+    rng = np.random.default_rng(5)
+    temp = 37 + 0.3 * np.sin(np.arange(100) / 8) + rng.normal(0, 0.05, 100)
+    active = (np.arange(100) > 70).astype(int)  # a 0/1 flag varies more, relative to its size, than the temperature
+    clock = [(8 * 60 + 40 + 10 * i) // 60 * 100 + (8 * 60 + 40 + 10 * i) % 60 for i in range(100)]  # 840, 850, 900 …
+    rows = "".join(f"346,{c},{t:.2f},{a}\n" for c, t, a in zip(clock, temp, active))
+    table = read_table(("day,time,temp,activ\n" + rows).encode())
+    assert table.value.column == "temp"
+    assert "“activ” (it only takes two values, like a 0/1 flag)" in table.value.reason
+    level = 100 + np.cumsum(rng.normal(0.5, 1, 80))
+    days = pd.date_range("2020-01-01", periods=80)
+    rows = "".join(f"{d.date()},{v:.2f},{c:.2f}\n" for d, v, c in zip(days, level, np.diff(level, prepend=level[0])))
+    table = read_table(("date,output,output_change\n" + rows).encode())
+    assert table.value.column == "output"
+    assert table.value.reason.startswith("Value column: “output”, the first column of numbers that is not time, an "
+                                         "index, a code or a 0/1 flag.")
 
 
 @pytest.mark.parametrize("header", [K.MONTHS, [m.title() for m in K.MONTHS], [str(i) for i in range(1, 13)],

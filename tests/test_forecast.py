@@ -14,9 +14,24 @@ def test_persistence_and_moving_average_on_a_line():
     np.testing.assert_allclose(base[F.PERSISTENCE], values[t] - 3.0)
     np.testing.assert_allclose(base[F.MOVING_AVERAGE], values[t] - 3.0 * 3)  # mean lags by (w+1)/2 steps
     assert F.SEASONAL not in base  # no period given
-    rows = F.metrics_table(values[t], base)
-    assert rows[0] == {"name": F.PERSISTENCE, "mse": pytest.approx(9.0), "mae": pytest.approx(3.0)}
+    rows = F.metrics_table(values[t], base, F.mase_scale(values[:20]))
+    assert {k: rows[0][k] for k in ("name", "mse", "mae", "mase")} == \
+        {"name": F.PERSISTENCE, "mse": pytest.approx(9.0), "mae": pytest.approx(3.0), "mase": pytest.approx(1.0)}
     assert rows[1]["mse"] == pytest.approx(81.0) and rows[1]["mae"] == pytest.approx(9.0)
+    assert rows[1]["mase"] == pytest.approx(3.0)  # 3× the last value's error on the training part
+    assert np.isnan(F.metrics_table(values[t], base)[0]["mase"])  # no training part given: no scale
+
+
+def test_mase_is_scaled_by_the_training_parts_seasonal_naive_error_and_smape_is_symmetric():
+    train = np.tile([1.0, 5.0, 3.0, 9.0], 10) + np.arange(40) * 0.5  # seasonal naive errs 2 per step (4 × 0.5)
+    assert F.mase_scale(train, 4) == pytest.approx(2.0) and F.mase_scale(train) == pytest.approx(np.mean(np.abs(np.diff(train))))
+    assert np.isnan(F.mase_scale(np.full(10, 3.0), 4)) and np.isnan(F.mase_scale(np.ones(3), 4))
+    truth, pred = np.array([100.0, 200.0, 0.0]), np.array([110.0, 180.0, 0.0])
+    assert F.smape(truth, pred) == pytest.approx((200 * 10 / 210 + 200 * 20 / 380 + 0.0) / 3)
+    assert F.smape(truth, pred) == pytest.approx(F.smape(pred, truth))
+    big = F.metrics_table(truth * 1e6, {"x": pred * 1e6}, 1e6)[0]
+    small = F.metrics_table(truth, {"x": pred}, 1.0)[0]
+    assert big["mase"] == pytest.approx(small["mase"]) and big["smape"] == pytest.approx(small["smape"])  # any scale
 
 
 def test_seasonal_period_found_only_when_there_is_one():
@@ -93,9 +108,10 @@ def test_a_tiny_trained_rnn_and_its_verdict_agree():
     rows = {r["name"]: r for r in ev.rows}
     assert set(rows) >= {"SimpleRNN(8)", F.PERSISTENCE, F.MOVING_AVERAGE}
     assert all(np.isfinite(r["mse"]) and r["mse"] >= r["mae"] ** 2 - 1e-12 for r in ev.rows)  # Jensen
-    best = min((r for n, r in rows.items() if n != "SimpleRNN(8)"), key=lambda r: r["mse"])
-    assert ev.verdict.best_baseline == best["name"]
-    assert ev.verdict.beats == (rows["SimpleRNN(8)"]["mse"] < 0.95 * best["mse"])
+    assert all(np.isfinite(r["mase"]) and np.isfinite(r["smape"]) for r in ev.rows)
+    best = min((r for n, r in rows.items() if n != "SimpleRNN(8)"), key=lambda r: r["mase"])
+    assert ev.verdict.best_baseline == best["name"] and ev.verdict.measure == "MASE"
+    assert ev.verdict.beats == (rows["SimpleRNN(8)"]["mase"] < 0.95 * best["mase"])
     assert ("beats the best" in ev.verdict.text) == ev.verdict.beats
     assert ev.forecast.shape == (30,) and np.all(np.isfinite(ev.forecast))
     assert np.all(np.abs(ev.forecast) < 5)  # stays on the scale of a unit sine
@@ -106,22 +122,57 @@ def _rows(model, **baselines):
                                                           for n, v in baselines.items()]
 
 
-def test_a_lost_verdict_says_which_kind_of_series_and_what_to_try():
+# Set-ups → what the verdict says the series is, and the one thing it advises ("" when nothing would help).
+ADVICE = [
+    ("trend, level model", dict(target="level", trend=True, outside=True), dict(last_value=1.0, moving_average=9.0),
+     "This series trends", F.PREDICT_CHANGE),
+    ("trend, change model", dict(target="change", trend=True), dict(last_value=1.0, moving_average=9.0),
+     "This series trends", ""),
+    ("random walk, change model", dict(target="change", random_walk=True, outside=True), dict(last_value=1.0),
+     "tie is the honest best", ""),
+    ("random walk, level model", dict(target="level", random_walk=True), dict(last_value=1.0),
+     "behaves like a random walk", F.PREDICT_CHANGE),
+    ("seasonal, change model", dict(target="change", period=12), dict(last_value=3.0, seasonal_naive=1.0),
+     "repeats every 12 steps", F.PREDICT_SEASONAL),
+    ("seasonal, window shorter than the season", dict(target="level", period=52, window=10),
+     dict(last_value=3.0, seasonal_naive=1.0), "repeats every 52 steps", F.PREDICT_SEASONAL),
+    ("seasonal, seasonal-change model", dict(target="seasonal", period=4), dict(last_value=3.0, seasonal_naive=1.0),
+     "the season is most of what the series holds", ""),
+    ("seasonal on a log scale", dict(target="log_seasonal", period=12), dict(last_value=3.0, seasonal_naive=1.0),
+     "already predicts the change since one season before", ""),
+    ("slow level, seasonal-change model", dict(target="seasonal", period=12), dict(last_value=1.0, seasonal_naive=2.0),
+     "changes slowly from step to step", F.FROM_LAST_VALUE),
+    ("noise", dict(target="level", test_variance=1.0), dict(last_value=2.0, moving_average=1.0),
+     "moves like noise around its mean", ""),
+    ("noisy slow level", dict(target="level", test_variance=100.0), dict(last_value=2.0, moving_average=1.0),
+     "noisy around a slowly moving level", ""),
+]
+
+
+@pytest.mark.parametrize("facts, baselines, kind, todo", [a[1:] for a in ADVICE], ids=[a[0] for a in ADVICE])
+def test_a_lost_verdict_names_the_kind_of_series_and_advises_only_what_would_help(facts, baselines, kind, todo):
+    facts = F.SeriesFacts(**{"test_variance": 100.0, **facts})
+    v = F.verdict(_rows(5.0, **baselines), "RNN", facts=facts)
+    assert not v.beats and "does NOT beat" in v.text and kind in v.text
+    best = min(baselines.items(), key=lambda kv: kv[1])[0].replace("_", " ")
+    said, advised = F.advice(best, min(baselines.values()), facts)
+    assert advised == todo and (todo in v.text if todo else "Try" not in v.text)
+    assert "more epochs" not in v.text and "unpredictable" not in said.replace("an unpredictable step", "")
+
+
+def test_a_tie_and_a_loss_are_said_with_their_figures():
     trend = F.SeriesFacts(target="level", window=10, trend=True, outside=True, test_variance=100.0)
     v = F.verdict(_rows(30.0, last_value=1.0, moving_average=9.0), "RNN", facts=trend)
-    assert not v.beats and "30× larger" in v.text and "This series trends" in v.text
-    assert "predicting the change since the previous step" in v.text and "unpredictable" not in v.text
+    assert "30× larger" in v.text and v.measure == "MSE"
     walk = F.SeriesFacts(target="change", window=10, random_walk=True, outside=True, test_variance=100.0)
     v = F.verdict(_rows(1.02, last_value=1.0), "RNN", facts=walk)
-    assert "within 5%" in v.text and "random walk" in v.text and "tie is the honest best" in v.text
-    assert "wandered beyond the range seen in training" in v.text
-    assert "fewer epochs or units" in v.text
-    season = F.SeriesFacts(target="level", window=10, period=52, test_variance=100.0)
-    v = F.verdict(_rows(5.0, last_value=3.0, seasonal_naive=1.0), "RNN", facts=season)
-    assert "repeats every 52 steps" in v.text and "window of at least 52" in v.text
-    noise = F.SeriesFacts(test_variance=1.0)
-    v = F.verdict(_rows(1.5, last_value=2.0, moving_average=1.0), "RNN", facts=noise)
-    assert "moves like noise around its mean" in v.text
+    assert "within 5%" in v.text and "wandered beyond the range seen in training" in v.text
+    rows = [{"name": "RNN", "mse": 4.0, "mae": 1.9, "mase": 0.95}, {"name": F.PERSISTENCE, "mse": 3.0, "mae": 2.0, "mase": 1.0}]
+    v = F.verdict(rows, "RNN", facts=walk)  # MASE decides when the rows have it, and MSE is quoted beside it
+    assert v.measure == "MASE" and not v.beats and "test MASEs are within 5% (0.95 against 1; MSE 4 against 3)" in v.text
+    rows[0]["mase"] = 0.5
+    v = F.verdict(rows, "RNN", facts=walk)
+    assert v.beats and "its test MASE is 0.5 against 1, 50% lower (MSE 4 against 3)" in v.text
 
 
 def test_a_won_verdict_quotes_the_noise_floor():

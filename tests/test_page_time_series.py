@@ -306,3 +306,24 @@ def test_a_guessed_encoding_is_named_and_can_be_overridden():
     _no_problems(at)
     assert "Text encoding: Shift-JIS (Japanese)." in "\n".join(t.value for t in at.text)
     assert "收盘价" not in _selected(at, "csv_value_").options
+
+
+def test_an_r_export_of_a_seasonal_series_is_dated_seasonal_and_scored_with_mase():
+    import r_exports as R
+
+    values = R.seasonal_values(144, 12, seed=3, growth=0.01, missing=[40])  # grows like airline passengers
+    at = _upload(_page(d_source="csv", **TINY), "AirPassengers.csv", R.r_ts_csv(values, 1949, 12))
+    _no_problems(at)
+    assert _selected(at, "csv_value_").value == "value" and _selected(at, "csv_date_").value == "time"
+    captions = _captions(at)
+    assert "Time: decimal years, monthly (steps of 1/12) in “time”." in captions
+    assert "144 values of value from 1949-01-01 to 1960-12-01 (monthly)" in captions
+    assert "Predicting the relative change since the same point one season (12 steps) before (on a log scale)" in captions
+    assert str(_figures(at)["ts_preview"]["data"][0]["x"][0]).startswith("1949-01-01")
+    run = _train_and_check(at)
+    assert run.record.ds.target == "log_seasonal" and run.record.ds.period == 12
+    assert at.session_state["ts_history"][-1].configs["resolved"] == {"target": "log_seasonal", "period": 12}
+    table = next(d.value for d in at.dataframe if "forecast" in d.value.columns)
+    assert list(table.columns) == ["forecast", "test MSE", "test MAE", "MASE", "sMAPE %"]
+    assert np.all(_numbers(table["MASE"]) > 0) and np.all(_numbers(table["sMAPE %"]) < 200)
+    assert "MASE" in next(v for v in [m.value for m in at.success] + [m.value for m in at.warning] if "baseline" in v)

@@ -48,7 +48,9 @@ XLA = Knob("jit_compile", "Compile with XLA", "checkbox",
 # ---------------------------------------------------------------- time series (d_ series, m_ model, t_ training)
 SOURCES = {"sine": "Sine wave", "stock": "Stock-like series", "csv": "Upload a CSV"}
 TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
-                 "change": "the change since the previous step"}
+                 "change": "the change since the previous step", "seasonal": "the change since one season before",
+                 "log_change": "the change of the log (relative change)",
+                 "log_seasonal": "the change of the log since one season before"}
 # The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
 # 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
 TIME_SERIES = Panel("ts", extra_url_keys=("run",), parts={
@@ -72,7 +74,10 @@ TIME_SERIES = Panel("ts", extra_url_keys=("run",), parts={
                     "time."),
         Knob("target", "Predict", "select", SERIES_TARGETS, labels=TARGET_LABELS,
                help="The level itself, or the change since the previous step (differencing): changes stay in the "
-                    "range seen in training when the level trends out of it. Auto decides from the training part."),
+                    "range seen in training when the level trends out of it. The change since one season before "
+                    "(seasonal differencing) removes the season first: the network starts from “same as last year” "
+                    "and learns what that misses. On a log scale the changes are relative, for a season whose "
+                    "swings grow with the level. Auto decides on the training and validation parts and says why."),
         Knob("val_fraction", "Validation part", "slider", lo=0.05, hi=0.4, step=0.05),
         Knob("test_fraction", "Test part", "slider", lo=0.05, hi=0.4, step=0.05),
     )),

@@ -53,15 +53,19 @@ def current(page: str, param: str = "run") -> Optional[Job]:
             board.watch(job, session_id())
             ids[page] = job.id
     job = board.get(ids[page]) if page in ids else None
-    previous = board.get(st.session_state.setdefault(_PREVIOUS, {}).get(page, ""))
-    if job is not None and previous is not None and job.status != WAITING:
-        if job.done and job.result is None and job.message == STOPPED_IN_LINE:
-            board.drop(job, session_id())  # it left the line: the page shows what it showed before
-            job, ids[page] = previous, previous.id
-            st.query_params[param] = previous.id
+    previous = board.get(st.session_state.setdefault(_PREVIOUS, {}).pop(page, ""))
+    if job is not None and job.done and job.result is None and job.message == STOPPED_IN_LINE:
+        board.drop(job, session_id())  # it left the line: the page shows what it showed before
+        job = previous
+        if previous is None:
+            ids.pop(page, None)
+            st.query_params.pop(param, None)
         else:
-            board.drop(previous, session_id())  # the new run has started: the old one goes
-        del st.session_state[_PREVIOUS][page]
+            ids[page] = st.query_params[param] = previous.id
+    elif previous is not None and job is not None and job.status == WAITING:
+        st.session_state[_PREVIOUS][page] = previous.id  # still in line: the old run may be shown again
+    elif previous is not None:
+        board.drop(previous, session_id())  # the new run has started: the old one goes
     return job
 
 

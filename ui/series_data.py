@@ -15,7 +15,7 @@ from explorer.data.csv_series import LIMITS_TEXT, CsvError, extract_series, mini
 from explorer.data.windows import chronological_split
 from explorer.numbers import fmt_int
 from explorer.series_checks import check_series
-from explorer.series_run import SeriesData, plan_run
+from explorer.series_run import SeriesData, plan_run, target_words
 from ui.guard import UserError
 from ui.knob_panel import Panel
 
@@ -144,7 +144,11 @@ def split_preview(data: SeriesData, s: SeriesConfig, default_model: bool, epochs
         raise UserError(f"the series has {fmt_int(len(data.values))} points; a window of {s.window} and a horizon "
                         f"of {s.horizon} with this split need at least {fmt_int(_need(s))}. Shorten the window or "
                         "use more data.")
-    plan = plan_run(data.values, s)
+    plan = plan_run(data.values, s, data.frequency)
+    if plan.train_total < 1:
+        raise UserError(f"the series has {fmt_int(len(data.values))} points: too few for a window of {s.window} "
+                        f"of {target_words(plan.choice.target, plan.choice.period)} with this split. Shorten the window, predict "
+                        "something else or use more data.")
     st.caption(f"{fmt_int(len(data.values))} points · train {fmt_int(split.val_start)} · validation "
                f"{fmt_int(split.test_start - split.val_start)} · test {fmt_int(split.n - split.test_start)}. "
                f"Scaling is fitted on the training part only. {plan.choice.reason}")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from explorer import charts, charts_series
 from explorer.numbers import fmt, fmt_int
-from explorer.series_run import TARGET_WORDS, history_row
+from explorer.series_run import history_row, target_words
 from ui.guard import friendly
 from explorer.jobs import Job, TrainedRun
 from ui.live import DIVERGED, ended_banner
@@ -57,10 +57,13 @@ def forecasts(run: TrainedRun) -> None:
         st.info("No forecast to draw: fed its own predictions back, the model produced numbers that are not "
                 "finite (its outputs grew without bound).")
     table = pd.DataFrame([{"forecast": r["name"], "test MSE": fmt(r["mse"], exact_zero=False),
-                           "test MAE": fmt(r["mae"], exact_zero=False)} for r in ev.rows])
+                           "test MAE": fmt(r["mae"], exact_zero=False), "MASE": fmt(r["mase"], exact_zero=False),
+                           "sMAPE %": fmt(r["smape"], exact_zero=False)} for r in ev.rows])
     st.dataframe(table, hide_index=True, key="ts_metrics")
     st.caption(f"One step ahead on the {fmt_int(len(p.t))} test targets, in the series' own units; the model "
-               f"predicts {TARGET_WORDS[ds.target]}; {rec.period.text}.")
+               f"predicts {target_words(ds.target, ds.period)}; {rec.period.text}. MASE: the mean absolute error over "
+               "the one the seasonal-naive rule made on the training part (below 1: better than that rule was "
+               "there), so series of any scale read alike; sMAPE: the symmetric mean absolute percentage error.")
     (st.success if ev.verdict.beats else st.warning)(ev.verdict.text)
 
 

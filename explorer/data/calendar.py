@@ -145,6 +145,7 @@ class TimeAxis:
     dates: pd.Series  # datetime64 per row, NaT where unreadable
     columns: tuple[str, ...]
     how: str  # a phrase for the page: "8-digit dates (YYYYMMDD)", "year and month columns"
+    frequency: Optional["Frequency"] = None  # the step as the column states it (decimal years), else inferred
 
 
 def _whole(v: pd.Series) -> bool:
@@ -188,6 +189,87 @@ def integer_dates(name: str, numbers: pd.Series) -> Optional[TimeAxis]:
             dates = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers, unit="D")
             return TimeAxis(name, dates, (name,), "spreadsheet day numbers")
     return None
+
+
+# Steps a year that a decimal-year column is read as, and their names; any other whole number of steps a
+# year (or a step of whole years) is read too and named by its count.
+_PER_YEAR_NAMES = {12: "monthly", 4: "quarterly", 1: "yearly", 2: "half-yearly", 6: "every two months",
+                   3: "every four months", 52: "weekly", 365: "daily"}
+
+
+def _regular_step(x: np.ndarray) -> Optional[float]:
+    """The constant step of increasing numbers `x` (rows may be missing: a gap is a whole number of steps), else None.
+
+    The step is measured over the whole span, so times written with few decimals (1949.083, 1949.167)
+    still give 1/12 exactly enough."""
+    d = np.diff(x)
+    if len(d) < 2 or not np.all(d > 0):
+        return None
+    typical = float(np.median(d))
+    steps = np.round(d / typical)
+    if np.any(steps < 1) or np.any(np.abs(d - steps * typical) > 0.05 * typical) or (steps == 1).mean() < 0.75:
+        return None
+    return float((x[-1] - x[0]) / steps.sum())
+
+
+def decimal_years(name: str, numbers: pd.Series) -> Optional[TimeAxis]:
+    """A column of decimal years, as R's `ts` objects and many statistics exports write time (1949, 1949.0833…,
+    1960.25; −6000 for tree rings), read as dates: monthly, quarterly, yearly or any other regular step.
+
+    A step of 1/12 gives the first of each month, 1/4 the first of each quarter, whole years 1 January;
+    other steps a year (52, 365 …) the point of the year they reach. Whole numbers counting 0 or 1, 2, 3 …
+    are a row number, not years; numbers that never go below 0 and never reach 1000 (R's time of a
+    series without dates, measurements) are not read as years either.
+    """
+    v = numbers.dropna()
+    if len(v) < 3 or len(v) < 0.9 * len(numbers):
+        return None
+    x = v.to_numpy(dtype=np.float64)
+    step = _regular_step(x)
+    if step is None or not (-10_000 <= x[0] and x[-1] <= 3_000):
+        return None
+    whole = bool(np.all(x == np.round(x)))
+    if whole and x[0] in (0, 1):
+        return None  # a row number (R's own time axis of a series without dates counts 1, 2, 3 …)
+    if not (x[0] < 0 or x[-1] >= 1000):
+        return None
+    per_year = 1.0 / step
+    k = round(per_year)
+    if step < 1 and abs(per_year - k) > 0.02 * per_year:
+        return None  # not a whole number of steps a year (and not whole years): some other measure
+    year = np.floor(x + 1e-6 * min(step, 1.0))
+    frac = np.clip(x - year, 0.0, None)
+    years = (year - 1970).astype("int64").astype("datetime64[Y]")
+    if step >= 1 or 12 % k == 0:  # whole months: the first day of the month (or quarter, or year) reached
+        month = np.round(frac * 12).astype("int64")
+        dates = (years.astype("datetime64[M]") + month).astype("datetime64[s]")
+    else:  # weeks, days: that fraction of the year's own length
+        start, end = years.astype("datetime64[D]"), (years + 1).astype("datetime64[D]")
+        days = np.round(frac * (end - start).astype(np.float64)).astype("int64")
+        dates = (start + days).astype("datetime64[s]")
+    out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[s]")
+    out[v.index] = dates
+    if step >= 1:
+        n = round(step)
+        kind = "whole years" if n == 1 else f"years, every {n}"
+    else:
+        kind = f"decimal years, {_PER_YEAR_NAMES.get(k, f'{k} steps a year')} (steps of 1/{k})"
+    return TimeAxis(name, out, (name,), kind + (", some before year 0" if x[0] < 0 else ""), per_year_frequency(1 / step))
+
+
+def per_year_frequency(per_year: float) -> "Frequency":
+    """The frequency of `per_year` steps a year (12, 4, 1, 52, 0.1 …) and the seasonal period it implies.
+
+    Steps that fill whole months keep a calendar grid (missing steps can be inserted); weekly or daily
+    steps counted per year do not fall on the calendar's weeks and days, so they keep their own rows."""
+    k = round(per_year)
+    if per_year < 0.99:
+        return Frequency(f"every {round(1 / per_year)} years", (), {})
+    if k in (12, 4, 1):
+        return Frequency(_PER_YEAR_NAMES[k], (k,) if k > 1 else (), {k: "a year"} if k > 1 else {}, "MQY"[(12, 4, 1).index(k)])
+    if k >= 300:
+        return Frequency(_PER_YEAR_NAMES[365], (7, k), {7: "a week", k: "a year"})
+    return Frequency(_PER_YEAR_NAMES.get(k, f"{k} steps a year"), (k,), {k: "a year"})
 
 
 def _part_column(frame: pd.DataFrame, numbers: dict, words: tuple[str, ...], reader, lo: int, hi: int,
@@ -262,7 +344,7 @@ def infer_frequency(dates: np.ndarray) -> Optional[Frequency]:
     d = pd.DatetimeIndex(pd.to_datetime(np.asarray(dates))).dropna().unique().sort_values()
     if len(d) < 3:
         return None
-    gaps = np.diff(d.as_unit("ns").asi8) / 1e9  # seconds
+    gaps = np.diff(d.as_unit("s").asi8).astype(np.float64)  # seconds (years before 1677 too)
     step = float(np.median(gaps))
     day = 86_400.0
     if step <= 0:
@@ -290,6 +372,9 @@ def infer_frequency(dates: np.ndarray) -> Optional[Frequency]:
         return Frequency("quarterly", (4,), {4: "a year"}, "Q")
     if 360 <= days <= 370:
         return Frequency("yearly", (), {}, "Y")
+    years = days / 365.25
+    if years > 1.5 and abs(years - round(years)) < 0.02 * years:
+        return Frequency(f"every {round(years)} years", (), {})
     return Frequency(f"irregular (a step of about {days:.3g} days)", (), {})
 
 

@@ -2,8 +2,11 @@
 
 A table's first numeric column is often the year, a running id or a date written as a
 number; forecasting it is meaningless (each value is the previous one plus 1). The
-value is the column named like a value (close, price, value) or else the one with the
-most variation that is not the time axis, and the choice comes with one line saying why.
+value is the column named like a value (close, price, value), or else the first numeric
+column that is not the time axis, an index, a code, a 0/1 flag or a constant: the
+column spreadsheet and pandas users expect, where "the one that varies most" would pick
+an activity flag over a body temperature or a derived change over the series itself.
+The choice comes with one line saying why.
 """
 from __future__ import annotations
 
@@ -49,6 +52,22 @@ def _index_like(name: str, v: pd.Series) -> str:
     return ""
 
 
+def _not_a_measurement(v: pd.Series) -> str:
+    """Why a column's values cannot be the series (a constant, or a 0/1 flag: two values only), or ''.
+
+    Codes and ids are told by their names (`KEY_WORDS`, `INDEX_WORDS`): a small count (0–5 strikes a
+    year) has few whole values too, and is a series."""
+    x = v.dropna().to_numpy(dtype=np.float64)
+    if len(x) < 3:
+        return ""
+    distinct = len(np.unique(x))
+    if distinct == 1:
+        return "it never changes"
+    if distinct == 2:
+        return "it only takes two values, like a 0/1 flag"
+    return ""
+
+
 def _variation(v: pd.Series) -> float:
     """How much a column moves: the typical step relative to its typical size (0 for a constant)."""
     x = v.dropna().to_numpy(dtype=np.float64)
@@ -74,7 +93,9 @@ def choose_value(numbers: dict[str, pd.Series], time_columns: Iterable[str] = ()
     if not names:
         raise ValueError("no numeric columns")
     time_columns = set(time_columns)
-    skipped = {c: ("part of the time axis" if c in time_columns else _index_like(c, numbers[c])) for c in names}
+    skipped = {c: ("part of the time axis" if c in time_columns else
+                   ("" if _value_word(c) < len(VALUE_WORDS) else _not_a_measurement(numbers[c])) or
+                   _index_like(c, numbers[c])) for c in names}
     candidates = [c for c in names if not skipped[c]]
     if not candidates:
         col = max(names, key=lambda c: _variation(numbers[c]))
@@ -84,11 +105,12 @@ def choose_value(numbers: dict[str, pd.Series], time_columns: Iterable[str] = ()
     left_out = [c for c in names if skipped[c]]
     tail = ""
     if left_out:
-        first = left_out[0]
-        more = f", and {len(left_out) - 1} more" if len(left_out) > 1 else ""
-        tail = f" Left out: “{first}” ({skipped[first]}){more}."
+        named = "; ".join(f"“{c}” ({skipped[c]})" for c in left_out[:3])
+        more = f"; and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+        tail = f" Left out: {named}{more}."
     if _value_word(named) < len(VALUE_WORDS):
         return ValueChoice(named, f"Value column: “{named}”, named like a value.{tail}")
-    col = max(candidates, key=lambda c: (numbers[c].notna().mean() >= 0.8, _variation(numbers[c])))
-    why = "the only other column of numbers" if len(candidates) == 1 else "the column of numbers that varies most"
+    col = next((c for c in candidates if numbers[c].notna().mean() >= 0.8), candidates[0])
+    why = ("the only other column of numbers" if len(candidates) == 1 else
+           "the first column of numbers that is not time, an index, a code or a 0/1 flag")
     return ValueChoice(col, f"Value column: “{col}”, {why}.{tail}")

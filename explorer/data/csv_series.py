@@ -304,13 +304,14 @@ def _numeric_keys(numbers: dict[str, pd.Series], n: int, taken: set) -> list[str
 def _time_axes(raw: pd.DataFrame, numbers: dict[str, pd.Series], dates: dict[str, pd.Series]) -> list[calendar.TimeAxis]:
     """Every way to read time from the table, best first: dates as text, as numbers, then made of several columns."""
     text_axes = [calendar.TimeAxis(c, d, (c,), "dates") for c, d in dates.items()]
-    number_axes = [a for c, v in numbers.items() if (a := calendar.integer_dates(c, v)) is not None]
+    number_axes = [a for c, v in numbers.items()
+                   if (a := calendar.integer_dates(c, v) or calendar.decimal_years(c, v)) is not None]
     composite = calendar.composite_axes(raw, numbers, dates)
     # A date + time pair beats its date alone; year + month beats the year or the day alone; a lone year is last.
     clocked = [a for a in composite if a.how.startswith("date and time")]
     parts = [a for a in composite if a not in clocked]
     in_parts = {c for a in parts for c in a.columns}
-    years = [a for a in number_axes if a.how == "years" or a.columns[0] in in_parts]
+    years = [a for a in number_axes if a.how in ("years", "whole years") or a.columns[0] in in_parts]
     number_axes = [a for a in number_axes if a not in years]
     return clocked + text_axes + number_axes + parts + years
 
@@ -505,7 +506,8 @@ def extract_series(table: CsvTable, value_column: str, date_column: Optional[str
             frame = frame.groupby("date", sort=True, as_index=False)["value"].mean()
             report.append(f"{fmt_int(dup)} row(s) repeated an earlier date; the values of each date were averaged"
                           + (" (if the file holds several series, choose a key column)." if not key_column else "."))
-        freq = calendar.infer_frequency(frame["date"].to_numpy())
+        axis = table.axis(date_column)
+        freq = axis.frequency if axis is not None and axis.frequency else calendar.infer_frequency(frame["date"].to_numpy())
         when, vals, inserted, merged = calendar.regularize(frame["date"].to_numpy(), frame["value"].to_numpy(), freq)
         if merged:
             report.append(f"{fmt_int(merged)} row(s) fell on a step ({freq.name}) that already had a value; the "
@@ -551,5 +553,6 @@ def extract_series(table: CsvTable, value_column: str, date_column: Optional[str
 
 def _day(when) -> str:
     """A date as the page shows it: the day, or the time too when it is not midnight."""
-    ts = pd.Timestamp(when)
-    return str(ts.date()) if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    when = np.datetime64(when, "s")  # years before 1 AD too (tree rings), which Python's datetime cannot hold
+    day = str(when.astype("datetime64[D]"))
+    return day if when == when.astype("datetime64[D]") else str(when.astype("datetime64[m]")).replace("T", " ")

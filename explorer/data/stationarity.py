@@ -66,9 +66,10 @@ def adf(values: np.ndarray, lags: Optional[int] = None) -> Optional[UnitRoot]:
 class TargetChoice:
     """What the network should predict for this series, and one sentence why."""
 
-    target: str  # LEVEL or CHANGE
+    target: str  # one of explorer.data.transforms.TARGETS
     reason: str
     test: Optional[UnitRoot]
+    period: Optional[int] = None  # the season a seasonal target differences over
 
 
 def trend_drift(train: np.ndarray, steps_ahead: int) -> float:

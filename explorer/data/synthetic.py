@@ -80,6 +80,27 @@ def growth_series(length: int, level: float, growth: float, shock: float, persis
     return out
 
 
+def seasonal_series(length: int, period: int, level: float, growth: float, amplitude: float, noise: float,
+                    multiplicative: bool, seed: int = 0, wander: float = 0.0) -> np.ndarray:
+    """A trending series with a season of fixed shape (drawn once per seed, not a sine) and noise.
+
+    Additive: level + growth·t + amplitude·season_t + noise (a season of constant size, e.g. monthly
+    temperatures on a warming trend). Multiplicative: level·exp(growth·t)·(1 + amplitude·season_t)·(1 + noise),
+    so the swings grow with the level (airline passengers, quarterly gas use, earnings). `wander` adds a
+    random walk to the trend (relative for multiplicative), as real series drift off a straight line.
+    """
+    rng = np.random.default_rng(seed)
+    shape = rng.normal(0.0, 1.0, period)
+    shape = (shape - shape.mean()) / shape.std()
+    season = shape[np.arange(length) % period]
+    t = np.arange(length, dtype=np.float64)
+    walk = np.cumsum(rng.normal(0.0, wander, length)) if wander else 0.0
+    eps = rng.normal(0.0, noise, length)
+    if multiplicative:
+        return level * np.exp(growth * t + walk) * (1.0 + amplitude * season) * (1.0 + eps)
+    return level + growth * t + level * walk + amplitude * season + eps
+
+
 # Kinds of real series the time-series page must handle, as generators (bench/ and tests/ use them).
 EXAMPLES = {
     "noisy sine": lambda seed: sine_wave(500, 0.02, 1.0, 0.1, seed),
@@ -89,8 +110,15 @@ EXAMPLES = {
     "monthly random walk (prices)": lambda seed: stock_series(120, 0.05, 0.25, seed=seed, steps_per_year=12),
     "daily random walk (prices)": lambda seed: stock_series(1000, 0.05, 0.25, seed=seed),
     "daily weather": lambda seed: trend_and_season(1460, 12.0, 0.0, 365.25, 9.0, 2.0, seed, ar=0.75),
+    "monthly additive season": lambda seed: seasonal_series(240, 12, 100.0, 0.15, 8.0, 2.0, False, seed, 0.004),
+    "monthly multiplicative season": lambda seed: seasonal_series(144, 12, 100.0, 0.01, 0.2, 0.03, True, seed, 0.01),
+    "quarterly additive season": lambda seed: seasonal_series(120, 4, 50.0, 0.2, 6.0, 1.5, False, seed, 0.005),
+    "quarterly multiplicative season": lambda seed: seasonal_series(100, 4, 100.0, 0.025, 0.25, 0.04, True, seed, 0.01),
 }
 # The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
 EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
                  "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
-                 "daily weather": "D"}
+                 "daily weather": "D", "monthly additive season": "MS", "monthly multiplicative season": "MS",
+                 "quarterly additive season": "QS", "quarterly multiplicative season": "QS"}
+SEASONAL_KINDS = ("monthly additive season", "monthly multiplicative season", "quarterly additive season",
+                  "quarterly multiplicative season")

@@ -4,9 +4,10 @@ Time series must never leak the future into training: the split is by time, the
 scaler sees only the training part, and every target of a split lies inside it
 (its input windows may reach back into the earlier part, which is the past).
 
-The network can model the level itself or the change since the previous step
-(`target="change"`: differencing). Changes stay in the range seen in training even
-when the level trends out of it, which a tanh network cannot follow.
+The network can model the level itself, the change since the previous step, the change
+since one season before, or those changes of the log (`explorer.data.transforms`). Changes
+stay in the range seen in training even when the level trends out of it, which a tanh
+network cannot follow.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from typing import Optional
 
 import numpy as np
 
-LEVEL, CHANGE = "level", "change"
-TARGETS = (LEVEL, CHANGE)
+from explorer.data import transforms
+from explorer.data.transforms import CHANGE, LEVEL, TARGETS  # noqa: F401  (the names callers import from here)
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,16 @@ class Scaler:
     std: float
 
     @classmethod
-    def fit(cls, values: np.ndarray) -> "Scaler":
+    def fit(cls, values: np.ndarray, centre: bool = True) -> "Scaler":
+        """Mean and standard deviation of `values`; with `centre=False` the mean is 0 and the spread is taken around 0."""
         values = np.asarray(values, dtype=np.float64)
         if values.size == 0:
             return cls(0.0, 1.0)
         # Divide by the largest magnitude first, so values near 1e300 do not overflow their squares.
         big = float(np.max(np.abs(values)))
         unit = big if np.isfinite(big) and big > 0 else 1.0
-        mean = float(np.mean(values / unit)) * unit
-        std = float(np.std(values / unit)) * unit
+        mean = float(np.mean(values / unit)) * unit if centre else 0.0
+        std = float(np.sqrt(np.mean((values / unit - mean / unit) ** 2))) * unit
         return cls(mean, std if std > 1e-12 * max(unit, 1e-300) and std > 0 else 1.0)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
@@ -100,14 +102,10 @@ def sample_starts(starts: np.ndarray, limit: Optional[int], seed: int = 0, sprea
     return np.sort(rng.choice(starts, size=limit, replace=False))
 
 
-def modelled_series(values: np.ndarray, target: str) -> np.ndarray:
-    """What the network reads and predicts: the levels, or the changes d[t] = v[t] − v[t−1] (d[0] = 0)."""
-    values = np.asarray(values, dtype=np.float64)
-    if target == LEVEL:
-        return values
-    if target == CHANGE:
-        return np.concatenate([[0.0], np.diff(values)])
-    raise ValueError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
+def modelled_series(values: np.ndarray, target: str, period: Optional[int] = None) -> np.ndarray:
+    """What the network reads and predicts: the levels, or their changes at the target's lag (the first lag
+    entries are 0), of the log where the target says so (`explorer.data.transforms.to_modelled`)."""
+    return transforms.to_modelled(values, target, period)
 
 
 @dataclass(frozen=True)
@@ -131,41 +129,65 @@ class SeriesDataset:
     target: str = LEVEL
     n_train_windows: int = 0  # before sampling: how many windows the training part holds
     n_val_windows: int = 0
+    period: Optional[int] = None  # the season a seasonal target differences over
+
+    @property
+    def lag(self) -> int:
+        """How far back the modelled change reaches: 0 (level), 1 (change) or the season."""
+        return transforms.lag_of(self.target, self.period)
 
     @property
     def modelled(self) -> np.ndarray:
-        """The unscaled series the network reads (levels, or changes since the previous step)."""
-        return modelled_series(self.values, self.target)
+        """The unscaled series the network reads (levels, or changes at the target's lag, maybe of the log)."""
+        return modelled_series(self.values, self.target, self.period)
 
     def to_levels(self, outputs: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Network outputs (n, horizon, scaled) for first targets `t` → predicted levels (n, horizon).
 
-        A change model's outputs add up from the last value before each target.
+        A change model's outputs add onto the value one step (or one season) before each target.
         """
         out = self.scaler.inverse(np.asarray(outputs, dtype=np.float64).reshape(len(t), -1))
-        if self.target == LEVEL:
-            return out
-        return self.values[np.asarray(t, dtype=int) - 1][:, None] + np.cumsum(out, axis=1)
+        return transforms.from_modelled(self.values, t, out, self.target, self.period)
 
     def future_levels(self, outputs: np.ndarray) -> np.ndarray:
         """Scaled outputs fed back past the end of the data → the forecast levels."""
         out = self.scaler.inverse(np.asarray(outputs, dtype=np.float64).ravel())
-        return out if self.target == LEVEL else self.values[-1] + np.cumsum(out)
+        return transforms.from_modelled(self.values, np.array([len(self.values)]), out[None, :], self.target,
+                                        self.period)[0]
+
+
+def drift_is_clear(changes: np.ndarray, lag: int, z: float = 2.5) -> bool:
+    """Whether the training part's mean change is a drift worth starting from (the scaler then centres on it).
+
+    Changes since the previous step: always (many steps average out). Changes since one season before overlap,
+    so their mean rests on a few seasons (one year's jump can set it): kept only when the mean change of each
+    whole season is clearly one way, `z` standard errors over at least 3 seasons (steady growth), else 0, and
+    an untrained model starts at "same as one season before" exactly.
+    """
+    if lag <= 1:
+        return True
+    changes = np.asarray(changes, dtype=np.float64)
+    k = len(changes) // lag
+    if k < 3:
+        return False
+    seasons = changes[len(changes) - k * lag:].reshape(k, lag).mean(axis=1)
+    sd = float(np.std(seasons, ddof=1))
+    return abs(float(seasons.mean())) > z * sd / np.sqrt(k) if sd > 0 else bool(seasons.mean() != 0)
 
 
 class SeriesTooShort(ValueError):
     """The series cannot give every split at least one window."""
 
 
-def first_target(window: int, target: str = LEVEL) -> int:
-    """The earliest index a window can predict: a change model reads `window` changes, so one more value."""
-    return window + (1 if target == CHANGE else 0)
+def first_target(window: int, target: str = LEVEL, period: Optional[int] = None) -> int:
+    """The earliest index a window can predict: a change model reads `window` changes, each reaching `lag` back."""
+    return window + transforms.lag_of(target, period)
 
 
 def prepare_series(values: np.ndarray, window: int, horizon: int = 1,
                    val_fraction: float = 0.15, test_fraction: float = 0.15, target: str = LEVEL,
                    max_train_windows: Optional[int] = None, max_val_windows: Optional[int] = None,
-                   seed: int = 0) -> SeriesDataset:
+                   seed: int = 0, period: Optional[int] = None) -> SeriesDataset:
     """Split by time, scale on the training part, and window each part.
 
     A long series can be sampled: at most `max_train_windows` training windows drawn at
@@ -177,16 +199,16 @@ def prepare_series(values: np.ndarray, window: int, horizon: int = 1,
         raise ValueError("window and horizon must be at least 1")
     if not np.all(np.isfinite(values)):
         raise ValueError("the series has missing or infinite values")
-    series = modelled_series(values, target)
+    series = modelled_series(values, target, period)
     split = chronological_split(len(values), val_fraction, test_fraction)
-    first = first_target(window, target)
+    first = first_target(window, target, period)
     if split.val_start < first + horizon:
         raise SeriesTooShort(
             f"The series has {len(values)} points: too few for a window of {window} "
             f"and a horizon of {horizon} with this split (the training part needs at least "
             f"{first + horizon} points).")
-    lo = 1 if target == CHANGE else 0
-    scaler = Scaler.fit(series[lo:split.val_start])
+    lag = transforms.lag_of(target, period)
+    scaler = Scaler.fit(series[lag:split.val_start], centre=drift_is_clear(series[lag:split.val_start], lag))
     scaled = scaler.transform(series)
     parts, totals = {}, {}
     bounds = {"train": (0, split.val_start), "val": (split.val_start, split.test_start),
@@ -206,4 +228,5 @@ def prepare_series(values: np.ndarray, window: int, horizon: int = 1,
         x_val=parts["val"][0], y_val=parts["val"][1], t_val=parts["val"][2],
         x_test=parts["test"][0], y_test=parts["test"][1], t_test=parts["test"][2],
         target=target, n_train_windows=totals["train"], n_val_windows=totals["val"],
+        period=period if transforms.lag_of(target, period) > 1 else None,
     )

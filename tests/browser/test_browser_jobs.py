@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 TRAIN = "▶ Train"
 LONG = "d_length=300&m_units=8&t_patience=0&t_batch_size=16"  # about 0.2 s an epoch here
 RUNNING = re.compile(r"Epoch (\d+)/(\d+)")
-START_S = 180_000  # a first run waits for the server's start-up warm-up (TensorFlow), slow on a busy machine
+START_S = 300_000  # a first run waits for the server's start-up warm-up (TensorFlow), slow on a busy machine
 
 
 def _ts(page, url: str, epochs: int) -> None:
