@@ -16,7 +16,7 @@ RUNNER = Path(__file__).with_name("export_runner.py")
 # Weightless pooling layers: the app's and the scripts' are different classes doing the same thing.
 POOLS = {"GlobalAveragePooling1D": "mean", "GlobalMaxPooling1D": "max", "MaskedGlobalMaxPooling1D": "max",
          "MaskedMax": "max", "MaskedMeanMaxPooling1D": "meanmax", "MeanAndMax": "meanmax"}
-CHRONO = {"ChronoBias", "function"}  # the app's chrono initialiser class; the scripts' plain function
+CHRONO = "ChronoBias"  # the app's chrono initialiser class; the scripts' are named LSTMChronoBias, GRUChronoBias
 DROP = {"name", "seed", "dtype", "trainable"}  # names and seeds differ; nothing else may
 
 
@@ -57,7 +57,7 @@ def app_layers(model) -> list:
 def _norm(node):
     if isinstance(node, dict):
         if "class_name" in node and "config" in node:  # an initialiser (or another Keras object)
-            return "chrono" if node["class_name"] in CHRONO else [node["class_name"], _norm(node["config"])]
+            return "chrono" if node["class_name"].endswith(CHRONO) else [node["class_name"], _norm(node["config"])]
         return {k: _norm(v) for k, v in node.items() if k not in DROP}
     if isinstance(node, list):
         return [_norm(v) for v in node]

@@ -14,14 +14,14 @@ from explorer.training import train
 from test_export_code import page_reading, series_values
 
 CSV_NAME, CSV = "prices.csv", K.stock_export(320)  # dates on business days, a random walk: predict the change
-SHORT = dataclasses.replace(DEFAULT_TRAIN, epochs=6)
+SHORT = dataclasses.replace(DEFAULT_TRAIN, epochs=5)
 SETUPS = {
     "default": (SeriesConfig(), ModelConfig(), dataclasses.replace(DEFAULT_TRAIN, epochs=8)),
-    "stacked LSTM on a stock-like series": (SeriesConfig(source="stock", length=400),
+    "stacked LSTM on a stock-like series": (SeriesConfig(source="stock", length=300),
                                             ModelConfig(cell="LSTM", units=16, layers=2), SHORT),
-    "bidirectional, 3 steps ahead": (SeriesConfig(length=400, horizon=3), ModelConfig(units=16, bidirectional=True),
+    "bidirectional, 3 steps ahead": (SeriesConfig(length=300, horizon=3), ModelConfig(units=16, bidirectional=True),
                                      SHORT),
-    "GRU with chrono gates": (SeriesConfig(length=400, window=24), ModelConfig(cell="GRU", units=16, gate_init="chrono"),
+    "GRU with chrono gates": (SeriesConfig(length=300, window=24), ModelConfig(cell="GRU", units=16, gate_init="chrono"),
                               SHORT),
     "CSV with dates, predicting the change": (SeriesConfig(source="csv", target="change"), ModelConfig(units=16), SHORT),
 }
@@ -50,10 +50,12 @@ def runs(tmp_path_factory):
     app, scripts = {}, {}
     for name, (s, m, t) in SETUPS.items():
         data = _data(s)
-        first = app_run(data, s, m, t)
-        mses = [first[2]] + [app_run(data, s, m, dataclasses.replace(t, seed=seed))[2] for seed in (1, 2)]
-        app[name] = (*first[:2], mses)
-        scripts[name] = series_script(first[0])
+        # Seeds 1 and 2 first, each let go at once, so the next run takes its model from the pool (as the page's
+        # next click does: no new trace); seed 0's run is kept to compare with its script.
+        mses = [app_run(data, s, m, dataclasses.replace(t, seed=seed))[2] for seed in (1, 2)]
+        record, model, mse = app_run(data, s, m, t)
+        app[name] = (record, model, [*mses, mse])
+        scripts[name] = series_script(record)
     got = X.run_scripts(scripts, tmp_path_factory.mktemp("series"),
                         files={"CSV with dates, predicting the change": {CSV_NAME: CSV}})
     return app, got

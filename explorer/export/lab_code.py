@@ -109,13 +109,13 @@ def lab_script(cfg: LabConfig, archs: list[str]) -> Script:
     gated = [a for a in archs if a != "SimpleRNN"]
     if cfg.gate_init == "chrono" and gated:
         helpers.append("T_MAX = T  # the longest memory the gates start with (steps)")
-        helpers += [model_code.chrono_code(a, f"{a.lower()}_chrono_bias") for a in gated]
+        helpers += [model_code.chrono_code(a) for a in gated]
     branches = []
     for i, a in enumerate(archs):
-        args = model_code.cell_args(models[a], f"{a.lower()}_chrono_bias")
+        args = model_code.cell_args(models[a])
         branches.append(f"    {'if' if i == 0 else 'elif'} cell == {a!r}:\n        rnn = keras.layers.{a}({', '.join(args)})")
     if len(archs) == 1:
-        branches = [f"    rnn = keras.layers.{archs[0]}({', '.join(model_code.cell_args(models[archs[0]], f'{archs[0].lower()}_chrono_bias'))})"]
+        branches = [f"    rnn = keras.layers.{archs[0]}({', '.join(model_code.cell_args(models[archs[0]]))})"]
     loss, metrics = ("binary_crossentropy", ["accuracy"]) if binary else ("mse", ["mae"])
     xla = "jit_compile=XLA_FOR_GATED_CELLS and cell != 'SimpleRNN'" if any(t.jit_compile for t in trains.values()) else ""
     compile_line = model_code.compile_code(train, loss, metrics, jit_compile=False)

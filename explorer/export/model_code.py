@@ -36,29 +36,42 @@ def model_constants(model: ModelConfig, train: TrainConfig, text: bool = False) 
     return rows
 
 
-def chrono_code(cell: str, name: str = "chrono_bias") -> str:
-    """A bias initialiser `name` giving each unit of a gated cell its own memory time scale up to T_MAX steps."""
+def chrono_name(cell: str) -> str:
+    """The class name of a cell's chrono initialiser in the scripts."""
+    return f"{cell}ChronoBias"
+
+
+def chrono_code(cell: str) -> str:
+    """A bias initialiser giving each unit of a gated cell its own memory time scale up to T_MAX steps.
+
+    A registered `keras.initializers.Initializer`, not a function: Bidirectional builds its backward layer
+    from the forward one's config, and a model with it can be saved and loaded."""
     if cell == "LSTM":
-        body = ("    units = shape[0] // 4  # Keras' LSTM biases: [input, forget, candidate, output]\n"
-                "    keep = np.log(np.random.uniform(1.0, max(T_MAX - 1, 2), units))\n"
-                "    bias = np.zeros(shape)\n"
-                "    bias[:units], bias[units:2 * units] = -keep, keep  # input gate −log u, forget gate log u\n")
+        body = ("        units = shape[0] // 4  # Keras' LSTM biases: [input, forget, candidate, output]\n"
+                "        keep = np.log(np.random.uniform(1.0, max(T_MAX - 1, 2), units))\n"
+                "        bias = np.zeros(shape)\n"
+                "        bias[:units], bias[units:2 * units] = -keep, keep  # input gate −log u, forget gate log u\n")
         what = "the forget gate's bias log u and the input gate's −log u"
     else:
-        body = ("    units = shape[-1] // 3  # Keras' GRU biases: rows (input, recurrent) × [update, reset, candidate]\n"
-                "    keep = np.log(np.random.uniform(1.0, max(T_MAX - 1, 2), units))\n"
-                "    bias = np.zeros(shape)\n"
-                "    bias[0, :units] = keep  # update gate log u: h = z·h_prev + (1 − z)·candidate keeps h\n")
+        body = ("        units = shape[-1] // 3  # Keras' GRU biases: rows (input, recurrent) × [update, reset, candidate]\n"
+                "        keep = np.log(np.random.uniform(1.0, max(T_MAX - 1, 2), units))\n"
+                "        bias = np.zeros(shape)\n"
+                "        bias[0, :units] = keep  # update gate log u: h = z·h_prev + (1 − z)·candidate keeps h\n")
         what = "the update gate's bias log u"
-    return (f"def {name}(shape, dtype=None):\n"
-            f'    """Chrono initialisation (Tallec & Ollivier, 2018): each unit keeps its memory for about u steps,\n'
-            f'    u ~ U(1, T_MAX − 1), through {what}."""\n'
+    return ("@keras.saving.register_keras_serializable()\n"
+            f"class {chrono_name(cell)}(keras.initializers.Initializer):\n"
+            f'    """Chrono initialisation (Tallec & Ollivier, 2018) of a {cell}\'s biases: each unit keeps its memory for\n'
+            f'    about u steps, u ~ U(1, T_MAX − 1), through {what}."""\n\n'
+            "    def __call__(self, shape, dtype=None):\n"
             f"{body}"
-            f"    return keras.ops.convert_to_tensor(bias, dtype=dtype)")
+            "        return keras.ops.convert_to_tensor(bias, dtype=dtype)\n\n"
+            "    def get_config(self):\n"
+            "        return {}")
 
 
 POOL_CODE = {
-    "max": '''class MaskedMax(keras.layers.Layer):
+    "max": '''@keras.saving.register_keras_serializable()
+class MaskedMax(keras.layers.Layer):
     """The max of the states over time, padding left out (Keras' GlobalMaxPooling1D ignores the mask)."""
 
     def __init__(self, **kwargs):
@@ -75,7 +88,8 @@ POOL_CODE = {
     def compute_mask(self, states, mask=None):
         return None
 ''',
-    "meanmax": '''class MeanAndMax(keras.layers.Layer):
+    "meanmax": '''@keras.saving.register_keras_serializable()
+class MeanAndMax(keras.layers.Layer):
     """The mean and the max of the states over time, side by side (ULMFiT's concat pooling), padding left out."""
 
     def __init__(self, **kwargs):
@@ -125,8 +139,8 @@ def _recurrent_initializer(model: ModelConfig) -> str:
     return f"keras.initializers.VarianceScaling(scale={lit(scale * scale)}, mode='fan_avg', distribution='uniform')"
 
 
-def cell_args(model: ModelConfig, chrono: str = "chrono_bias") -> list[str]:
-    """The arguments of a recurrent layer of `model` (`chrono`: the name of its chrono bias initialiser)."""
+def cell_args(model: ModelConfig) -> list[str]:
+    """The arguments of a recurrent layer of `model`."""
     args = ["UNITS"]
     if model.activation != "tanh":
         args.append(f"activation={model.activation!r}")
@@ -138,7 +152,7 @@ def cell_args(model: ModelConfig, chrono: str = "chrono_bias") -> list[str]:
     if init:
         args.append(f"recurrent_initializer={init}")
     if model.gate_init == "chrono" and model.cell != "SimpleRNN":
-        args.append(f"bias_initializer={chrono}")
+        args.append(f"bias_initializer={chrono_name(model.cell)}()")
         if model.cell == "LSTM":
             args.append("unit_forget_bias=False")
     return args

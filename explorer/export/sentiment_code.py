@@ -39,9 +39,8 @@ def review_source(data) -> ReviewSource:
     grouping = validation_grouping(data.train)[0]
     if data.train.ids is not None:
         return ReviewSource(ACLIMDB, grouping)
-    text, label, split = (tuple(getattr(data, "columns", ())) + ("text", "label", ""))[:3]
-    name = data.source[4:] if data.source.startswith("CSV ") else "reviews.csv"
-    return ReviewSource(CSV, grouping, text, label, split, name)
+    text, label, split = (tuple(data.columns) + ("text", "label", ""))[:3]
+    return ReviewSource(CSV, grouping, text, label, split, data.file_name or "reviews.csv")
 
 
 def stored_source(validation: str) -> ReviewSource:
