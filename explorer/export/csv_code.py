@@ -339,7 +339,8 @@ def _steps(value: pd.Series, dates: Optional[pd.Series]) -> str:
         if lines:
             lines.insert(0, "frame = pd.DataFrame({'date': date.to_numpy(), 'value': value.to_numpy()})")
     if not lines:
-        lines.append("values = value.to_numpy(dtype=float)")
+        lines.append("values = value.to_numpy(dtype=float)" +
+                     ("  # already one value per step, in date order" if dates is not None else ""))
     lines += ["ok = np.isfinite(values)",
               "values = values[ok.argmax():len(values) - ok[::-1].argmax()]  # missing values at the start or end dropped",
               "values = pd.Series(values).interpolate().to_numpy()  # missing values inside filled linearly",

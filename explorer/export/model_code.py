@@ -120,7 +120,7 @@ def helpers_code(model: ModelConfig, time_scale: str, masked: bool = False) -> s
         parts.append(chrono_code(model.cell))
     if model.readout == "meanmax" or (model.readout == "max" and masked):
         parts.append(POOL_CODE[model.readout])
-    return "\n\n\n".join(parts)
+    return "\n\n\n".join(p.strip("\n") for p in parts)
 
 
 def _recurrent_initializer(model: ModelConfig) -> str:

@@ -205,7 +205,7 @@ def sentiment_script(setup: Setup, source: ReviewSource = ReviewSource()) -> Scr
                 ("VOCAB_SIZE", text.vocab_size, "the most frequent words of the training reviews"),
                 ("MAX_LEN", text.max_len, "words read per review: longer ones are cut, shorter ones padded with 0"),
                 ("PADDING", pad, "'pre': zeros before the words, a long review keeps its end; 'post': after"),
-                ("MASK", masked, "the recurrent layers skip the padding"), ("", None, ""),
+                ("", None, ""),
                 *model_code.model_constants(model, train, text=True)]
     script.add("Settings", "This run's settings; change them and run again.",
                "import os\nimport pathlib\nimport re\nimport tarfile\n\nimport keras\nimport numpy as np\n"
@@ -271,7 +271,16 @@ def sentiment_script(setup: Setup, source: ReviewSource = ReviewSource()) -> Scr
                (helpers + "\n\n\n" if helpers else "") + "keras.utils.set_random_seed(SEED)\n"
                "model = keras.Sequential([\n" + "\n".join(layers) + "\n])\n" + start +
                model_code.compile_code(train, "binary_crossentropy", ["accuracy"], steps) + "\nmodel.summary()")
-    script.add("Train", "", model_code.callbacks_code(train) + "\n"
+    from explorer.buckets import parts_for
+
+    how = ""
+    if masked:
+        how = ("The app trains a masked model on batches of reviews of similar length, cut short (fewer steps, the "
+               "same model); here every batch is padded to MAX_LEN.")
+    if parts_for(train.batch_size, masked) > 1:
+        how += (" It also computes batches of long reviews in two halves whose gradients it averages (the same "
+                "update, with less memory).")
+    script.add("Train", how, model_code.callbacks_code(train) + "\n"
                "history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_data=(x_val, "
                "y_val),\n                    shuffle=True, callbacks=callbacks, verbose=2)")
     script.add("Test", "Scored once on the test reviews, against always answering the label most training reviews have.",

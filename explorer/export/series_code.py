@@ -169,7 +169,7 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
                "print(f'{len(x_train)} training, {len(x_val)} validation and {len(x_test)} test windows')")
     helpers = model_code.helpers_code(model, "WINDOW")
     layers = model_code.recurrent_lines(model) + model_code.readout_lines(model, False)
-    build = ((helpers + "\n\n" if helpers else "") +
+    build = ((helpers + "\n\n\n" if helpers else "") +
              "keras.utils.set_random_seed(SEED)\n"
              "model = keras.Sequential([\n    keras.Input(shape=(WINDOW, 1)),\n" + "\n".join(layers) + "\n" +
              ("    keras.layers.Dropout(HEAD_DROPOUT),\n" if model.head_dropout else "") +
