@@ -81,8 +81,8 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
 
     link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     cfgs = configs_from_link(GRADIENT_LAB, link)
-    shown = next(c.value for c in at.code if c.value.startswith('"""'))
-    assert shown == lab_script(cfgs["lab"], cfgs["cells"].archs.split(",")).to_py().strip() and "def first_value(" in shown
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
+    assert code == lab_script(cfgs["lab"], cfgs["cells"].archs.split(",")).to_py().strip() and "def first_value(" in code
     assert {"gl_dl_py", "gl_dl_ipynb"} <= {el.key for el in at.get("download_button")}
 
 

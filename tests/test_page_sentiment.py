@@ -166,15 +166,15 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     from export_checks import configs_from_link
     from ui.knobs import SENTIMENT
 
-    job = at.session_state["sentiment_run"].record
+    job = shown(at, "sent").result.record
     cfgs = configs_from_link(SENTIMENT, {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()})
     linked = setup_from(cfgs["text"], cfgs["model"], cfgs["train"], cfgs["data"])
     linked = dataclasses.replace(linked, model=dataclasses.replace(linked.model, vocab_size=job.setup.model.vocab_size),
                                  train=dataclasses.replace(linked.train, jit_compile=job.setup.train.jit_compile))
     assert linked == job.setup
-    shown = next(c.value for c in at.code if c.value.startswith('"""'))
-    assert shown == sentiment_script(linked, job.origin).to_py().strip() and "CSV_PATH = 'mine.csv'" in shown
-    assert "MeanAndMax" not in shown and "GlobalAveragePooling1D" in shown and "cooccurrence_vectors" in shown
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
+    assert code == sentiment_script(linked, job.origin).to_py().strip() and "CSV_PATH = 'mine.csv'" in code
+    assert "MeanAndMax" not in code and "GlobalAveragePooling1D" in code and "cooccurrence_vectors" in code
     at.text_area(key="sentiment_review").input("great fun, loved it").run()
     assert not at.exception and not at.error
     assert 0.0 <= float({m.label: m.value for m in at.metric}["P(positive)"]) <= 1.0

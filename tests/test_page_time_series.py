@@ -94,12 +94,12 @@ def test_sine_from_the_url_trains_live_and_shows_everything():
     from export_checks import configs_from_link
     from ui.knobs import TIME_SERIES
 
-    shown = next(c.value for c in at.code if c.value.startswith('"""'))
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
     cfgs = configs_from_link(TIME_SERIES, dict(parse_qsl(at.code[0].value.lstrip("?"))))
     s, rec = cfgs["series"], run.record
     linked = write_series(s, series_model_config(cfgs["model"], s), cfgs["train"], rec.ds.target, rec.period.steps,
                           rec.period.text)
-    assert shown == linked.to_py().strip() and "keras.layers.SimpleRNN(UNITS)" in shown and "UNITS = 4" in shown
+    assert code == linked.to_py().strip() and "keras.layers.SimpleRNN(UNITS)" in code and "UNITS = 4" in code
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
