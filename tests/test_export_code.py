@@ -212,6 +212,8 @@ CSVS = {
         f"{d.month}/{d.day}/{d.year},\"{1000 + 3.5 * i:,.2f}\"\n" for i, d in
         enumerate(pd.date_range("2020-01-01", periods=150)))).encode(),
     "huge values": lambda: ("t,v\n" + "".join(f"{i},{(1 + np.sin(i / 3)) * 1e300:.6g}\n" for i in range(60))).encode(),
+    "names that are not code": lambda: ('"when\n#x",\'"Price"\' # (€)\n' + "".join(
+        f"2021-03-{d:02d},{100 + d}\n" for d in range(1, 29))).encode(),
 }
 
 

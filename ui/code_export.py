@@ -14,20 +14,23 @@ import streamlit as st
 from ui.guard import friendly
 
 TITLE = "🐍 The code: this run as a plain Keras script"
-CAPTION = ("The run you see, as a short script that imports only keras, numpy and pandas: the data, the same split and "
-           "scaling, the same model and training, the test against the baselines. Copy it (the icon at its top right) or "
-           "download it, and run it in your own notebook or on your own data. The page's link gives the same script.")
+CAPTION = ("The run you see, as a short script that needs Keras (with TensorFlow), numpy and pandas, not this app: the "
+           "data, the same split, the same model and training, the test score against rules that learn nothing. Copy it "
+           "(the icon at its top right) or download it, and run it in your own notebook or on your own data. The page's "
+           "link gives the same script. It draws its own random start, so its numbers vary as another seed's would.")
 
 
 def show(key: str, run: object, write: Callable[[], object]) -> None:
     """The script of `run` (written by `write()` the first time it is shown, then kept), code and downloads."""
-    cache = st.session_state.get(f"{key}_script")
+    cache, script = st.session_state.get(f"{key}_script"), None
     if cache is not None and cache[0]() is run:
         script = cache[1]
     else:
         with friendly("Writing this run's code"):
             script = write()
-        st.session_state[f"{key}_script"] = (weakref.ref(run), script)  # a weak reference: the run's model may go back
+            st.session_state[f"{key}_script"] = (weakref.ref(run), script)  # weak: the run's model may go back
+    if script is None:  # writing it failed, and `friendly` said why
+        return
     text = script.to_py()
     with st.expander(TITLE, expanded=False):
         st.caption(CAPTION)
@@ -51,7 +54,7 @@ def sentiment(view) -> None:
     """The sentiment model answering on the page (`explorer.sentiment_run.ModelView`): trained here or stored."""
     from explorer.export.sentiment_code import sentiment_script, stored_source
 
-    origin = getattr(view, "origin", None) or stored_source(view.metrics.get("validation", ""))
+    origin = view.origin or stored_source(view.metrics.get("validation", ""))
     show("sent", view.model, lambda: sentiment_script(view.setup, origin))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.data import calendar
-from explorer.data.csv_series import CsvTable
+from explorer.data.csv_series import CsvTable, safe_name
 from explorer.series_checks import check_series
 
 SEPARATORS = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
@@ -262,7 +262,8 @@ def csv_code(c: CsvChoices) -> tuple[list, str, str]:
     code = [_read_code(t, c.file_name).rstrip("\n")]
     key = None
     if c.key_column:
-        rows.append(("KEY_VALUE", c.key_value, f"the series kept (long format: one row per {c.key_column} and date)"))
+        rows.append(("KEY_VALUE", c.key_value, f"the series kept (long format: one row per {safe_name(c.key_column)} "
+                                                "and date)"))
         code.append(f"raw = raw[raw[{c.key_column!r}].astype(str).str.strip() == str(KEY_VALUE).strip()]  "
                     "# the rows of one series")
         key = (t.frame[c.key_column].astype(str).str.strip() == str(c.key_value).strip()).to_numpy()
@@ -297,8 +298,10 @@ def csv_code(c: CsvChoices) -> tuple[list, str, str]:
         half = exponent // 2
         code.append(f"values = values / 10.0**{half} / 10.0**{exponent - half}  # modelled in units of 10^{exponent}, so "
                     "squared errors stay in floating-point range")
-    prose = (f"Your CSV, read with the choices the page made: the column “{c.value_column}”"
-             + (f", time from {t.axis(c.date_column).how if t.axis(c.date_column) else c.date_column}" if c.date_column
+    # Names from the file go into comments and prose only through `safe_name` (code quotes them with repr).
+    axis = t.axis(c.date_column) if c.date_column else None
+    prose = (f"Your CSV, read with the choices the page made: the column “{safe_name(c.value_column)}”"
+             + (f", time from {axis.how if axis else safe_name(c.date_column)}" if c.date_column
                 else ", rows in file order (no dates)") + ", missing values filled by linear interpolation.")
     if not all(checks):
         prose += " Some values or dates are read differently from the page here: the comments say which."

@@ -134,8 +134,6 @@ def _recurrent_initializer(model: ModelConfig) -> str:
         return f"keras.initializers.Identity(gain={lit(scale)})"
     if init == "normal":  # an n×n matrix of N(0, s²/n) entries has spectral radius ≈ s
         return f"keras.initializers.RandomNormal(stddev={lit(scale)} / np.sqrt(UNITS))"
-    if scale == 1.0:
-        return "keras.initializers.GlorotUniform()"
     return f"keras.initializers.VarianceScaling(scale={lit(scale * scale)}, mode='fan_avg', distribution='uniform')"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explorer.data.csv_series import safe_name
 from explorer.data.imdb import ARCHIVE, BLOCK, URL
 from explorer.export import model_code
 from explorer.export.script import Script, constants
@@ -182,7 +183,8 @@ def _reviews_code(source: ReviewSource) -> tuple[list, str, str]:
             f"{split}\n"
             "train_texts, train_labels, train_ids = [texts[i] for i in train], labels[train], None\n"
             "test_texts, test_labels = [texts[i] for i in test], labels[test]")
-    return [], f"Your labelled texts: the column “{source.text_column}” and its label “{source.label_column}”.", code
+    return [], (f"Your labelled texts: the column “{safe_name(source.text_column)}” and its label "
+                f"“{safe_name(source.label_column)}”."), code
 
 
 def sentiment_script(setup: Setup, source: ReviewSource = ReviewSource()) -> Script:

@@ -129,7 +129,8 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
     script = Script(title or f"{name} forecasting {DATA_NAMES[series.source]}: an RNN Explorer time-series run",
                     f"A {name} reads the last {series.window} values of the series and predicts the next "
                     f"{'one' if series.horizon == 1 else f'{series.horizon}'}; it is tested against rules that learn "
-                    "nothing (the last value, the value one season ago, the mean of the window).",
+                    "nothing (the last value, the mean of the window" +
+                    (", the value one season ago)." if period else ")."),
                     file_stem="rnn_explorer_time_series")
     chosen = "as chosen on the page" if series.target == target else "chosen by the page's auto rule for this series"
     settings = [("", None, "the data"), *rows, ("", None, ""), ("", None, "windows and split"),
