@@ -163,6 +163,7 @@ class SentimentRun:
     entry: Optional[Entry] = None
     store_message: str = ""
     keep: bool = True  # store the model once finished (IMDB runs; a model of an uploaded CSV stays in the session)
+    origin: Any = None  # where the reviews came from (explorer.export.sentiment_code.ReviewSource), for the run's script
 
     @property
     def bucketed(self) -> bool:
@@ -204,6 +205,7 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     closed session). Each new model would leave its traces and XLA's compiled step in the process for good
     (~40 MiB a quick-preset run, measured); a pooled one compiles once per set-up."""
     from explorer.buckets import parts_for
+    from explorer.export.sentiment_code import review_source
     from explorer.introspect import GradientProbe
     from explorer.model_pool import POOL, pool_key
     from explorer.models import build_model
@@ -229,7 +231,7 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
         model = POOL.lend(model, key)
     k = min(PROBE_REVIEWS, len(enc.x_val))
     gp = GradientProbe(enc.x_val[:k].astype(np.int32), enc.y_val[:k, None], layer_index=0) if probe and k else None
-    run = SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source)
+    run = SentimentRun(setup, enc, model, gp, data.fingerprint(), data.source, origin=review_source(data))
     if pooled:
         POOL.return_with(run, model, key)
     return run
@@ -304,6 +306,7 @@ class ModelView:
     metrics: dict = field(default_factory=dict)  # see `metrics_of`
     key: str = ""  # its store key ("" when it is not stored)
     stored: bool = False  # loaded from the store rather than trained in this session
+    origin: Any = None  # where its reviews came from (`SentimentRun.origin`; None for a stored model: the server's IMDB)
 
     @property
     def label(self) -> str:
@@ -315,7 +318,7 @@ def view_of(run: SentimentRun) -> Optional[ModelView]:
     if run.test is None:
         return None
     return ModelView(run.model, run.enc.pipeline, run.setup, run.test, run.metrics,
-                     run.entry.key if run.entry is not None else "", False)
+                     run.entry.key if run.entry is not None else "", False, run.origin)
 
 
 def setup_of(description: dict) -> Setup:

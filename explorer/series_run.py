@@ -199,6 +199,7 @@ class SeriesData:
     frequency: object = None  # explorer.data.calendar.Frequency, from the dates
     noise_var: Optional[float] = None  # σ² of a synthetic series' noise: the best any forecast can do
     unit: str = ""  # " (×10^300)" when the values were rescaled to keep their errors in range
+    origin: object = None  # how an uploaded CSV was read (explorer.export.csv_code.CsvChoices), for the run's script
 
 
 @dataclass
@@ -216,6 +217,7 @@ class SeriesRecord:
     unit: str = ""
     evaluation: object = None  # explorer.forecast.Evaluation, once scored
     hidden: dict = dataclasses.field(default_factory=dict)  # test window → hidden states, read on demand
+    origin: object = None  # `SeriesData.origin`: how an uploaded CSV was read
 
     def predictions_frame(self):
         """The test part's truth, the model's and the baselines' one-step predictions, as a table to download."""
@@ -245,7 +247,7 @@ def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train:
                "resolved": {"target": run.ds.target, **({"period": run.ds.period} if run.ds.period else {})}}
     record = SeriesRecord(f"#{number} {short_name(cfg)}", configs, run.ds, data.dates, short_name(cfg),
                           find_period(data.values, run.ds.split.val_start, data.frequency), data.noise_var,
-                          scaled_noise_floor(run.ds, data.noise_var), data.unit)
+                          scaled_noise_floor(run.ds, data.noise_var), data.unit, origin=data.origin)
     POOL.return_with(record, run.model, run.pool_key)
     return run, record
 

@@ -20,7 +20,7 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
 from explorer.gradlab import LabConfig, lab_problems  # noqa: E402
 from explorer.jobs import JobSpec  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import lab_sweep, lab_views, live  # noqa: E402
+from ui import code_export, lab_sweep, lab_views, live  # noqa: E402
 from ui.guard import friendly  # noqa: E402
 from ui.live import FAILED, STOPPED  # noqa: E402
 
@@ -78,6 +78,7 @@ elif job is not None and job.result is not None and job.result.results:
         lab_views.pictures(lab)
     with st.expander("The theory, with this run's numbers", expanded=True):
         lab_views.theory(lab)
+    code_export.lab(lab)
 elif job is not None and job.status == FAILED:
     st.error(job.message, icon="⚠️")
 else:

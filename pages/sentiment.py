@@ -22,7 +22,7 @@ from explorer import sentiment_run as sr  # noqa: E402
 from explorer.jobs import JobSpec  # noqa: E402
 from explorer.sentiment import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import live, sentiment_data, sentiment_views  # noqa: E402
+from ui import code_export, live, sentiment_data, sentiment_views  # noqa: E402
 from ui.live import DIVERGED, FAILED  # noqa: E402
 from ui.sentiment_try import ANSWER_KEY, answering, try_it  # noqa: E402
 
@@ -102,5 +102,6 @@ elif job is not None and job.status in (DIVERGED, FAILED):
 # ---------------------------------------------------------------- results and the store
 if view is not None:
     sentiment_views.model_figures(view, run, data, source_key)
+    code_export.sentiment(view)
 st.header("Models on this server")
 sentiment_views.store_table(view)

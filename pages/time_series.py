@@ -17,7 +17,7 @@ from explorer import charts_series  # noqa: E402
 from explorer.jobs import JobSpec  # noqa: E402
 from explorer.series_run import history_entry  # noqa: E402
 from ui import knobs as K  # noqa: E402
-from ui import live, series_data, series_results  # noqa: E402
+from ui import code_export, live, series_data, series_results  # noqa: E402
 from ui.guard import friendly  # noqa: E402
 
 PAGE, HISTORY_KEY, TRAIN_KEY = "ts", "ts_history", "ts_train"
@@ -95,6 +95,7 @@ elif job is not None:
         if job.result is not None:
             series_results.forecasts(job.result)
             series_results.inside(job.result)
+            code_export.time_series(job.result.record)
 series_results.compare(HISTORY_KEY)
 if job is not None and job.done and job.result is not None:
     with friendly("Preparing the downloads"):

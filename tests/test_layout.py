@@ -31,3 +31,9 @@ def test_home_page_script_does_not_import_tensorflow_itself():
 def test_settings_queue_and_data_readers_load_without_tensorflow_or_streamlit():
     mods = _imports("import explorer.settings, explorer.run_queue, explorer.data.imdb, explorer.data.datafolder")
     assert "tensorflow" not in mods and "keras" not in mods and "streamlit" not in mods
+
+
+def test_the_script_writers_load_without_tensorflow_or_streamlit():
+    mods = _imports("import explorer.export.series_code, explorer.export.csv_code, explorer.export.sentiment_code, "
+                    "explorer.export.lab_code")
+    assert "tensorflow" not in mods and "keras" not in mods and "streamlit" not in mods

@@ -74,6 +74,16 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
         assert len(r.carry) == 2 and np.isfinite(r.decay) and r.gamma == 1.0
     assert np.isfinite(lab.results["SimpleRNN"].spectral_radius[-1])
     assert np.isnan(lab.results["LSTM"].spectral_radius[-1])  # no square W_hh in a gated cell
+    # The run's code: the script its link's settings write, with its downloads.
+    from explorer.export.lab_code import lab_script
+    from export_checks import configs_from_link
+    from ui.knobs import GRADIENT_LAB
+
+    link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    cfgs = configs_from_link(GRADIENT_LAB, link)
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
+    assert code == lab_script(cfgs["lab"], cfgs["cells"].archs.split(",")).to_py().strip() and "def first_value(" in code
+    assert {"gl_dl_py", "gl_dl_ipynb"} <= {el.key for el in at.get("download_button")}
 
 
 def test_divergent_setup_shows_the_plain_message_and_no_traceback():

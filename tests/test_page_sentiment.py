@@ -158,6 +158,23 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     assert "each word gets gradient directly" in _texts(at) and not at.exception and not at.error
     trained = shown(at, "sent").result.model  # the knobs reached the model that was trained
     assert trained.get_layer("word_dropout").rate == 0.2 and trained.get_layer("head_dropout").rate == 0.3
+    # The run's code: the script its link's settings write (the run resolves the vocabulary's size and XLA).
+    import dataclasses
+
+    from explorer.export.sentiment_code import sentiment_script
+    from explorer.sentiment_run import setup_from
+    from export_checks import configs_from_link
+    from ui.knobs import SENTIMENT
+
+    job = shown(at, "sent").result.record
+    cfgs = configs_from_link(SENTIMENT, {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()})
+    linked = setup_from(cfgs["text"], cfgs["model"], cfgs["train"], cfgs["data"])
+    linked = dataclasses.replace(linked, model=dataclasses.replace(linked.model, vocab_size=job.setup.model.vocab_size),
+                                 train=dataclasses.replace(linked.train, jit_compile=job.setup.train.jit_compile))
+    assert linked == job.setup
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
+    assert code == sentiment_script(linked, job.origin).to_py().strip() and "CSV_PATH = 'mine.csv'" in code
+    assert "MeanAndMax" not in code and "GlobalAveragePooling1D" in code and "cooccurrence_vectors" in code
     at.text_area(key="sentiment_review").input("great fun, loved it").run()
     assert not at.exception and not at.error
     assert 0.0 <= float({m.label: m.value for m in at.metric}["P(positive)"]) <= 1.0

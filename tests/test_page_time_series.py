@@ -85,7 +85,21 @@ def test_sine_from_the_url_trains_live_and_shows_everything():
     assert run.record.configs["model"]["units"] == 4 and run.record.configs["train"]["epochs"] == 2
     assert run.record.configs["series"]["source"] == "sine"
     downloads = {el.key for el in at.get("download_button")}
-    assert {"ts_dl_model", "ts_dl_pred", "ts_dl_cfg"} <= downloads
+    assert {"ts_dl_model", "ts_dl_pred", "ts_dl_cfg", "ts_dl_py", "ts_dl_ipynb"} <= downloads
+    # The run's code beside it is the script its link's settings write (a reload of the link trains the same run).
+    from urllib.parse import parse_qsl
+
+    from explorer.export.series_code import write_series
+    from explorer.series_run import series_model_config
+    from export_checks import configs_from_link
+    from ui.knobs import TIME_SERIES
+
+    code = next(c.value for c in at.code if c.value.startswith('"""'))
+    cfgs = configs_from_link(TIME_SERIES, dict(parse_qsl(at.code[0].value.lstrip("?"))))
+    s, rec = cfgs["series"], run.record
+    linked = write_series(s, series_model_config(cfgs["model"], s), cfgs["train"], rec.ds.target, rec.period.steps,
+                          rec.period.text)
+    assert code == linked.to_py().strip() and "keras.layers.SimpleRNN(UNITS)" in code and "UNITS = 4" in code
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")

@@ -5,6 +5,7 @@ A visitor never names a server path: the operator's settings decide what the ser
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 
@@ -33,7 +34,8 @@ def load_imdb(path: str, stamp: str) -> imdb.ImdbData:
 
 @st.cache_resource(show_spinner=False, max_entries=3)
 def load_csv(data: bytes, name: str) -> imdb.ImdbData:
-    return imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)", max_bytes=UPLOAD_MB * 2**20)
+    read = imdb.read_csv(io.BytesIO(data), name=f"uploaded CSV ({len(data) / 1e6:.1f} MB)", max_bytes=UPLOAD_MB * 2**20)
+    return dataclasses.replace(read, file_name=name)  # the run's script reads the file by the name it was uploaded as
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

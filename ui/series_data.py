@@ -13,6 +13,7 @@ from explorer.config import SeriesConfig
 from explorer.data import synthetic, text_encoding
 from explorer.data.csv_series import LIMITS_TEXT, CsvError, extract_series, minimum_length, read_table, wide_to_long
 from explorer.data.windows import chronological_split
+from explorer.export.csv_code import CsvChoices
 from explorer.numbers import fmt_int
 from explorer.series_checks import check_series
 from explorer.series_run import SeriesData, plan_run, target_words
@@ -87,6 +88,7 @@ def uploaded_series(s: SeriesConfig) -> SeriesData | None:
     except CsvError as err:
         st.error(f"This CSV cannot be used: {err}", icon="⚠️")
         return None
+    read = table  # as parsed, before a wide table is melted: the run's script reads the file the same way
     if table.wide is not None:
         unit = table.wide.unit
         melt = st.radio("Read the table as", [True, False], horizontal=True, key=f"csv_wide_{fid}",
@@ -121,7 +123,8 @@ def uploaded_series(s: SeriesConfig) -> SeriesData | None:
                          key=f"csv_enc_{fid}",
                          help="The file is not UTF-8, so its encoding was guessed; pick another if names look garbled.")
         st.dataframe(table.frame.head(8), hide_index=True)
-    return SeriesData(series.values, series.dates, series.name, series.report, series.frequency)
+    origin = CsvChoices(read, upload.name, value_col, date_col, key_col, key_val, table is not read, series.values)
+    return SeriesData(series.values, series.dates, series.name, series.report, series.frequency, origin=origin)
 
 
 def _need(s: SeriesConfig) -> int:

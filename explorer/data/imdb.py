@@ -91,6 +91,8 @@ class ImdbData:
     test: Reviews
     source: str
     notes: list[str] = field(default_factory=list)
+    columns: tuple = ()  # a CSV's text, label and split columns ("" for none), as `read_csv` found them
+    file_name: str = ""  # a CSV's own file name (an upload's as the person named it), for the run's script
 
     def fingerprint(self) -> str:
         """A short hash of every text and label: the same reviews give the same value on any machine."""
@@ -424,7 +426,9 @@ def read_csv(source, test_fraction: float = 0.2, seed: int = 0, name: str | None
     if len(train_idx) == 0 or len(test_idx) == 0:
         raise DataProblem(f"{label} needs both training and test rows.")
     notes = [] if encoding.startswith("utf-8") else [f"Text encoding: {encoding}."]
-    return ImdbData(all_reviews.take(train_idx), all_reviews.take(test_idx), label, notes)
+    return ImdbData(all_reviews.take(train_idx), all_reviews.take(test_idx), label, notes,
+                    (text_col, label_col, cols.get("split", "")),
+                    Path(source).name if isinstance(source, (str, os.PathLike)) else "")
 
 
 def read_any(path: str | os.PathLike) -> ImdbData:
@@ -483,7 +487,7 @@ def subset(data: ImdbData, n_train: int | None, n_test: int | None, seed: int = 
     """A stratified, seeded subset of both splits so a live run is quick."""
     train = data.train.take(stratified_subset(data.train.labels, n_train, seed))
     test = data.test.take(stratified_subset(data.test.labels, n_test, seed + 1))
-    return ImdbData(train, test, data.source, list(data.notes))
+    return ImdbData(train, test, data.source, list(data.notes), data.columns, data.file_name)
 
 
 BLOCK = 100  # reviews per block of neighbouring ids in the id-block validation split
