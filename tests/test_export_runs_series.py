@@ -13,7 +13,10 @@ from explorer.series_run import DEFAULT_TRAIN, SeriesData, evaluate_run, start_r
 from explorer.training import train
 from test_export_code import page_reading, series_values
 
-CSV_NAME, CSV = "prices.csv", K.stock_export(320)  # dates on business days, a random walk: predict the change
+# Each CSV set-up's file: dates on business days and a random walk (predict the change); a monthly series whose
+# season grows with its level (the relative change since one season before).
+CSVS = {"CSV with dates, predicting the change": ("prices.csv", K.stock_export(320)),
+        "monthly CSV, relative change since one season before": ("employment.tsv", K.monthly_yyyymm(240))}
 SHORT = dataclasses.replace(DEFAULT_TRAIN, epochs=5)
 SETUPS = {
     "default": (SeriesConfig(), ModelConfig(), dataclasses.replace(DEFAULT_TRAIN, epochs=8)),
@@ -24,12 +27,20 @@ SETUPS = {
     "GRU with chrono gates": (SeriesConfig(length=300, window=24), ModelConfig(cell="GRU", units=16, gate_init="chrono"),
                               SHORT),
     "CSV with dates, predicting the change": (SeriesConfig(source="csv", target="change"), ModelConfig(units=16), SHORT),
+    "sine, predicting the change since one season before": (SeriesConfig(length=300, target="seasonal"),
+                                                            ModelConfig(units=16), SHORT),
+    "stock-like, predicting the relative change": (SeriesConfig(source="stock", length=300, target="log_change"),
+                                                   ModelConfig(cell="GRU", units=16), SHORT),
+    "monthly CSV, relative change since one season before": (SeriesConfig(source="csv", window=24,
+                                                                          target="log_seasonal"),
+                                                             ModelConfig(units=16), SHORT),
 }
 
 
-def _data(s: SeriesConfig) -> SeriesData:
+def _data(s: SeriesConfig, name: str = "") -> SeriesData:
     if s.source == "csv":
-        choices, series = page_reading(CSV, CSV_NAME)
+        file_name, raw = CSVS[name]
+        choices, series = page_reading(raw, file_name)
         assert series.dates is not None
         return SeriesData(series.values, series.dates, series.name, series.report, series.frequency, origin=choices)
     return SeriesData(series_values(s), None, s.source, [], noise_var=s.noise ** 2 if s.source == "sine" else None)
@@ -38,7 +49,7 @@ def _data(s: SeriesConfig) -> SeriesData:
 def app_run(data: SeriesData, s, m, t):
     """A Train click on the page, then its test figures (explorer.series_run, as pages/time_series.py)."""
     run, record = start_run(data, s, m, t, 1)
-    result = train(run.model, run.ds.x_train, run.ds.y_train, t, run.validation)
+    result = train(run.model, run.ds.x_train, run.ds.y_train, t, run.validation, keep_start=True)
     assert result.status == "finished", result.message
     ev = evaluate_run(record, run.model, 5)
     return record, run.model, {r["name"]: r["mse"] for r in ev.rows}[record.model_name]
@@ -49,7 +60,7 @@ def runs(tmp_path_factory):
     """Each set-up trained by the app over seeds 0–2, and its seed-0 run's script run in a fresh Python."""
     app, scripts = {}, {}
     for name, (s, m, t) in SETUPS.items():
-        data = _data(s)
+        data = _data(s, name)
         # Seeds 1 and 2 first, each let go at once, so the next run takes its model from the pool (as the page's
         # next click does: no new trace); seed 0's run is kept to compare with its script.
         mses = [app_run(data, s, m, dataclasses.replace(t, seed=seed))[2] for seed in (1, 2)]
@@ -57,7 +68,7 @@ def runs(tmp_path_factory):
         app[name] = (record, model, [*mses, mse])
         scripts[name] = series_script(record)
     got = X.run_scripts(scripts, tmp_path_factory.mktemp("series"),
-                        files={"CSV with dates, predicting the change": {CSV_NAME: CSV}})
+                        files={name: {file_name: raw} for name, (file_name, raw) in CSVS.items()})
     return app, got
 
 
@@ -67,6 +78,7 @@ def test_the_exported_script_is_the_run(runs, name):
     X.assert_same_model(model, got)
     X.assert_same_training(model, got["training"])
     ds = record.ds
+    assert record.configs["resolved"]["target"] == SETUPS[name][0].target or SETUPS[name][0].target == "auto"
     for part in ("train", "val", "test"):  # the same windows: counts, and the first and last of each part
         x, y = getattr(ds, f"x_{part}"), getattr(ds, f"y_{part}")
         assert got[f"x_{part}"]["n"] == len(x) and got[f"y_{part}"]["shape"] == list(y.shape)

@@ -15,43 +15,72 @@ from explorer.export import model_code
 from explorer.export.script import Script, constants, lit
 
 # The page's sampling of a long series (explorer.series_run): written into the script only when the run sampled.
-from explorer.series_run import MAX_TRAIN_WINDOWS, MAX_VAL_WINDOWS, short_name
+from explorer.series_run import HEAD_START_SCALE, MAX_TRAIN_WINDOWS, MAX_VAL_WINDOWS, short_name
 
 
 @dataclass(frozen=True)
 class Transform:
     """What the network reads and predicts instead of the raw values, written as code.
 
-    `modelled`: code making `series` from `values`; its first `skip` entries are placeholders (no value
-    before them), so the first window predicts index WINDOW + skip and the scaler starts at `skip`.
-    `to_levels`: code making `pred_levels` (one step ahead, original units) from `pred` (unscaled
-    outputs, first step) and `t` (the target indices). `start`: code run on the built model.
+    `modelled`: code making `series` from `values`; its first `skip` entries (code: a number or PERIOD) are
+    placeholders (no value before them), so the first window predicts index WINDOW + SKIP and the scaler starts
+    at SKIP. `to_levels`: code making `pred_levels` (one step ahead, original units) from `pred` (unscaled
+    outputs, first step) and `t` (the target indices). A change (`skip` not 0) starts near "no change".
     """
 
     what: str
     modelled: str
-    skip: int
+    skip: str
     to_levels: str
-    start: str = ""
+
+
+def _change(what: str, log: bool, lag: str) -> Transform:
+    base = "np.log(values)" if log else "values"
+    before = "values[t - 1]" if lag == "1" else "values[t - PERIOD]"
+    back = f"{before} * np.exp(pred)" if log else f"{before} + pred"
+    return Transform(
+        what,
+        (f"base = {base}  # " + ("the log: its changes are relative changes\n" if log else "\n") +
+         f"series = np.zeros_like(base)\nseries[{lag}:] = base[{lag}:] - base[:-{lag}]  "
+         f"# base[t] − base[t−{lag}]; the first {'value is a placeholder' if lag == '1' else 'PERIOD values are placeholders'}"),
+        lag,
+        f"pred_levels = {back}  # the predicted change added to the value it starts from")
 
 
 TRANSFORMS = {
-    "level": Transform(
-        "the level itself",
-        "series = values.copy()",
-        0,
-        "pred_levels = pred"),
-    "change": Transform(
-        "the change since the previous step (differencing): changes stay in the range seen in training when the "
-        "level trends out of it",
-        "series = np.concatenate([[0.0], np.diff(values)])  # values[t] − values[t−1]; series[0]: a placeholder",
-        1,
-        "pred_levels = values[t - 1] + pred  # the predicted change added to the last value",
-        "# Start near \"no change\": the output layer shrunk 100×, so the untrained model predicts the usual change\n"
-        "# (the last-value rule) and training moves away from it only as far as validation rewards.\n"
-        "kernel, bias = model.layers[-1].get_weights()\n"
-        "model.layers[-1].set_weights([kernel * 0.01, np.zeros_like(bias)])"),
+    "level": Transform("the level itself", "series = values.copy()", "0", "pred_levels = pred"),
+    "change": _change("the change since the previous step (differencing): changes stay in the range seen in "
+                      "training when the level trends out of it", False, "1"),
+    "seasonal": _change("the change since the same point one season (PERIOD steps) before (seasonal differencing): "
+                        "the season is then given, and the network learns what differs from it", False, "PERIOD"),
+    "log_change": _change("the relative change since the previous step (the change of the log): a series whose "
+                          "swings grow with its level has changes of a steady size on a log scale", True, "1"),
+    "log_seasonal": _change("the relative change since the same point one season (PERIOD steps) before, on a log "
+                            "scale: a season whose swings grow with the level", True, "PERIOD"),
 }
+
+# A seasonal change's mean rests on a few seasons: the scaler centres on it only where every season shows it
+# (explorer.data.windows.drift_is_clear), else an untrained model starts at "same as one season before" exactly.
+DRIFT_CODE = '''\
+def drift_is_clear(changes, lag, z=2.5):
+    """Whether the mean change is a drift every whole season shows (z standard errors, at least 3 seasons)."""
+    k = len(changes) // lag
+    if k < 3:
+        return False
+    seasons = changes[len(changes) - k * lag:].reshape(k, lag).mean(axis=1)
+    sd = np.std(seasons, ddof=1)
+    return abs(seasons.mean()) > z * sd / np.sqrt(k) if sd > 0 else seasons.mean() != 0
+
+
+'''
+
+# Shrinking a change model's output layer makes the untrained model predict the usual change (the last-value
+# or seasonal-naive rule); training moves away from it only as far as validation rewards (explorer.series_run).
+START_CODE = """\
+# Start near "no change": the output layer shrunk {scale:g}×, so the untrained model predicts the usual change
+# (the {rule} rule) and training moves away from it only as far as validation rewards.
+kernel, bias = model.layers[-1].get_weights()
+model.layers[-1].set_weights([kernel * {factor!r}, np.zeros_like(bias)])"""
 
 
 def _sine(s: SeriesConfig) -> tuple[list, str, str]:
@@ -124,6 +153,8 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
         raise ValueError(f"No script writer for the target {target!r}: add its Transform to "
                          "explorer.export.series_code.TRANSFORMS.")
     form = TRANSFORMS[target]
+    if form.skip == "PERIOD" and not period:
+        raise ValueError(f"The target {target!r} differences over a season, and the run found none.")
     rows, data_prose, data_code = DATA[series.source](series, origin)
     name = short_name(model)
     script = Script(title or f"{name} forecasting {DATA_NAMES[series.source]}: an RNN Explorer time-series run",
@@ -143,6 +174,7 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
                "import keras\nimport numpy as np\nimport pandas as pd\n\n" + constants(settings))
     script.add("The data", data_prose, data_code)
     script.add("What the network predicts", f"It predicts {form.what} ({chosen}).",
+               (DRIFT_CODE if form.skip == "PERIOD" else "") +
                f"SKIP = {form.skip}  # leading values with nothing to predict from\n{form.modelled}")
     script.add("Split by time, scale on the training part",
                "The split is chronological: train, then validation, then test, so nothing from the future leaks into "
@@ -150,7 +182,12 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
                "n = len(values)\n"
                "n_test, n_val = round(n * TEST_FRACTION), round(n * VAL_FRACTION)\n"
                "val_start, test_start = n - n_test - n_val, n - n_test\n"
-               "mean, std = series[SKIP:val_start].mean(), series[SKIP:val_start].std()\n"
+               "train_part = series[SKIP:val_start]\n" +
+               ("mean = train_part.mean()  # the usual change: the drift\n" if form.skip == "1" else
+                "mean = train_part.mean()\n" if form.skip == "0" else
+                "mean = train_part.mean() if drift_is_clear(train_part, SKIP) else 0.0\n") +
+               ("std = train_part.std()\n" if form.skip != "PERIOD" else
+                "std = np.sqrt(np.mean((train_part - mean) ** 2))\n") +
                "scaled = (series - mean) / std")
     sample = []
     if sampled[0]:
@@ -175,12 +212,22 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
              "model = keras.Sequential([\n    keras.Input(shape=(WINDOW, 1)),\n" + "\n".join(layers) + "\n" +
              ("    keras.layers.Dropout(HEAD_DROPOUT),\n" if model.head_dropout else "") +
              "    keras.layers.Dense(HORIZON),\n])\n" +
-             (form.start + "\n" if form.start else "") +
+             (START_CODE.format(scale=1 / HEAD_START_SCALE, factor=HEAD_START_SCALE,
+                                rule="last-value" if form.skip == "1" else "seasonal-naive") + "\n"
+              if form.skip != "0" else "") +
              model_code.compile_code(train, "mse", ["mae"]) + "\nmodel.summary()")
     script.add("The model", "The same layers as the run in the app.", build)
-    script.add("Train", "", model_code.callbacks_code(train) + "\n"
+    keep = ("\n# The untrained model is a candidate too: where no epoch lowers the validation loss below its own,\n"
+            "# the model keeps its starting weights (for a change model, the rule it started at).\n"
+            "start_loss, start_weights = model.evaluate(x_val, y_val, batch_size=BATCH_SIZE, verbose=0)[0], "
+            "model.get_weights()") if train.patience else ""
+    script.add("Train", "", model_code.callbacks_code(train) + keep + "\n"
                "history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_data=(x_val, "
-               "y_val),\n                    shuffle=True, callbacks=callbacks, verbose=2)")
+               "y_val),\n                    shuffle=True, callbacks=callbacks, verbose=2)" +
+               ("\nif start_loss <= min(history.history['val_loss']):\n"
+                "    model.set_weights(start_weights)\n"
+                "    print('No epoch beat the untrained model on validation: it keeps its starting weights.')"
+                if train.patience else ""))
     script.add("Test: the model against rules that learn nothing",
                "Scored once, one step ahead on every test window, in the series' own units. A network earns its keep "
                "only when it beats these baselines.",
@@ -217,5 +264,5 @@ def series_script(record) -> Script:
     train = config.from_dict(TrainConfig, c["train"])
     ds = record.ds
     sampled = (len(ds.x_train) < ds.n_train_windows, len(ds.x_val) < ds.n_val_windows)
-    return write_series(series, model, train, c.get("resolved", {}).get("target", ds.target), record.period.steps,
+    return write_series(series, model, train, c.get("resolved", {}).get("target", ds.target), ds.period or record.period.steps,
                         record.period.text, sampled, getattr(record, "origin", None))
