@@ -381,5 +381,5 @@ def notice() -> str:
 
 
 def queue() -> RunQueue:
-    """The server's training queue (the embedded executor's)."""
+    """The server's training queue (its executor's: the slots a waiting visitor stands in line for)."""
     return board().executor.queue

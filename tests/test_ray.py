@@ -21,28 +21,11 @@ import ray_cluster
 from alerts import expect_error
 from conftest import ROOT, skip_or_fail
 from explorer import jobs, settings
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
-from explorer.data.synthetic import sine_wave
-from explorer.jobs import JobBoard, JobSpec
-from explorer.series_run import SeriesData
+from explorer.jobs import JobBoard
 from jobs_at import press, shown
+from test_jobs import _spec, _until
 
 pytestmark = pytest.mark.ray
-SERIES = SeriesConfig(length=200, window=8)
-
-
-def _spec(epochs: int = 2, **train) -> JobSpec:
-    data = SeriesData(sine_wave(SERIES.length, SERIES.frequency, SERIES.amplitude, SERIES.noise, 0), None, "sine", [])
-    cfg = TrainConfig(epochs=epochs, batch_size=32, batch_every=1, **train)
-    return JobSpec("series", dict(data=data, series=SERIES, model=ModelConfig(units=4), train=cfg, number=1,
-                                  forecast_steps=10), work=epochs * SERIES.length)
-
-
-def _until(condition, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def _node(job) -> dict:
@@ -221,32 +204,28 @@ def test_the_three_pages_in_a_browser_on_the_cluster(cluster, shared_datasets, t
             context.set_default_timeout(60_000)
             page = context.new_page()
             alerts = watch_alerts(page)
-            page.goto(f"{server.url}/time_series?d_length=240&m_units=8&t_batch_size=16&t_patience=0&t_epochs=10")
-            train = page.get_by_role("button", name="▶ Train")
-            expect(train).to_be_enabled(timeout=90_000)
-            wait_idle(page)
-            train.click()
+
+            def train(path: str, button: str = "▶ Train") -> None:
+                page.goto(f"{server.url}/{path}")
+                if path.startswith("sentiment"):
+                    expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)
+                expect(page.get_by_role("button", name=button)).to_be_enabled(timeout=90_000)
+                wait_idle(page)
+                page.get_by_role("button", name=button).click()
+
+            train("time_series?d_length=240&m_units=8&t_batch_size=16&t_patience=0&t_epochs=10")
             expect(page.get_by_text("Trained 10 epoch(s)")).to_be_visible(timeout=240_000)
             wait_idle(page)
             assert wait_figure(page, "SimpleRNN(8): loss (scaled units)", min_points=10)["traces"][0]["n"] == 10
             wait_figure(page, "One-step-ahead predictions")
 
-            page.goto(f"{server.url}/gradient_lab?gl_T=20&gl_units=8&gl_epochs=2&gl_samples=64&gl_batch=32")
-            train = page.get_by_role("button", name="▶ Train side by side")
-            expect(train).to_be_enabled(timeout=90_000)
-            wait_idle(page)
-            train.click()
+            train("gradient_lab?gl_T=20&gl_units=8&gl_epochs=2&gl_samples=64&gl_batch=32", "▶ Train side by side")
             expect(page.get_by_text("What this run measured")).to_be_visible(timeout=240_000)
             wait_idle(page)
             assert wait_figure(page, "GRU: ‖∂L/∂h_t‖")["traces"][0]["z_rows"] == 3
 
-            page.goto(f"{server.url}/sentiment?m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64"
-                      "&x_vocab_size=2000&x_max_len=50&d_n_train=500&d_n_test=500")
-            expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)
-            train = page.get_by_role("button", name="▶ Train")
-            expect(train).to_be_enabled(timeout=60_000)
-            wait_idle(page)
-            train.click()
+            train("sentiment?m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64&x_vocab_size=2000"
+                  "&x_max_len=50&d_n_train=500&d_n_test=500")
             expect(page.get_by_text("Answering:").first).to_contain_text("trained in this session", timeout=240_000)
             box = page.get_by_label("Your review (plain text; HTML is not rendered)")
             box.fill("A wonderful film, moving and beautifully acted.")
