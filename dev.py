@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -109,7 +110,18 @@ def cmd_test(args: list[str]) -> int:
     env = dict(os.environ)
     if chromium:
         env["RNN_EXPLORER_CHROMIUM"] = chromium
-    rc = subprocess.call([str(PY), "-m", "pytest", *_workers(args), *args], cwd=ROOT, env=env)
+    # The Ray tests start a real local cluster (`ray start`: a head and a worker node, tests/ray_cluster.py) in
+    # this folder and stop it themselves; whatever a killed run leaves there is stopped here.
+    sys.path.insert(0, str(ROOT / "tests"))
+    import ray_cluster
+
+    env[ray_cluster.ENV_ROOT] = tempfile.mkdtemp(prefix="rnnx-", dir="/tmp")
+    try:
+        rc = subprocess.call([str(PY), "-m", "pytest", *_workers(args), *args], cwd=ROOT, env=env)
+    finally:
+        left = ray_cluster.stop_all(Path(env[ray_cluster.ENV_ROOT]))
+        if left:
+            say(f"stopped {left} process(es) of a Ray test cluster that the tests left running")
     return 1 if rc == 5 else rc  # 5: no tests collected, which is a failure here
 
 

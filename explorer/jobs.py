@@ -86,6 +86,7 @@ class Job:
         self.watchers: set[str] = {owner}
         self._stop = threading.Event()
         self._done = threading.Event()
+        self._on_stop: list[Callable[[], None]] = []
 
     @property
     def done(self) -> bool:
@@ -98,6 +99,15 @@ class Job:
     def stop(self) -> None:
         """End the run after the current batch, keeping what it learned; a waiting job leaves the line."""
         self._stop.set()
+        for tell in list(self._on_stop):
+            tell()
+
+    def on_stop(self, tell: Callable[[], None]) -> None:
+        """Call `tell()` when the job is asked to stop (at once if it already was): how an executor passes
+        a Stop on to a run that trains elsewhere."""
+        self._on_stop.append(tell)
+        if self.stop_requested:
+            tell()
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the job has ended (True) or `timeout` seconds pass (False)."""
@@ -219,6 +229,16 @@ class EmbeddedExecutor:
         threading.Thread(target=self._run, args=(job,), name=f"job-{job.spec.kind}-{job.id[:6]}",
                          daemon=True).start()
 
+    def train(self, job: Job, ticket) -> tuple[Status, str, Any]:
+        """Run the job's runner here, once it holds its slot (`ticket`); (status, message, result)."""
+        release = self.queue.start_gate.enter()
+        ctx = JobContext(job, on_first_step=release, on_progress=lambda f: self.queue.report(ticket, f))
+        try:
+            result = runner_of(job.spec.kind)(ctx, **job.spec.args)
+        finally:
+            release()
+        return ctx.status or (STOPPED if job.stop_requested else FINISHED), ctx.message, result
+
     def _run(self, job: Job) -> None:
         def on_wait(place: Place) -> None:
             job.place = place
@@ -235,14 +255,8 @@ class EmbeddedExecutor:
                                  work=job.spec.work) as ticket:
                 job.place, job.status, job.started = None, RUNNING, time.time()
                 job.progress_text = "Starting…"
-                release = self.queue.start_gate.enter()
-                ctx = JobContext(job, on_first_step=release, on_progress=lambda f: self.queue.report(ticket, f))
-                try:
-                    result = runner_of(job.spec.kind)(ctx, **job.spec.args)
-                finally:
-                    release()
-            status = ctx.status or (STOPPED if job.stop_requested else FINISHED)
-            job._end(status, ctx.message, result)
+                status, message, result = self.train(job, ticket)
+            job._end(status, message, result)
         except (_LeaveLine, LeftLine):
             job._end(STOPPED, STOPPED_IN_LINE)
         except Exception as err:  # noqa: BLE001 - a job must end with a sentence, never take the server down
@@ -329,24 +343,43 @@ _board: Optional[JobBoard] = None
 _board_lock = threading.Lock()
 
 
+def embedded_executor(slots: str = "auto") -> EmbeddedExecutor:
+    """The app's own executor: its threads, through one queue of the operator's slots."""
+    from explorer import memory, warmup
+
+    queue = RunQueue(slots_for(slots))
+    log.info("training queue: %d run(s) at once", queue.slots)
+    return EmbeddedExecutor(queue, before_start=warmup.wait, after=memory.give_back)
+
+
 def board() -> JobBoard:
-    """The process's job board: the embedded executor, through the server's one queue (operator's slots)."""
+    """The process's job board, with the executor the operator chose (explorer.settings): the embedded one
+    by default; a Ray cluster's (explorer.ray_executor, which alone imports Ray) when asked."""
     global _board
     with _board_lock:
         if _board is None:
-            from explorer import memory, settings, warmup
+            from explorer import settings
 
             try:
-                chosen = settings.load().slots
+                chosen = settings.load()
             except settings.SettingsProblem as err:
-                log.error("%s Fitting the training slots to this machine instead.", err)
-                chosen = "auto"
-            queue = RunQueue(slots_for(chosen))
-            log.info("training queue: %d run(s) at once", queue.slots)
-            _board = JobBoard(EmbeddedExecutor(queue, before_start=warmup.wait, after=memory.give_back))
+                log.error("%s Training in this process, with slots fitted to this machine, instead.", err)
+                chosen = settings.Settings()
+            if chosen.executor == "ray":
+                from explorer.ray_executor import RayExecutor
+
+                _board = JobBoard(RayExecutor.from_settings(chosen))
+            else:
+                _board = JobBoard(embedded_executor(chosen.slots))
         return _board
 
 
+def notice() -> str:
+    """What the pages should say about where runs train, when it is not as the operator asked (the cluster
+    could not be reached); "" otherwise, and before the board exists."""
+    return getattr(_board.executor, "notice", "") if _board is not None else ""
+
+
 def queue() -> RunQueue:
-    """The server's training queue (the embedded executor's)."""
+    """The server's training queue (its executor's: the slots a waiting visitor stands in line for)."""
     return board().executor.queue

@@ -161,6 +161,13 @@ class RunQueue:
             self._promote()
             self._cond.notify_all()
 
+    def resize(self, slots: int) -> None:
+        """Hold `slots` runs at once from now on (a cluster that gained or lost nodes): waiting runs start at once
+        when there is room; runs already training beyond a smaller count finish."""
+        with self._cond:
+            self.slots = max(1, int(slots))
+            self._promote()
+
     def leave_all(self, owner: str) -> int:
         """Free every place and slot `owner` holds (a session that ended); how many were freed."""
         with self._cond:

@@ -14,6 +14,10 @@ def page_start(title: str, intro: str):
     leave_legacy_pages_mode()
     st.title(title)
     st.markdown(intro)
+    from explorer.jobs import notice
+
+    if notice():  # the operator's training cluster cannot be reached (explorer.ray_executor)
+        st.warning(notice(), icon="⚠️")
     note = st.empty()
     if "tensorflow" not in sys.modules:
         note.caption("Loading TensorFlow…")
