@@ -57,16 +57,23 @@ class RemoteContext(JobContext):
     def __init__(self, out: queues.Queue, stop: threading.Event):  # noqa: D107 - no local Job: it lives on the server
         self._out, self._stop = out, stop
         self._t0 = time.perf_counter()
+        self._batches, self._seen = 0, False
         self.status: Optional[Status] = None
         self.message = ""
 
     def emit(self, kind: str, **data) -> None:
+        self._batches += kind == "batch"
         self._out.put(("event", kind, data, time.perf_counter() - self._t0))
 
     def progress(self, fraction: float, text: str) -> None:
         self._out.put(("progress", min(1.0, max(0.0, float(fraction))), text))
 
     def should_stop(self) -> bool:
+        """Whether Stop has reached this node; the first time, a "stop_seen" event says after how many batches
+        (the run ends at its next batch boundary, however long the message took to travel)."""
+        if self._stop.is_set() and not self._seen:
+            self._seen = True
+            self.emit("stop_seen", batches=self._batches)
         return self._stop.is_set()
 
 
@@ -194,7 +201,8 @@ class ClusterExecutor(EmbeddedExecutor):
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": path}})
         here = ray.get_runtime_context().get_node_id()
-        self.flags = ray.remote(num_cpus=0)(StopFlags).options(
+        # Restarted elsewhere (and its waits retried) when its node dies: a lost node must not stop other nodes' runs.
+        self.flags = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(StopFlags).options(
             scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
         # max_calls=0: a worker serves run after run (Ray's default for GPU tasks would start a new one each time).
         size = {"num_cpus": self.cpus, "num_gpus": self.gpus, "max_retries": 0, "max_calls": 0}
