@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -20,11 +20,14 @@ _thread: Optional[threading.Thread] = None
 _lock = threading.Lock()
 
 
-def start(models: int = 1) -> None:
-    """Once per process: `warm_up` in a background thread, then `freeze_startup_heap`."""
+def start(models: int = 1, before: Optional[Callable[[], None]] = None) -> None:
+    """Once per process: `before()` (the app's own set-up of Keras), `warm_up` in a background thread, then
+    `freeze_startup_heap`."""
     global _thread
 
     def work() -> None:
+        if before is not None:
+            before()
         try:
             warm_up(models)
         except Exception:  # noqa: BLE001 - warming is best effort; runs import and train for real

@@ -18,6 +18,9 @@ from explorer.jobs import KEEP_S, KEEP_UNWATCHED, STOPPED_IN_LINE, Job, JobSpec
 from explorer.status import (DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, WAITING,  # noqa: F401
                              Status)
 from ui.queue import waiting_text
+from ui.streamlit_private import keep_keras_state
+
+keep_keras_state()  # before this process trains any job: the pages' redraws must not reset Keras under it
 
 POLL_S = 0.5  # seconds between two redraws of a job in progress
 FIRST_STEP_WAIT_S = 1.0  # the longest the first draw of a new run waits for its first step
