@@ -57,7 +57,7 @@ a, b = st.columns([4, 1])
 if view is not None:
     a.caption(f"Answering: **{view.label}** · test accuracy {view.test.accuracy:.3f} on {view.test.n:,} test reviews "
               f"· trained {view.metrics.get('trained_at', '?')} · "
-              + ("a stored model (nothing to train)" if view.stored else "trained in this session"))
+              + ("a stored model (nothing to train)" if view.stored else "your run (its link: ?run=…)"))
 b.button("Train your own model", key="sent_train_own", on_click=_train_own, width="stretch",
          help="Starts a run with the settings in section 2 (the quick preset unless you change them).")
 try_it(view)

@@ -64,7 +64,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
     assert again.n == 500 and _confusion_counts(at) == 500
-    assert "Answering:" in _texts(at) and "trained in this session" in _texts(at)
+    assert "Answering:" in _texts(at) and "your run (its link" in _texts(at)
     assert at.query_params["model"] in (job.entry.key, [job.entry.key])  # a reload finds it in the store
 
     # One click on an example review fills the box and shows probability, label and trajectory.

@@ -170,7 +170,7 @@ def test_the_three_pages_train_on_the_cluster(executor, shared_datasets, tmp_pat
     job = shown(at, "sent")
     assert _node(job)["pid"] != os.getpid()
     texts = " ".join(str(c.value) for c in at.caption)
-    assert "trained in this session" in texts and "of 500 test reviews right" in texts
+    assert "your run (its link" in texts and "of 500 test reviews right" in texts
     assert job.result.record.entry is not None and (tmp_path / "models" / job.result.record.entry.key).is_dir()
     at.button(key="sent_ex_Negation").click().run()  # the typed-review box answers with the node's model
     _no_problems(at)
@@ -226,7 +226,7 @@ def test_the_three_pages_in_a_browser_on_the_cluster(cluster, shared_datasets, t
 
             train("sentiment?m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64&x_vocab_size=2000"
                   "&x_max_len=50&d_n_train=500&d_n_test=500")
-            expect(page.get_by_text("Answering:").first).to_contain_text("trained in this session", timeout=240_000)
+            expect(page.get_by_text("Answering:").first).to_contain_text("your run (its link", timeout=240_000)
             box = page.get_by_label("Your review (plain text; HTML is not rendered)")
             box.fill("A wonderful film, moving and beautifully acted.")
             box.press("Control+Enter")

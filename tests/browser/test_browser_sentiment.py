@@ -79,10 +79,10 @@ def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, ne
     # per configuration), and this visitor's reload would show that copy's figures.
     first.goto(f"{app_server.url}/sentiment?{TINY}&t_seed=7")
     train_when_ready(first)
-    # Read the run's figures from the caption that names it ("trained in this session"): until the page has
+    # Read the run's figures from the caption that names it ("your run (its link"): until the page has
     # redrawn, the figures below can still be the previous model's (Streamlit keeps stale elements on a rerun).
     answering = first.get_by_text("Answering:").first
-    expect(answering).to_contain_text("trained in this session", timeout=180_000)
+    expect(answering).to_contain_text("your run (its link", timeout=180_000)
     found = re.search(r"test accuracy (\d\.\d{3}) on 500 test reviews · trained ([^·]+UTC)", answering.inner_text())
     assert found, answering.inner_text()
     accuracy, trained_at = found.groups()
@@ -113,12 +113,12 @@ def test_a_new_visitor_types_at_once_and_a_reload_keeps_the_model(app_server, ne
     expect(metric(second, "P(positive)")).to_be_visible()
     assert exceptions_on(second) == []
 
-    # A reload of the first visitor's page finds their model and its figures in the store.
+    # A reload of the first visitor's page shows their run again (the job behind its link), with its figures.
     first.reload()
-    expect(first.get_by_text("Answering:").first).to_contain_text("a stored model", timeout=120_000)
+    expect(first.get_by_text("Answering:").first).to_contain_text("your run (its link", timeout=120_000)
     expect(first.get_by_text("Answering:").first).to_contain_text(
         f"test accuracy {accuracy} on 500 test reviews · trained {trained_at}")  # this very model, not a namesake
-    expect(first.get_by_text(re.compile(r"^The stored model answering above: "))).to_be_visible(timeout=120_000)
+    expect(first.get_by_text(re.compile(r"^Your run: "))).to_be_visible(timeout=120_000)
     expect(first.get_by_text(right).first).to_be_visible(timeout=60_000)
     assert exceptions_on(first) == []
 
