@@ -82,7 +82,7 @@ elif job is not None and job.result is not None and job.result.results:
 elif job is not None and job.status == FAILED:
     st.error(job.message, icon="⚠️")
 else:
-    st.info("Press **Train side by side** (about a minute on two CPU cores). Preset ① asks all three cells to "
+    st.info("Press **Train side by side** (about 20 s on two CPU cores). Preset ① asks all three cells to "
             "recall a value 100 steps back; ② is the same with Keras' default gate biases; ③ makes the "
             "gradient explode and ④ clips it.", icon="👉")
 lab_sweep.sweep_section(cfg, archs, sweep_job)
