@@ -253,18 +253,26 @@ def run(quick: bool = False) -> list[dict]:
     if chromium is None:
         return [row("jobs", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
     before = Path(os.environ["BENCH_JOBS_BEFORE"]) if os.environ.get("BENCH_JOBS_BEFORE") else None
+    # BENCH_JOBS_ONLY=first,idle,watching,sweep: some measures only (bench/run_all.py keeps the others' rows).
+    parts = set(filter(None, os.environ.get("BENCH_JOBS_ONLY", "").split(","))) or {"first", "idle", "watching", "sweep"}
     rows = []
     with sync_playwright() as pw:
         browser = launch_chromium(pw, chromium)
-        rows += first_points(browser, before, 3 if quick else 5)
-        server = _server()
+        if "first" in parts:
+            rows += first_points(browser, before, 3 if quick else 5)
+        server = _server() if parts - {"first"} else None
         try:
-            _warm(browser, server)
-            rows += idle_cost(browser, server, 3 if quick else 8, 10 if quick else 20)
-            rows += watching_cost(browser, server, 3 if quick else 8, 1 if quick else 3)
-            rows += undisturbed_sweep(browser, server)
+            if server is not None:
+                _warm(browser, server)
+            if "idle" in parts:
+                rows += idle_cost(browser, server, 3 if quick else 8, 10 if quick else 20)
+            if "watching" in parts:
+                rows += watching_cost(browser, server, 3 if quick else 8, 1 if quick else 3)
+            if "sweep" in parts:
+                rows += undisturbed_sweep(browser, server)
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
         browser.close()
     return rows
 
