@@ -23,7 +23,7 @@ DEFAULT_ESTIMATE_S = 20.0  # a run of a kind never seen on this server (the time
 RECENT = 20  # a kind's pace is the median of this many most recent runs of it
 MIN_PROGRESS = 0.02  # below this a running run's own pace says too little: its kind's pace is used instead
 
-# Fitted on a 2-core machine (bench/bench_load.py, README "Training queue"): with more runs at
+# Fitted on a 2-core machine (bench/bench_load.py, bench/RESULTS.md): with more runs at
 # once than cores / CORES_PER_RUN, eight time-series default runs took longer in all, not less.
 CORES_PER_RUN = 1
 MEMORY_PER_RUN = 2 * 2**30  # the largest preset (sentiment, best accuracy) peaks below 2 GB

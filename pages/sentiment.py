@@ -5,7 +5,7 @@ sections) → data (ui.sentiment_data) → knobs (ui.knobs, all in the link) →
 (explorer.sentiment_run.run_job) drawn live (ui.live) → results (ui.sentiment_views). A model is ready the moment
 a visitor arrives: the local model store keeps every model trained on IMDB here, and the one with
 the best validation accuracy answers. The presets `explorer.sentiment.QUICK` and `BEST` were chosen
-on validation reviews; their test accuracy over 3 seeds is in bench/RESULTS.md and the README.
+on validation reviews; their test accuracy over 3 seeds is in bench/RESULTS.md.
 """
 from __future__ import annotations
 
