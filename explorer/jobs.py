@@ -347,9 +347,17 @@ def embedded_executor(slots: str = "auto") -> EmbeddedExecutor:
     """The app's own executor: its threads, through one queue of the operator's slots."""
     from explorer import memory, warmup
 
+    from explorer.model_pool import POOL
+
     queue = RunQueue(slots_for(slots))
     log.info("training queue: %d run(s) at once", queue.slots)
-    return EmbeddedExecutor(queue, before_start=warmup.wait, after=memory.give_back)
+
+    def after() -> None:
+        if queue.counts() == (0, 0):  # nobody trains or waits: make the next visitor's traced model now
+            POOL.refill()
+        memory.give_back()
+
+    return EmbeddedExecutor(queue, before_start=warmup.wait, after=after)
 
 
 def board() -> JobBoard:

@@ -9,16 +9,22 @@ So a model that is done with goes back to a pool, keyed by everything that shape
 functions, and the next run of the same configuration gets it with the fresh model's state
 copied in (weights, dropout seeds, zeroed optimizer slots and step count, learning rate): the
 same run bit for bit (tests/test_model_pool.py), without tracing again and without growing.
+
+A finished run's model stays with its job while the run's link is kept, so the pool alone would run
+dry of the set-up most visitors start with. For such a key the pool keeps a spare: `keep_spare` names
+how to make a traced one, and `refill` (called when the server has no run training) makes it again
+once a run has taken the last one, so the next visitor's first curve point never waits for tracing.
 """
 from __future__ import annotations
 
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Hashable, Optional
+from typing import Callable, Hashable, Optional
 
 import numpy as np
 
+SPARE_WAIT_S = 30.0  # the longest a run waits for a spare being made before it builds its own
 MAX_IDLE = 32  # idle models kept, least recently returned dropped first (an idle series model is ~100 KiB)
 
 
@@ -57,19 +63,21 @@ class ModelPool:
         self.max_idle = max_idle
         self._idle: OrderedDict[int, tuple[Hashable, object]] = OrderedDict()  # id(model) → (key, model)
         self._lock = threading.RLock()  # a finalizer may give back from inside a collection on this thread
+        self._spares: dict[Hashable, Callable[[], object]] = {}  # key → makes a traced model of it
+        self._refilling = threading.Lock()
+        self._making: dict[Hashable, tuple[threading.Event, int]] = {}  # key → (set once its spare is in, maker's thread)
         self.reused = 0
 
     def lend(self, fresh, key: Hashable, owner: Optional[object] = None):
         """A model in exactly `fresh`'s state: an idle one of the same `key` (its traces kept), else `fresh`.
 
         With `owner`, the model comes back to the pool when `owner` is collected; else call `give_back`."""
-        model = fresh
-        with self._lock:
-            for ident, (k, idle) in reversed(self._idle.items()):
-                if k == key:
-                    del self._idle[ident]
-                    model = idle
-                    break
+        model = self._take(key)
+        making = self._making.get(key)
+        if model is None and making is not None and making[1] != threading.get_ident():
+            making[0].wait(SPARE_WAIT_S)  # a spare of this key is being made: sooner than making another
+            model = self._take(key)
+        model = fresh if model is None else model
         if model is not fresh:
             if copy_state(model, fresh):
                 self.reused += 1
@@ -78,6 +86,14 @@ class ModelPool:
         if owner is not None:
             self.return_with(owner, model, key)
         return model
+
+    def _take(self, key: Hashable):
+        with self._lock:
+            for ident, (k, idle) in reversed(self._idle.items()):
+                if k == key:
+                    del self._idle[ident]
+                    return idle
+        return None
 
     def return_with(self, owner: object, model, key: Hashable) -> None:
         """Give `model` back when `owner` (what keeps it in use: a page's run record) is collected."""
@@ -90,6 +106,32 @@ class ModelPool:
             self._idle.move_to_end(id(model))
             while len(self._idle) > self.max_idle:
                 self._idle.popitem(last=False)
+
+    def keep_spare(self, key: Hashable, make: Callable[[], object]) -> None:
+        """Keep one idle model of `key` ready from now on: `refill` calls `make()` (a traced model of `key`)
+        whenever none waits."""
+        with self._lock:
+            self._spares[key] = make
+
+    def refill(self) -> int:
+        """Make a spare for each `keep_spare` key that has no idle model; how many were made. One caller at a
+        time (another returns 0 at once); call it when no run trains, as making one traces and trains."""
+        if not self._refilling.acquire(blocking=False):
+            return 0
+        try:
+            with self._lock:
+                wanted = [(k, make) for k, make in self._spares.items() if self.idle(k) == 0]
+            for key, make in wanted:
+                made = threading.Event()
+                self._making[key] = made, threading.get_ident()
+                try:
+                    self.give_back(make(), key)
+                finally:
+                    del self._making[key]
+                    made.set()
+            return len(wanted)
+        finally:
+            self._refilling.release()
 
     def idle(self, key: Optional[Hashable] = None) -> int:
         """How many models wait (of `key`, or of any)."""

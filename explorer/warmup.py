@@ -53,24 +53,13 @@ def warm_up(models: int = 1) -> float:
     import time
 
     t0 = time.perf_counter()
-    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
-    from explorer.data.synthetic import sine_wave
     from explorer.gradlab import ARCHS, LabConfig, lab_task, start_arch
     from explorer.model_pool import POOL
-    from explorer.series_run import prepare_run
-    from explorer.training import train
 
-    s = SeriesConfig()
-    cfg = TrainConfig(epochs=1, batch_every=0)
-    values = sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed)
-    warmed = []
-    for _ in range(max(1, models)):
-        r = prepare_run(values, s, ModelConfig(), cfg)
-        train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
-        r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
-        warmed.append(r)
+    warmed = [traced_default() for _ in range(max(1, models))]
     for r in warmed:
         POOL.give_back(r.model, r.pool_key)  # the first visitors' default runs reuse their traces
+    POOL.keep_spare(warmed[0].pool_key, lambda: traced_default().model)  # and so do the later visitors'
     lab = LabConfig()
     task = lab_task(lab)
     for arch in ARCHS:
@@ -80,6 +69,22 @@ def warm_up(models: int = 1) -> float:
 
     warm_default()  # the stored sentiment model that answers a new visitor: loaded and traced
     return time.perf_counter() - t0
+
+
+def traced_default():
+    """A time-series default run (explorer.series_run.PreparedRun) trained for one epoch on its own model,
+    whose training, validation, prediction and probe functions are therefore traced."""
+    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.data.synthetic import sine_wave
+    from explorer.series_run import prepare_run
+    from explorer.training import train
+
+    s, cfg = SeriesConfig(), TrainConfig(epochs=1, batch_every=0)
+    values = sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed)
+    r = prepare_run(values, s, ModelConfig(), cfg)  # a new model: the pool has none of the key idle when called
+    train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
+    r.model.predict_on_batch(np.asarray(r.ds.x_test[:4]))
+    return r
 
 
 def freeze_startup_heap() -> int:

@@ -1,5 +1,6 @@
 """A pooled model trains exactly as a fresh one would, keeps its traces, and comes back when its record goes."""
 import gc
+import threading
 
 import numpy as np
 import pytest
@@ -92,3 +93,45 @@ def test_the_pool_keeps_at_most_max_idle_models():
         small.give_back(m, key)
     assert small.idle(key) == 2
     assert small.lend(models[0], key) is models[2]  # the most recently returned first
+
+
+def test_a_spare_key_is_refilled_after_a_run_takes_its_last_model(pool):
+    cfg = TrainConfig(epochs=1, batch_every=0)
+    made = []
+
+    def make():
+        run = prepare_run(_values(), SERIES, MODEL, cfg)
+        _fit(run, cfg)
+        made.append(run.model)
+        return run.model
+
+    key = prepare_run(_values(), SERIES, MODEL, cfg).pool_key
+    pool.keep_spare(key, make)
+    assert pool.refill() == 1 and pool.idle(key) == 1
+    assert pool.refill() == 0  # one spare is enough
+    taken = prepare_run(_values(), SERIES, MODEL, cfg).model
+    assert taken is made[0] and pool.idle(key) == 0
+    assert pool.refill() == 1 and pool.idle(key) == 1 and made[1] is not taken
+    assert pool.idle() == 1  # nothing else kept: a spare is one model per key
+
+
+def test_a_run_that_comes_while_the_spare_is_made_waits_for_it(pool):
+    cfg = TrainConfig(epochs=1, batch_every=0)
+    key = prepare_run(_values(), SERIES, MODEL, cfg).pool_key
+    started, made = threading.Event(), []
+
+    def make():
+        started.set()
+        run = prepare_run(_values(), SERIES, MODEL, cfg)  # the maker's own lend does not wait for itself
+        _fit(run, cfg)
+        made.append(run.model)
+        return run.model
+
+    pool.keep_spare(key, make)
+    refill = threading.Thread(target=pool.refill)
+    refill.start()
+    assert started.wait(30)
+    assert pool.refill() == 0  # one maker at a time
+    lent = prepare_run(_values(), SERIES, MODEL, cfg).model
+    refill.join()
+    assert lent is made[0] and pool.reused == 1
