@@ -11,9 +11,9 @@ copied in (weights, dropout seeds, zeroed optimizer slots and step count, learni
 same run bit for bit (tests/test_model_pool.py), without tracing again and without growing.
 
 A finished run's model stays with its job while the run's link is kept, so the pool alone would run
-dry of the set-up most visitors start with. For such a key the pool keeps a spare: `keep_spare` names
-how to make a traced one, and `refill` (called when the server has no run training) makes it again
-once a run has taken the last one, so the next visitor's first curve point never waits for tracing.
+dry of the set-up most visitors start with. For such a key the pool keeps spares: `keep_spare` names
+how to make a traced one, and `refill` (called when the server has no run training) makes those that
+runs took, so the next visitor's first curve point does not wait for tracing.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Callable, Hashable, Optional
 
 import numpy as np
 
+SPARES = 2  # idle models kept ready per spare key: a visitor who comes while one is made still finds the other
 SPARE_WAIT_S = 30.0  # the longest a run waits for a spare being made before it builds its own
 MAX_IDLE = 32  # idle models kept, least recently returned dropped first (an idle series model is ~100 KiB)
 
@@ -65,17 +66,19 @@ class ModelPool:
         self._lock = threading.RLock()  # a finalizer may give back from inside a collection on this thread
         self._spares: dict[Hashable, Callable[[], object]] = {}  # key → makes a traced model of it
         self._refilling = threading.Lock()
-        self._making: dict[Hashable, tuple[threading.Event, int]] = {}  # key → (set once its spare is in, maker's thread)
+        self._making: dict[Hashable, threading.Event] = {}  # key → set once the spare being made is in
+        self._maker: Optional[int] = None  # the thread that `refill` runs in, while it does
         self.reused = 0
 
     def lend(self, fresh, key: Hashable, owner: Optional[object] = None):
         """A model in exactly `fresh`'s state: an idle one of the same `key` (its traces kept), else `fresh`.
 
         With `owner`, the model comes back to the pool when `owner` is collected; else call `give_back`."""
+        if threading.get_ident() == self._maker:
+            return fresh  # `refill` makes a spare: a new model, not one of those it made before
         model = self._take(key)
-        making = self._making.get(key)
-        if model is None and making is not None and making[1] != threading.get_ident():
-            making[0].wait(SPARE_WAIT_S)  # a spare of this key is being made: sooner than making another
+        if model is None and (making := self._making.get(key)) is not None:
+            making.wait(SPARE_WAIT_S)  # a spare of this key is being made: sooner than making another
             model = self._take(key)
         model = fresh if model is None else model
         if model is not fresh:
@@ -108,22 +111,22 @@ class ModelPool:
                 self._idle.popitem(last=False)
 
     def keep_spare(self, key: Hashable, make: Callable[[], object]) -> None:
-        """Keep one idle model of `key` ready from now on: `refill` calls `make()` (a traced model of `key`)
-        whenever none waits."""
+        """Keep SPARES idle models of `key` ready from now on: `refill` calls `make()` (a traced model of `key`)
+        for each one missing."""
         with self._lock:
             self._spares[key] = make
 
     def refill(self) -> int:
-        """Make a spare for each `keep_spare` key that has no idle model; how many were made. One caller at a
+        """Make the spares missing of each `keep_spare` key; how many were made. One caller at a
         time (another returns 0 at once); call it when no run trains, as making one traces and trains."""
         if not self._refilling.acquire(blocking=False):
             return 0
         try:
             with self._lock:
-                wanted = [(k, make) for k, make in self._spares.items() if self.idle(k) == 0]
+                wanted = [(k, make) for k, make in self._spares.items() for _ in range(SPARES - self.idle(k))]
+            self._maker = threading.get_ident()
             for key, make in wanted:
-                made = threading.Event()
-                self._making[key] = made, threading.get_ident()
+                self._making[key] = made = threading.Event()
                 try:
                     self.give_back(make(), key)
                 finally:
@@ -131,6 +134,7 @@ class ModelPool:
                     made.set()
             return len(wanted)
         finally:
+            self._maker = None
             self._refilling.release()
 
     def idle(self, key: Optional[Hashable] = None) -> int:

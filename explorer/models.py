@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 
 import numpy as np
 
@@ -280,6 +281,14 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
                         "(explorer.word_vectors.from_cooccurrence).")
     if problems:
         raise ValueError(" ".join(problems))
+    with _BUILDING:  # the layers Keras seeds by default draw from the generators seed_keras sets: one build at a time
+        return _build(cfg, train, timesteps, features, time_scale, accumulate, word_vectors, wanted)
+
+
+_BUILDING = threading.Lock()  # two runs built at once in threads (the lab's sweep, two visitors) start as if alone
+
+
+def _build(cfg: ModelConfig, train: TrainConfig, timesteps, features, time_scale, accumulate, word_vectors, wanted):
     seed_keras(train.seed)
     if cfg.vocab_size:
         inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")

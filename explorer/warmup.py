@@ -60,6 +60,7 @@ def warm_up(models: int = 1) -> float:
     for r in warmed:
         POOL.give_back(r.model, r.pool_key)  # the first visitors' default runs reuse their traces
     POOL.keep_spare(warmed[0].pool_key, lambda: traced_default().model)  # and so do the later visitors'
+    POOL.refill()
     lab = LabConfig()
     task = lab_task(lab)
     for arch in ARCHS:

@@ -7,7 +7,7 @@ import pytest
 
 from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
-from explorer.model_pool import ModelPool, copy_state, pool_key
+from explorer.model_pool import SPARES, ModelPool, copy_state, pool_key
 from explorer.models import build_model
 from explorer.series_run import SeriesData, prepare_run, start_run
 from explorer.training import train
@@ -95,24 +95,24 @@ def test_the_pool_keeps_at_most_max_idle_models():
     assert small.lend(models[0], key) is models[2]  # the most recently returned first
 
 
-def test_a_spare_key_is_refilled_after_a_run_takes_its_last_model(pool):
+def test_a_spare_key_is_refilled_after_runs_take_its_models(pool):
     cfg = TrainConfig(epochs=1, batch_every=0)
     made = []
 
     def make():
-        run = prepare_run(_values(), SERIES, MODEL, cfg)
+        run = prepare_run(_values(), SERIES, MODEL, cfg)  # the maker's own lend: a new model, not a spare
         _fit(run, cfg)
         made.append(run.model)
         return run.model
 
     key = prepare_run(_values(), SERIES, MODEL, cfg).pool_key
     pool.keep_spare(key, make)
-    assert pool.refill() == 1 and pool.idle(key) == 1
-    assert pool.refill() == 0  # one spare is enough
+    assert pool.refill() == SPARES and pool.idle(key) == SPARES and len({id(m) for m in made}) == SPARES
+    assert pool.refill() == 0  # none missing
     taken = prepare_run(_values(), SERIES, MODEL, cfg).model
-    assert taken is made[0] and pool.idle(key) == 0
-    assert pool.refill() == 1 and pool.idle(key) == 1 and made[1] is not taken
-    assert pool.idle() == 1  # nothing else kept: a spare is one model per key
+    assert taken in made and pool.idle(key) == SPARES - 1
+    assert pool.refill() == 1 and pool.idle(key) == SPARES and made[-1] is not taken
+    assert pool.idle() == SPARES  # nothing else kept
 
 
 def test_a_run_that_comes_while_the_spare_is_made_waits_for_it(pool):
@@ -122,7 +122,7 @@ def test_a_run_that_comes_while_the_spare_is_made_waits_for_it(pool):
 
     def make():
         started.set()
-        run = prepare_run(_values(), SERIES, MODEL, cfg)  # the maker's own lend does not wait for itself
+        run = prepare_run(_values(), SERIES, MODEL, cfg)
         _fit(run, cfg)
         made.append(run.model)
         return run.model

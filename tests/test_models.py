@@ -1,4 +1,5 @@
 """The model builder: every architecture builds, initialisers do what their knobs say."""
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -180,3 +181,20 @@ def test_chrono_model_saves_and_loads_in_safe_mode(tmp_path):
 
 def test_unknown_gate_init_is_explained():
     assert any("gate-bias" in p for p in config_problems(ModelConfig(gate_init="magic")))
+
+
+def test_models_built_at_once_in_threads_start_as_one_built_alone():
+    cfg, train = ModelConfig(cell="SimpleRNN", units=16), TrainConfig(seed=3, batch_every=0)
+    alone = [w.copy() for w in build_model(cfg, train, 10).get_weights()]
+    for _ in range(4):
+        gate, built = threading.Barrier(3), []
+
+        def build():
+            gate.wait()
+            built.append(build_model(cfg, train, 10).get_weights())
+
+        threads = [threading.Thread(target=build) for _ in range(3)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        for weights in built:
+            assert all(np.array_equal(a, b) for a, b in zip(alone, weights))
