@@ -5,12 +5,14 @@ Starts the app with the README's command and drives it in headless Chromium:
 1. first curve point: the time-series default, Train click → the live loss chart drawn, a new visitor each
    time, median of 5. With BENCH_JOBS_BEFORE naming a checkout of the code before runs were jobs (a git
    worktree), its server is measured the same way in the same run, alternating, so the two are paired;
-2. idle cost: 8 sessions with a finished run on screen, the server's CPU over 20 s against 20 s with no
+2. a new visitor on the sentiment page: navigation → a review typed at once → its sentiment shown, median of
+   12 new sessions, paired with the code before jobs as in 1;
+3. idle cost: 8 sessions with a finished run on screen, the server's CPU over 20 s against 20 s with no
    session (no run in progress, so nothing polls): added share of one core;
-3. watching cost: one time-series run trained while 8 tabs watch it live (its link, `?run=`) against the
+4. watching cost: one time-series run trained while 8 tabs watch it live (its link, `?run=`) against the
    same run with nobody watching, 3 pairs in alternating order: ratio of the run's own training time;
    the browsers draw on the same 2 cores as the server, which this ratio includes;
-4. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
+5. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
    sweep with the same settings and seeds, run undisturbed in this process.
 """
 from __future__ import annotations
@@ -118,6 +120,51 @@ def first_points(browser, before: Path | None, repeats: int) -> list[dict]:
     return rows
 
 
+def _typed_review(browser, server: AppServer) -> float:
+    """A new visitor: navigation to the sentiment page → a review typed the moment its box shows → its sentiment
+    shown (the stored model answers; the whole path, as bench_app's "navigation → sentiment shown")."""
+    from playwright.sync_api import expect
+
+    page = _page(browser, f"{server.url}/sentiment")
+    t0 = time.perf_counter()
+    box = page.get_by_label(re.compile(r"^Your review"))
+    box.wait_for(state="visible", timeout=120_000)
+    box.fill("A wonderful film: moving, funny and beautifully acted.")
+    box.press("Control+Enter")
+    metric = page.get_by_test_id("stMetric").filter(has_text="P(positive)").get_by_test_id("stMetricValue")
+    expect(metric).to_be_visible(timeout=120_000)
+    seconds = time.perf_counter() - t0
+    page.context.close()
+    return seconds
+
+
+def typed_reviews(browser, before: Path | None, repeats: int) -> list[dict]:
+    """New visitors on the sentiment page typing a review at once, alternating with the code before jobs."""
+    servers = {"jobs": _server()}
+    if before is not None:
+        servers["before"] = _server(before, "before")
+    try:
+        for server in servers.values():
+            _typed_review(browser, server)  # the stored model loaded and the page's code warm, as for later visitors
+        seconds = {name: [] for name in servers}
+        for i in range(repeats):
+            for name in (list(servers) if i % 2 == 0 else list(reversed(servers))):
+                seconds[name].append(_typed_review(browser, servers[name]))
+    finally:
+        for server in servers.values():
+            server.stop()
+    now = statistics.median(seconds["jobs"])
+    rows = [row(f"sentiment, a new visitor: navigation → typed review's sentiment shown (median of {repeats})",
+                round(now, 3), "s", "≤ the code before jobs" if before else "<= 3",
+                None if before is None else now <= statistics.median(seconds["before"]) * 1.05,
+                ", ".join(f"{x:.3f}" for x in seconds["jobs"]))]
+    if before is not None:
+        rows.append(row(f"the same, code before jobs ({before.name}), alternating with it",
+                        round(statistics.median(seconds["before"]), 3), "s",
+                        note=", ".join(f"{x:.3f}" for x in seconds["before"])))
+    return rows
+
+
 def idle_cost(browser, server: AppServer, n: int = 8, seconds: float = 20.0) -> list[dict]:
     pid = server.proc.pid
     c0 = _cpu_seconds(pid)
@@ -211,19 +258,16 @@ def _wiggle_every_knob(page) -> int:
 
 
 def undisturbed_sweep(browser, server: AppServer) -> list[dict]:
-    from explorer.gradlab import LabConfig, sweep
+    from explorer.gradlab import DEFAULT_LAGS, LabConfig, sweep
 
     lags = ",".join(map(str, SWEEP["lags"]))
     page = _page(browser, f"{server.url}/gradient_lab")
     page.get_by_role("button", name="Run the sweep").wait_for(state="visible", timeout=300_000)
     wait_idle(page, timeout=300_000)
-    # The sweep's own knobs: its lags, epochs and sequences (set before it runs, as a person would).
-    keep = {str(lag) for lag in SWEEP["lags"]}  # all among the page's default lags: remove the others' tags
-    while True:
-        tags = [t for t in page.locator('[data-baseweb="tag"]').all() if t.inner_text().strip() not in keep]
-        if not tags:
-            break
-        tags[0].locator('span[role="presentation"]').click()
+    # The sweep's lags, set before it runs, as a person would.
+    lag_box = page.get_by_test_id("stMultiSelect").filter(has_text="Lags k")
+    for lag in sorted(set(DEFAULT_LAGS) - set(SWEEP["lags"])):  # the sweep's lags are among the defaults
+        lag_box.get_by_role("button", name=f"Remove {lag}", exact=True).click()
         wait_idle(page, timeout=120_000)
     t0 = time.perf_counter()
     page.get_by_role("button", name="Run the sweep").click()
@@ -252,14 +296,17 @@ def run(quick: bool = False) -> list[dict]:
     if chromium is None:
         return [row("jobs", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
     before = Path(os.environ["BENCH_JOBS_BEFORE"]) if os.environ.get("BENCH_JOBS_BEFORE") else None
-    # BENCH_JOBS_ONLY=first,idle,watching,sweep: some measures only (bench/run_all.py keeps the others' rows).
-    parts = set(filter(None, os.environ.get("BENCH_JOBS_ONLY", "").split(","))) or {"first", "idle", "watching", "sweep"}
+    # BENCH_JOBS_ONLY=first,review,idle,watching,sweep: some measures only (bench/run_all.py keeps the others' rows).
+    parts = (set(filter(None, os.environ.get("BENCH_JOBS_ONLY", "").split(",")))
+             or {"first", "review", "idle", "watching", "sweep"})
     rows = []
     with sync_playwright() as pw:
         browser = launch_chromium(pw, chromium)
         if "first" in parts:
             rows += first_points(browser, before, 3 if quick else 5)
-        server = _server() if parts - {"first"} else None
+        if "review" in parts:
+            rows += typed_reviews(browser, before, 4 if quick else 12)
+        server = _server() if parts - {"first", "review"} else None
         try:
             if server is not None:
                 _warm(browser, server)
