@@ -53,8 +53,9 @@ def _probe_time(quick: bool) -> list[dict]:
     import numpy as np
     import tensorflow as tf
 
-    from explorer.gradlab import LabConfig, fit_arch, lab_task, start_arch
-    from explorer.introspect import GradientProbe, _probe_fn, forget_cached_probes
+    from explorer.tasks.lab.config import LabConfig, lab_task
+    from explorer.tasks.lab.arch import fit_arch, start_arch
+    from explorer.introspect.probe import GradientProbe, _probe_fn, forget_cached_probes
 
     T = 200 if quick else 500
     cfg = LabConfig(task="first_value", T=T, units=32, epochs=1, samples=128 if quick else 256)
@@ -90,9 +91,10 @@ def _interleaved(a, b, pairs: int = 3) -> tuple[float, list[float], list[float]]
 
 def _overhead(quick: bool) -> list[dict]:
     """Same seed and data: the lab's training with the probe every epoch vs without it (paired, repeated)."""
-    from explorer.gradlab import ARCHS, LabConfig, fit_arch, lab_heldout, lab_task, model_config, start_arch, train_config
-    from explorer.models import build_model
-    from explorer.training import train
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.tasks.lab.arch import fit_arch, start_arch
+    from explorer.nn.models import build_model
+    from explorer.train.training import train
 
     cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
@@ -117,9 +119,9 @@ def _overhead(quick: bool) -> list[dict]:
 
 
 def _xla(quick: bool) -> list[dict]:
-    from explorer.gradlab import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
-    from explorer.models import build_model
-    from explorer.training import train
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.nn.models import build_model
+    from explorer.train.training import train
 
     cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
@@ -139,8 +141,9 @@ def _xla(quick: bool) -> list[dict]:
 
 
 def _ratios(quick: bool) -> list[dict]:
-    from explorer.gradlab import ARCHS, LabConfig, lab_task, train_arch
-    from explorer.magnitudes import power_of_ten
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task
+    from explorer.tasks.lab.arch import train_arch
+    from explorer.data.numbers import power_of_ten
 
     rows = []
     sets = [LabConfig(samples=512, epochs=2)] if quick else [LabConfig(), LabConfig(task="adding", T=500, epochs=3,
@@ -164,7 +167,7 @@ def _ratios(quick: bool) -> list[dict]:
 def run(quick: bool = False) -> list[dict]:
     import keras  # noqa: F401  (imported before any clock starts)
 
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     warm_up()
     return _probe_time(quick) + _overhead(quick) + _xla(quick) + _ratios(quick)

@@ -224,7 +224,7 @@ def test_an_all_missing_value_column_is_mentioned():
 def too_short(points: int, window: int, horizon: int, val: float = 0.15, test: float = 0.15) -> str:
     """The sentence for a series too short for its window; the length it needs is the engine's rule for the
     page's default target (auto, which may predict the change and then reads one value more)."""
-    from explorer.config import SeriesConfig
+    from explorer.nn.config import SeriesConfig
     from explorer.data.csv_series import minimum_length
 
     need = minimum_length(window, horizon, val, test, SeriesConfig().target)

@@ -2,7 +2,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer import charts
+from explorer.charts import common as charts
 
 
 def test_loss_curves_draw_train_and_validation_per_epoch():

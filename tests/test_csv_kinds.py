@@ -6,7 +6,7 @@ import pytest
 import csv_kinds as K
 from explorer.data import calendar, text_encoding
 from explorer.data.csv_series import CsvError, extract_series, read_table, wide_to_long
-from explorer.forecast import find_period
+from explorer.tasks.series.forecast import find_period
 
 
 def _series(data: bytes, **kw):

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 import export_checks as X
-from explorer import sentiment_run as sr
-from explorer.config import ModelConfig
+from explorer.tasks.sentiment import run as sr
+from explorer.nn.config import ModelConfig
 from explorer.data import imdb
 from explorer.export.sentiment_code import sentiment_script
-from explorer.sentiment import QUICK, DataConfig
-from explorer.text import TextConfig
+from explorer.tasks.sentiment.presets import QUICK, DataConfig
+from explorer.data.text_pipeline import TextConfig
 
 pytestmark = pytest.mark.shared_data
 
@@ -27,7 +27,7 @@ SETUPS = {
 
 
 def app_run(data, setup):
-    """A Train click on the page: encode, build, train, score the test reviews once (explorer.sentiment_run)."""
+    """A Train click on the page: encode, build, train, score the test reviews once (explorer.tasks.sentiment.run)."""
     job = sr.prepare_run(data, setup, probe=False, pooled=True)
     result = sr.fit(job)
     assert result.status == "finished", result.message

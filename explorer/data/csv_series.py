@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.data import calendar, columns, text_encoding, wide
-from explorer.numbers import fmt_int
+from explorer.data.numbers import fmt_int
 
 MAX_BYTES = 50 * 1024 * 1024  # same as server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 2_000_000  # data rows: counted before parsing; the default training plan copes with this many

@@ -6,12 +6,12 @@ training reviews. `keras.datasets.imdb` ships reviews already turned into ids by
 tokenizer that is not published (with its own index offset of 3 and a word index
 whose splitting rules cannot be reproduced on new text), so a typed review would be
 encoded differently from what the model learned. With the raw texts one
-`TextVectorization` (see `explorer.text`) encodes both.
+`TextVectorization` (see `explorer.data.text_pipeline`) encodes both.
 
 Where the data comes from, first match wins (`resolve_source`):
 1. a path given by the caller (a notebook, or a file the app's operator put in its data folder),
 2. the operator's setting: the environment variable ``RNN_EXPLORER_IMDB`` or ``[data] imdb`` in
-   ``.streamlit/rnn_explorer.toml`` (see `explorer.settings`),
+   ``.streamlit/rnn_explorer.toml`` (see `explorer.server.settings`),
 3. ``../shared/datasets/aclImdb_v1.tar.gz`` next to the project (development, CI),
 4. the original archive downloaded once with `keras.utils.get_file` (cached in ~/.keras/datasets).
 Each may be the aclImdb folder, its ``.tar.gz`` archive, or a CSV with text and label columns.
@@ -30,8 +30,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from explorer import settings
-from explorer.settings import ENV_IMDB as ENV_VAR
+ENV_VAR = "RNN_EXPLORER_IMDB"  # the operator's setting (`explorer.server.settings`) that names the IMDB copy
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE = "aclImdb_v1.tar.gz"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / ARCHIVE
@@ -112,9 +111,12 @@ class ImdbData:
 
 # ---------------------------------------------------------------- where the data is
 
-def resolve_source(path: str | os.PathLike | None = None) -> Optional[Path]:
-    """The local dataset to read (argument, the operator's setting, shared copy), or None to download."""
-    for candidate in (path, settings.load().imdb):
+def resolve_source(path: str | os.PathLike | None = None,
+                   configured: str | os.PathLike | None = None) -> Optional[Path]:
+    """The local dataset to read (argument, the operator's setting `configured`, shared copy), or None to download.
+
+    The caller passes the operator's setting (`explorer.server.settings.load().imdb`): data sits below the server."""
+    for candidate in (path, configured):
         if candidate:
             p = Path(candidate).expanduser()
             if not p.exists():
@@ -445,9 +447,11 @@ def read_any(path: str | os.PathLike) -> ImdbData:
 
 
 def load_imdb(path: str | os.PathLike | None = None, allow_download: bool = True,
-              progress: Optional[Callable[[str], None]] = None) -> ImdbData:
-    """Load every labelled review from the first available source (see the module docstring)."""
-    local = resolve_source(path)
+              progress: Optional[Callable[[str], None]] = None,
+              configured: str | os.PathLike | None = None) -> ImdbData:
+    """Load every labelled review from the first available source (see the module docstring); `configured` is
+    the operator's setting, as for `resolve_source`."""
+    local = resolve_source(path, configured)
     if local is None:
         if not allow_download:
             raise DataProblem(f"No local IMDB copy: set {ENV_VAR} (or [data] imdb in .streamlit/rnn_explorer.toml) "
