@@ -39,8 +39,8 @@ def _row(name, value, unit, target=None, met=None, note=""):
 def _click(cfg):
     """One Train click as the page runs it (the engine's lab run): every cell built, trained with its probe,
     summarised."""
-    from explorer.tasks.lab.config import ARCHS
     from explorer.tasks.lab.arch import LabRun, run_lab
+    from explorer.tasks.lab.config import ARCHS
 
     t0 = time.perf_counter()
     lab = LabRun(cfg, list(ARCHS))
@@ -59,8 +59,8 @@ def _test_accuracy(model, cfg) -> float:
 
 
 def _default_run(quick: bool) -> list[dict]:
-    from explorer.tasks.lab.config import ARCHS, LabConfig
     from explorer.data.numbers import power_of_ten
+    from explorer.tasks.lab.config import ARCHS, LabConfig
 
     base = LabConfig(samples=512, epochs=2) if quick else LabConfig()
     seeds = (0,) if quick else (0, 1, 2)

@@ -57,8 +57,8 @@ def _full_collection() -> float:
 
 def _default_run() -> dict:
     """The time-series page's default Train, with every collection during it timed."""
-    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.tasks.series.run import prepare_run
     from explorer.train.training import train
 

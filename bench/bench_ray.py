@@ -30,8 +30,8 @@ def row(name, value, unit, target=None, met=None, note=""):
 
 
 def _series_spec():
-    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.data.synthetic import sine_wave
+    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.server.jobs import JobSpec
     from explorer.tasks.series.run import DEFAULT_TRAIN, SeriesData
 
@@ -42,8 +42,8 @@ def _series_spec():
 
 
 def _lab_spec():
-    from explorer.tasks.lab.config import ARCHS, LabConfig
     from explorer.server.jobs import JobSpec
+    from explorer.tasks.lab.config import ARCHS, LabConfig
 
     cfg = LabConfig()
     return JobSpec("lab", dict(cfg=cfg, archs=list(ARCHS)), work=len(ARCHS) * cfg.epochs * cfg.samples * cfg.T)

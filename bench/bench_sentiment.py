@@ -96,9 +96,9 @@ def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
 
 def _latency(model, pipeline, repeats: int) -> dict:
     """Median ms from typed text to probability (tokenize + pad + predict), and the full analysis."""
+    from explorer.tasks.sentiment.pca import pca_path
     from explorer.tasks.sentiment.reading import EXAMPLES, prepare, score
     from explorer.tasks.sentiment.views import every_view
-    from explorer.tasks.sentiment.pca import pca_path
 
     texts = list(EXAMPLES.values())
     for text in texts[:2]:  # warm-up: traces of predict and the analysis functions

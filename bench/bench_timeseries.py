@@ -60,8 +60,8 @@ def _default_run(epochs: int, shown: Optional[list] = None) -> dict:
 
     `shown` keeps the run's record, as the page keeps its last run on screen while the next one starts:
     its model goes back to the pool (`explorer.nn.model_pool`) only when the record is dropped."""
-    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.data.synthetic import sine_wave
+    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.nn.model_pool import POOL
     from explorer.tasks.series.run import SeriesData, evaluate_run, start_run
     from explorer.train.training import train
@@ -99,10 +99,10 @@ def _overhead(epochs: int, repeats: int) -> dict:
     """Seconds of `train()` (InstrumentedModel + LiveCallback) vs a bare `fit`, same model and data, and their ratios."""
     import keras
 
-    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
     from explorer.data.windows import prepare_series
     from explorer.introspect.probe import GradientProbe
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.nn.models import build_model
     from explorer.train.training import shuffled_batches, train
 
@@ -144,12 +144,18 @@ def _overhead(epochs: int, repeats: int) -> dict:
     return out
 
 
+# The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
+EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
+                 "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
+                 "daily weather": "D", "monthly additive season": "MS", "monthly multiplicative season": "MS",
+                 "quarterly additive season": "QS", "quarterly multiplicative season": "QS"}
+
+
 def _frequency(kind: str, n: int):
     """The calendar step of an example kind, as a dated CSV of it would give it."""
     import pandas as pd
 
     from explorer.data.calendar import infer_frequency
-    from explorer.data.synthetic import EXAMPLE_STEPS
 
     step = EXAMPLE_STEPS[kind]
     return infer_frequency(pd.date_range("1990-01-01", periods=n, freq=step).to_numpy()) if step else None
@@ -161,10 +167,10 @@ def _kind_run(kind: str, seed: int, after: bool, epochs: int) -> dict:
 
     import numpy as np
 
-    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.data.stationarity import choose_target
     from explorer.data.synthetic import EXAMPLES
     from explorer.data.windows import chronological_split
+    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.tasks.series.forecast import PERSISTENCE, evaluate, find_period
     from explorer.tasks.series.run import prepare_run
     from explorer.train.training import train
@@ -242,10 +248,10 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
     sys.path.insert(0, str(ROOT / "tests"))
     import csv_kinds
 
-    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.data.csv_series import extract_series, read_table
-    from explorer.tasks.series.forecast import evaluate, find_period
+    from explorer.nn.config import ModelConfig, SeriesConfig
     from explorer.tasks.series.checks import check_series
+    from explorer.tasks.series.forecast import evaluate, find_period
     from explorer.tasks.series.run import prepare_run
     from explorer.train.training import train
 

@@ -17,8 +17,8 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
                      "**SimpleRNN, LSTM and GRU side by side** on the same data and seed and see it measured: every "
                      "curve below is computed from the trained models.")
 
-from explorer.tasks.lab.config import LabConfig, lab_problems  # noqa: E402
 from explorer.server.jobs import JobSpec  # noqa: E402
+from explorer.tasks.lab.config import LabConfig, lab_problems  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, lab_sweep, lab_views, live  # noqa: E402
 from ui.guard import friendly  # noqa: E402

@@ -18,8 +18,8 @@ loading = page_start("💬 Sentiment: IMDB movie reviews",
                      "(Maas et al., 2011) tells its sentiment and shows how the prediction moves word by word. "
                      "Then train your own below, live, and compare.")
 
-from explorer.tasks.sentiment import run as sr  # noqa: E402
 from explorer.server.jobs import JobSpec  # noqa: E402
+from explorer.tasks.sentiment import run as sr  # noqa: E402
 from explorer.tasks.sentiment.presets import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, live, sentiment_data, sentiment_views  # noqa: E402

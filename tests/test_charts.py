@@ -28,12 +28,6 @@ def test_log_heatmap_spans_decades_and_hides_zeros():
     assert np.isnan(shown[1, 0]) and shown[1, 2] == 1.0
 
 
-def test_distance_plot_reverses_time_and_uses_log_axis():
-    fig = charts.grad_vs_distance({"SimpleRNN": [1e-4, 1e-2, 1.0]}, floor=1e-3)
-    assert list(fig.data[0].y) == [1.0, 1e-2, 1e-4]
-    assert fig.layout.yaxis.type == "log"
-
-
 def test_every_builder_returns_a_figure():
     figs = [charts.overlay_curves({"LSTM": [1, 2]}, "t"), charts.step_norms({"rnn_0": [1.0, 2.0]}),
             charts.series_lines({"truth": ([0, 1], [1, 2])}, "s", shade=[(0, 1, "train")])]

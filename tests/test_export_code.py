@@ -14,16 +14,17 @@ import pandas as pd
 import pytest
 
 import csv_kinds as K
-from explorer.nn.config import SeriesConfig
 from explorer.data import imdb, synthetic
-from explorer.data.csv_series import extract_series, read_table, wide_to_long
+from explorer.data.csv_series import extract_series, read_table
+from explorer.data.wide import wide_to_long
 from explorer.data.windows import TARGETS, chronological_split
 from explorer.export import csv_code, lab_code, sentiment_code, series_code
+from explorer.nn.config import SeriesConfig
 from explorer.tasks.sentiment import origin
-from explorer.tasks.series.forecast import find_period
-from explorer.tasks.sentiment.presets import BEST, QUICK
 from explorer.tasks.sentiment.encoding import split_parts
+from explorer.tasks.sentiment.presets import BEST, QUICK
 from explorer.tasks.sentiment.run import setup_from
+from explorer.tasks.series.forecast import find_period
 from explorer.tasks.series.run import resolve_target, series_model_config
 from test_imdb_data import make_folder
 from ui import knobs as KN

@@ -8,10 +8,10 @@ import pytest
 
 import export_checks as X
 from explorer.export.lab_code import lab_script
-from explorer.tasks.lab.config import LabConfig, lab_task, model_config, train_config
-from explorer.tasks.lab.arch import LabRun, run_lab
 from explorer.introspect.probe import GradientProbe
 from explorer.nn.models import build_model
+from explorer.tasks.lab.arch import LabRun, run_lab
+from explorer.tasks.lab.config import LabConfig, lab_task, model_config, train_config
 
 SETUPS = {  # (set-up, cells)
     "default": (LabConfig(samples=256, epochs=1), ["SimpleRNN", "LSTM", "GRU"]),  # all at chance so briefly

@@ -7,8 +7,8 @@ import pytest
 
 import csv_kinds as K
 import export_checks as X
-from explorer.nn.config import ModelConfig, SeriesConfig
 from explorer.export.series_code import series_script
+from explorer.nn.config import ModelConfig, SeriesConfig
 from explorer.tasks.series.run import DEFAULT_TRAIN, SeriesData, evaluate_run, start_run
 from explorer.train.training import train
 from test_export_code import page_reading, series_values

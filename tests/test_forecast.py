@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from explorer.tasks.series import forecast as F
 from explorer.data.synthetic import sine_wave, stock_series
 from explorer.data.windows import prepare_series
+from explorer.tasks.series import forecast as F
 
 
 def test_persistence_and_moving_average_on_a_line():
@@ -229,8 +229,8 @@ def _zero_model(window: int):
 
 def test_a_change_model_starts_at_the_last_value_rule():
     """Untrained, the page's change model predicts next = last + the training drift (within a sliver of a step)."""
-    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import stock_series
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.tasks.series.run import prepare_run
 
     values = stock_series(400, seed=5)

@@ -8,6 +8,7 @@ import pytest
 
 from explorer.data import imdb
 from explorer.server import settings
+from review_files import to_csv_bytes
 
 POS_WORDS = ["great", "wonderful", "superb", "loved", "brilliant"]
 NEG_WORDS = ["awful", "boring", "terrible", "hated", "dull"]
@@ -61,7 +62,7 @@ def test_folder_tarball_and_csv_agree(tmp_path):
     assert imdb.read_any(tmp_path / "f").train.texts == a.train.texts
     # CSV written from the same reviews reads back with the same texts and labels
     csv = tmp_path / "reviews.csv"
-    csv.write_bytes(imdb.to_csv_bytes(a.train))
+    csv.write_bytes(to_csv_bytes(a.train))
     c = imdb.read_any(csv)
     assert sorted(c.train.texts + c.test.texts) == sorted(a.train.texts)
     got = dict(zip(c.train.texts + c.test.texts, np.concatenate([c.train.labels, c.test.labels])))

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from explorer.nn.config import ModelConfig, TrainConfig
-from explorer.introspect.probe import GradientProbe, model_probe
-from explorer.introspect.horizon import decay_per_step, memory_horizon
 from explorer.introspect.hidden_states import hidden_states
+from explorer.introspect.horizon import decay_per_step, memory_horizon
+from explorer.introspect.probe import GradientProbe, model_probe
+from explorer.nn.config import ModelConfig, TrainConfig
 from probe_checks import perturbed_output
 from explorer.nn.models import build_model, recurrent_layers
 
@@ -139,11 +139,11 @@ def test_cached_probe_equals_probing_each_model_and_shares_one_twin():
 
 
 def test_warm_up_leaves_the_time_series_default_probe_traced():
+    from explorer.data.synthetic import sine_wave
     from explorer.introspect import probe as introspect
     from explorer.nn.config import SeriesConfig
-    from explorer.data.synthetic import sine_wave
-    from explorer.tasks.series.run import prepare_run
     from explorer.server.warmup import warm_up
+    from explorer.tasks.series.run import prepare_run
 
     warm_up()
     before = dict(introspect._TWINS)

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from explorer.server import jobs
-from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.server import jobs
 from explorer.server.jobs import STOPPED_IN_LINE, EmbeddedExecutor, JobBoard, JobSpec
 from explorer.server.run_queue import RunQueue
 from explorer.tasks.series.run import SeriesData

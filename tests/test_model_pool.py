@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.nn.model_pool import ModelPool, copy_state, pool_key
 from explorer.nn.models import build_model
 from explorer.tasks.series.run import SeriesData, prepare_run, start_run

@@ -20,8 +20,7 @@ from streamlit.testing.v1 import AppTest
 import ray_cluster
 from alerts import expect_error
 from conftest import ROOT, skip_or_fail
-from explorer.server import jobs
-from explorer.server import settings
+from explorer.server import jobs, settings
 from explorer.server.jobs import JobBoard
 from jobs_at import press, shown
 from test_jobs import _spec, _until

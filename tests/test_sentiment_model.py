@@ -4,11 +4,11 @@ import pytest
 
 import keras
 
-from explorer.tasks.sentiment import encoding, evaluation, pca, prediction, presets, reading, saliency, word_states
-from explorer.nn.config import ModelConfig, TrainConfig
 from explorer.data import imdb
-from explorer.nn.models import build_model
 from explorer.data.text_pipeline import OOV, TextConfig, TextPipeline
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.models import build_model
+from explorer.tasks.sentiment import encoding, evaluation, pca, prediction, presets, reading, saliency, word_states
 from explorer.train.training import train
 
 GOOD = ["great", "wonderful", "superb", "loved", "brilliant", "fun", "beautiful", "best"]

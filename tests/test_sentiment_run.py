@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
+from explorer.data.imdb import ImdbData, Reviews
+from explorer.data.text_pipeline import TextConfig
+from explorer.nn.config import ModelConfig, TrainConfig
 from explorer.tasks.sentiment import encoding, evaluation, presets, reading, saliency, word_states
 from explorer.tasks.sentiment import run as sr
-from explorer.nn.config import ModelConfig, TrainConfig
-from explorer.data.imdb import ImdbData, Reviews
 from explorer.train.model_store import ModelStore
-from explorer.data.text_pipeline import TextConfig
 
 GOOD = ["great", "wonderful", "superb", "loved", "brilliant", "fun"]
 BAD = ["awful", "boring", "terrible", "hated", "dull", "worst"]

@@ -20,12 +20,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from explorer.server import settings
-from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data import datafolder, imdb
+from explorer.data.text_pipeline import TextConfig
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.server import settings
 from explorer.tasks.lab.config import LabConfig
 from explorer.tasks.sentiment.presets import DataConfig
-from explorer.data.text_pipeline import TextConfig
 
 PAGES = {
     "time_series": (ROOT / "pages/time_series.py", {"d_": SeriesConfig, "m_": ModelConfig, "t_": TrainConfig}),

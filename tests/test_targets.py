@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data import seasonal_choice, transforms as T
 from explorer.data.calendar import infer_frequency, per_year_frequency
 from explorer.data.synthetic import EXAMPLES, SEASONAL_KINDS, seasonal_series, stock_series
 from explorer.data.windows import chronological_split, prepare_series
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.tasks.series.run import resolve_target
 
 MONTHLY, QUARTERLY = per_year_frequency(12), per_year_frequency(4)

@@ -4,12 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from explorer.nn.config import ModelConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
 from explorer.data.windows import prepare_series
 from explorer.introspect.probe import GradientProbe
+from explorer.nn.config import ModelConfig, TrainConfig
 from explorer.nn.models import build_model
-from explorer.train.training import (DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult, shuffled_batches, train)
+from explorer.train.training import (DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult,
+                                     shuffled_batches, train)
 
 
 @pytest.fixture(scope="module")

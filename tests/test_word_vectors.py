@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from explorer.nn.config import ModelConfig, TrainConfig
-from explorer.nn.word_vectors import (SPECIALS, START_SD, cooccurrence, from_cooccurrence, neighbours, ppmi, top_directions)
+from explorer.nn.word_vectors import (SPECIALS, START_SD, cooccurrence, from_cooccurrence, neighbours, ppmi,
+                                      top_directions)
 
 
 def _counts_by_loop(ids, vocab, contexts, window):

@@ -27,8 +27,7 @@ def page_start(title: str, intro: str):
 def start_warmup() -> None:
     """Once per server process: import TensorFlow and train a tiny model in a background thread
     (one traced model per training slot, at most 4: runs that start together do not trace)."""
-    from explorer.server import jobs
-    from explorer.server import warmup
+    from explorer.server import jobs, warmup
     from ui.streamlit_private import keep_keras_state
 
     warmup.start(models=min(jobs.queue().slots, 4), before=keep_keras_state)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS, READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
-from explorer.data.memory_tasks import TASK_LABELS, TASKS
+from explorer.data.memory_tasks import MAX_T, TASK_LABELS, TASKS
+from explorer.data.text_pipeline import PADDINGS
+from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE,
+                                OPTIMIZERS, READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
 from explorer.tasks.lab.config import ARCHS, LabConfig
 from explorer.tasks.lab.presets import CLIPPED, EXPLODE
-from explorer.data.memory_tasks import MAX_T
 from explorer.tasks.sentiment.presets import QUICK
 from explorer.tasks.sentiment.run import EMBEDDING_WORDS, READOUT_WORDS
 from explorer.tasks.series.run import DEFAULT_TRAIN
-from explorer.data.text_pipeline import PADDINGS
 from ui.knob_panel import Knob, Panel, Part
 
 # ---------------------------------------------------------------- the knobs pages share

@@ -7,9 +7,9 @@ import math
 import streamlit as st
 
 from explorer.charts import gradients as cg
+from explorer.server.jobs import Job, JobSpec
 from explorer.tasks.lab.config import DEFAULT_LAGS, HELD_OUT, LabConfig
 from explorer.tasks.lab.sweep import SOLVED, SWEEP_EPOCHS
-from explorer.server.jobs import Job, JobSpec
 from ui import live
 from ui.live import FAILED, STOPPED
 

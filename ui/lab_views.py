@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from explorer.charts import gradients as cg
+from explorer.data.numbers import power_of_ten
 from explorer.server import jobs
-from explorer.tasks.lab.config import HELD_OUT, LabConfig
 from explorer.tasks.lab.arch import LabRun
+from explorer.tasks.lab.config import HELD_OUT, LabConfig
 from explorer.tasks.lab.theory import bound_note
 from explorer.tasks.lab.verdict import verdict
-from explorer.data.numbers import power_of_ten
 from ui.guard import friendly
 from explorer.server.jobs import Job
 from ui.live import status_banner

@@ -16,7 +16,8 @@ import streamlit as st
 from explorer.charts import common as charts
 from explorer.server import jobs
 from explorer.server.jobs import KEEP_S, KEEP_UNWATCHED, STOPPED_IN_LINE, Job, JobSpec
-from explorer.train.status import DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, WAITING, Status  # noqa: F401
+from explorer.train.status import (DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, WAITING,  # noqa: F401
+                                   Status)
 from ui.queue import waiting_text
 from ui.streamlit_private import keep_keras_state
 

@@ -13,11 +13,11 @@ import numpy as np
 import streamlit as st
 
 from explorer.charts import text as charts_text
+from explorer.data import datafolder, imdb
+from explorer.data.text_pipeline import TextConfig
 from explorer.server import settings
 from explorer.tasks.sentiment import run as sr
-from explorer.data import datafolder, imdb
 from explorer.tasks.sentiment.presets import DataConfig
-from explorer.data.text_pipeline import TextConfig
 from ui.guard import friendly
 
 IMDB_SOURCE, FOLDER_SOURCE, UPLOAD_SOURCE = "IMDB reviews", "A file in the server's data folder", "My own labelled texts (CSV)"

@@ -11,8 +11,8 @@ import streamlit as st
 
 from explorer.charts import text as charts_text
 from explorer.tasks.sentiment import run as sr
-from explorer.train.model_store import ModelStore, StoreProblem
 from explorer.tasks.sentiment.reading import EXAMPLES, MAX_CHARS
+from explorer.train.model_store import ModelStore, StoreProblem
 from ui.guard import friendly
 
 REVIEW_KEY = "sentiment_review"

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from explorer.server import jobs
-from explorer.server import memory
+from explorer.server import jobs, memory
 
 log = logging.getLogger("rnn_explorer")
 GRACE_S = 20.0  # a tab that reconnects within this keeps its session (a network hiccup, a reload)

@@ -50,10 +50,10 @@ def main() -> None:
     args = ap.parse_args()
 
     from explorer.data.imdb import load_imdb
-    from explorer.server import settings
-    from explorer.tasks.sentiment.presets import DataConfig
-    from explorer.tasks.sentiment.encoding import split_parts
     from explorer.data.text_pipeline import TextConfig, TextPipeline
+    from explorer.server import settings
+    from explorer.tasks.sentiment.encoding import split_parts
+    from explorer.tasks.sentiment.presets import DataConfig
 
     t0 = time.perf_counter()
     data = load_imdb(allow_download=False, configured=settings.load().imdb)

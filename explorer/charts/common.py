@@ -112,17 +112,3 @@ def step_norms(norms: Mapping[str, Sequence[float]], title: str = "Weight-gradie
     if log_y:
         fig.update_yaxes(type="log")
     return _layout(fig, title, "training step", "‖∂L/∂W‖")
-
-
-def grad_vs_distance(norms: Mapping[str, Sequence[float]], title: str = "‖∂L/∂h_t‖ by distance from the loss",
-                     floor: float | None = None) -> go.Figure:
-    """Gradient norm against steps back from the end of the sequence, log scale."""
-    fig = go.Figure()
-    for name, values in norms.items():
-        values = np.asarray(values, dtype=np.float64)
-        fig.add_trace(go.Scatter(x=np.arange(len(values)), y=values[::-1], mode="lines", name=name,
-                                 line=dict(color=COLORS.get(name))))
-    if floor is not None:
-        fig.add_hline(y=floor, line_dash="dot", annotation_text="10⁻³ of the maximum")
-    fig.update_yaxes(type="log")
-    return _layout(fig, title, "steps back from the last timestep (T − t)", "‖∂L/∂h_t‖")

@@ -549,12 +549,3 @@ def split_validation(reviews: Reviews, fraction: float = 0.1, seed: int = 0) -> 
 def word_counts(texts: Sequence[str]) -> np.ndarray:
     """Whitespace word count of each text (for the length histogram)."""
     return np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts))
-
-
-def to_csv_bytes(reviews: Reviews) -> bytes:
-    """The reviews as a text,label CSV (what `read_csv` reads back)."""
-    import pandas as pd
-
-    buf = io.StringIO()
-    pd.DataFrame({"text": reviews.texts, "label": reviews.labels.astype(int)}).to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")

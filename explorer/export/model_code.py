@@ -6,8 +6,8 @@ over time that skips padding). Settings at their Keras default are left out, so 
 """
 from __future__ import annotations
 
-from explorer.nn.config import ModelConfig, TrainConfig
 from explorer.export.script import lit
+from explorer.nn.config import ModelConfig, TrainConfig
 
 OPTIMIZER_CLASSES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.export import model_code
 from explorer.export.script import Script, constants, lit
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 
 # The page's sampling of a long series (explorer.tasks.series.run): written into the script only when the run sampled.
 from explorer.tasks.series.run import HEAD_START_SCALE, MAX_TRAIN_WINDOWS, MAX_VAL_WINDOWS, short_name

@@ -18,10 +18,6 @@ from explorer.introspect.unroll import _perturbed_layer, _units
 from explorer.nn.models import build_model, recurrent_layers, run_layers
 
 
-def _loss_fn(model: keras.Model):
-    return keras.losses.get(model.loss)
-
-
 def _as_float64(node):
     """A model config with every float32 dtype (layer policies, float inputs) turned to float64."""
     if isinstance(node, dict):
@@ -82,12 +78,6 @@ class _Twin:
 _TWINS: "OrderedDict[str, _Twin]" = OrderedDict()
 _TWINS_LOCK = threading.Lock()
 MAX_TWINS = 12  # least recently used twins beyond this are dropped
-
-
-def forget_cached_probes() -> None:
-    """Drop every cached twin, as a fresh process starts (for benchmarks of first runs)."""
-    with _TWINS_LOCK:
-        _TWINS.clear()
 
 
 def _twin_for(model: keras.Model, layer_index: int) -> _Twin:

@@ -11,7 +11,8 @@ import random
 
 import numpy as np
 
-from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INITS, HEADS, OPTIMIZERS, READOUTS, RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig)
+from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INITS, HEADS, OPTIMIZERS, READOUTS,
+                                RECURRENT_INITS, SCHEDULES, ModelConfig, TrainConfig)
 from explorer.nn.word_vectors import SPECIALS
 
 import keras  # noqa: E402  (after the cheap imports, on purpose)

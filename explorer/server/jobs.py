@@ -333,8 +333,7 @@ _board_lock = threading.Lock()
 
 def embedded_executor(slots: str = "auto") -> EmbeddedExecutor:
     """The app's own executor: its threads, through one queue of the operator's slots."""
-    from explorer.server import memory
-    from explorer.server import warmup
+    from explorer.server import memory, warmup
 
     from explorer.nn.model_pool import POOL
 

@@ -32,9 +32,10 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from explorer.server.jobs import (FAILED, FINISHED, STOPPED, EmbeddedExecutor, Job, JobContext, JobEvent, embedded_executor, failure_sentence, runner_of)
-from explorer.train.runner import JobFailed
+from explorer.server.jobs import (FAILED, FINISHED, STOPPED, EmbeddedExecutor, Job, JobContext, JobEvent,
+                                  embedded_executor, failure_sentence, runner_of)
 from explorer.server.run_queue import RunQueue
+from explorer.train.runner import JobFailed
 from explorer.train.status import Status
 
 log = logging.getLogger("rnn_explorer")

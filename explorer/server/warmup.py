@@ -53,9 +53,9 @@ def warm_up(models: int = 1) -> float:
     import time
 
     t0 = time.perf_counter()
-    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task
-    from explorer.tasks.lab.arch import start_arch
     from explorer.nn.model_pool import POOL
+    from explorer.tasks.lab.arch import start_arch
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task
 
     warmed = [traced_default() for _ in range(max(1, models))]
     for r in warmed:
@@ -75,8 +75,8 @@ def warm_up(models: int = 1) -> float:
 def traced_default():
     """A time-series default run (explorer.tasks.series.run.PreparedRun) trained for one epoch on its own model,
     whose training, validation, prediction and probe functions are therefore traced."""
-    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.tasks.series.run import prepare_run
     from explorer.train.training import train
 

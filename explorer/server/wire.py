@@ -73,9 +73,9 @@ def sentiment_to_wire(run) -> dict:
 def sentiment_from_wire(wire: dict, args: dict):
     """The record as the page uses it: the trained model, its pipeline, the test reviews' texts (taken from the
     reviews the job was given, split the same way) and labels; the encoded ids are empty (they stayed on the node)."""
-    from explorer.train.runner import TrainedRun
-    from explorer.tasks.sentiment.encoding import Encoded, split_parts
     from explorer.data.text_pipeline import TextConfig, TextPipeline
+    from explorer.tasks.sentiment.encoding import Encoded, split_parts
+    from explorer.train.runner import TrainedRun
 
     cfg, vocabulary = wire["text"]
     pipeline = TextPipeline(TextConfig(**cfg), vocabulary)

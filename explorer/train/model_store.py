@@ -233,8 +233,8 @@ class ModelStore:
         """(Keras model, TextPipeline, arrays) of an entry: checksums first, then Keras safe mode."""
         import keras
 
-        from explorer.nn import models  # noqa: F401  (registers the project's serializable layers)
         from explorer.data.text_pipeline import TextPipeline
+        from explorer.nn import models  # noqa: F401  (registers the project's serializable layers)
 
         self.verify(entry)
         try:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from explorer.server import settings
 from explorer.data import synthetic
+from explorer.server import settings
 from explorer.server.run_queue import slots_for
 
 from .harness import ARTIFACTS, RssSampler, exceptions_on, shoot, tree_rss, wait_figure, wait_idle

@@ -15,7 +15,8 @@ import numpy as np
 from explorer.data.memory_tasks import MemoryTask
 from explorer.data.numbers import power_of_ten
 from explorer.tasks.lab.cells import carry_per_step
-from explorer.tasks.lab.config import ARCHS, LabConfig, PROBE_BATCH, lab_heldout, lab_problems, lab_task, model_config, train_config
+from explorer.tasks.lab.config import (ARCHS, LabConfig, PROBE_BATCH, lab_heldout, lab_problems, lab_task, model_config,
+                                       train_config)
 from explorer.tasks.lab.theory import gamma
 
 
@@ -187,15 +188,6 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         train_seconds=float(r.seconds), probe_seconds=float(sum(run.probe.seconds)),
         probe_calls=len(run.probe.seconds),
     )
-
-
-def train_arch(cfg: LabConfig, arch: str, task: MemoryTask | None = None, sink: Optional[Callable] = None,
-               should_stop: Optional[Callable[[], bool]] = None, held: Optional[MemoryTask] = None) -> ArchResult:
-    """Build, train with the probe every epoch, and summarise one architecture."""
-    task = lab_task(cfg) if task is None else task
-    run = start_arch(cfg, arch, task, held=held)
-    fit_arch(run, cfg, task, sink=sink, should_stop=should_stop)
-    return summarize(run, cfg, task)
 
 
 @dataclass

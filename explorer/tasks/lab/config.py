@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explorer.nn.config import CELLS, ModelConfig, TrainConfig
 from explorer.data.memory_tasks import MAX_T, TASKS, MemoryTask, make_task
+from explorer.nn.config import CELLS, ModelConfig, TrainConfig
 
 
 ARCHS = CELLS

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from explorer.data.memory_tasks import MemoryTask
+from explorer.data.numbers import power_of_ten
 from explorer.tasks.lab.arch import ArchResult
 from explorer.tasks.lab.config import LabConfig
-from explorer.data.numbers import power_of_ten
 
 REACHED = 1e-3  # the gradient at the decisive input / at the loss below which it vanished (the horizon's line)
 GROWS = 10.0  # ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ at or above which the gradient grows back in time

@@ -24,14 +24,14 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from explorer.data.imdb import ImdbData
+from explorer.data.text_pipeline import TextConfig, TextPipeline
 from explorer.nn import config
 from explorer.nn.config import ModelConfig, TrainConfig
-from explorer.data.imdb import ImdbData
-from explorer.train.model_store import Entry, ModelStore, StoreProblem, cache_root, key_for
-from explorer.tasks.sentiment.presets import DataConfig, Setup
 from explorer.tasks.sentiment.encoding import Encoded, compact, split_parts
 from explorer.tasks.sentiment.evaluation import TestResult, evaluate
-from explorer.data.text_pipeline import TextConfig, TextPipeline
+from explorer.tasks.sentiment.presets import DataConfig, Setup
+from explorer.train.model_store import Entry, ModelStore, StoreProblem, cache_root, key_for
 
 FORMAT = 1
 ENCODINGS = "encodings"  # folder under the cache root
@@ -207,11 +207,11 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
     closed session). Each new model would leave its traces and XLA's compiled step in the process for good
     (~40 MiB a quick-preset run, measured); a pooled one compiles once per set-up."""
     from explorer.data.buckets import parts_for
-    from explorer.tasks.sentiment.origin import review_source
     from explorer.introspect.probe import GradientProbe
     from explorer.nn.model_pool import POOL, pool_key
     from explorer.nn.models import build_model
     from explorer.nn.word_vectors import from_cooccurrence
+    from explorer.tasks.sentiment.origin import review_source
 
     enc = encoded if encoded is not None else encode_cached(data, setup.text, setup.data, cache_dir)
     if len(enc.y_train) < 2 or len(np.unique(enc.y_train)) < 2:
@@ -400,8 +400,8 @@ def entry_row(entry: Entry) -> dict:
 def run_job(ctx, data: ImdbData, source_key: str, setup: Setup, keep: bool):
     """The sentiment page's run as a job (explorer.server.jobs): encode, build, train live, score the test reviews once
     and, for the server's IMDB reviews (`keep`), store the model for every visitor. Returns a `TrainedRun`."""
-    from explorer.train.runner import JobFailed, TrainedRun
     from explorer.nn.models import config_problems
+    from explorer.train.runner import JobFailed, TrainedRun
     from explorer.train.status import DIVERGED, STOPPED
     from explorer.train.training import RunResult
 

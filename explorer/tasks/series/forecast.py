@@ -15,10 +15,10 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from explorer.nn.predict import predict_in_batches
 from explorer.data import calendar, stationarity, transforms
-from explorer.data.windows import LEVEL, SeriesDataset
 from explorer.data.numbers import fmt, times
+from explorer.data.windows import LEVEL, SeriesDataset
+from explorer.nn.predict import predict_in_batches
 
 PERSISTENCE, SEASONAL, MOVING_AVERAGE = "last value", "seasonal naive", "moving average"
 

@@ -16,13 +16,13 @@ from typing import Optional
 
 import numpy as np
 
-from explorer.nn.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 from explorer.data import transforms
+from explorer.data.numbers import fmt_int
 from explorer.data.seasonal_choice import choose_form
 from explorer.data.stationarity import TargetChoice, choose_target
 from explorer.data.transforms import target_words
 from explorer.data.windows import SeriesDataset, chronological_split, first_target, prepare_series
-from explorer.data.numbers import fmt_int
+from explorer.nn.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 
 PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is measured after every epoch
 # Sized so the page's default model (SimpleRNN(50), window 10, batch 32, 40 epochs) trains in under
@@ -238,8 +238,8 @@ def start_run(data: SeriesData, series: SeriesConfig, model: ModelConfig, train:
 
     The model goes back to the pool when the record is dropped (the next run, a closed session)."""
     from explorer.nn import config
-    from explorer.tasks.series.forecast import find_period, scaled_noise_floor
     from explorer.nn.model_pool import POOL
+    from explorer.tasks.series.forecast import find_period, scaled_noise_floor
 
     run = prepare_run(data.values, series, model, train, data.frequency)
     cfg = series_model_config(model, series)
@@ -295,8 +295,8 @@ def run_job(ctx, data: SeriesData, series: SeriesConfig, model: ModelConfig, tra
     """The time-series page's run as a job (explorer.server.jobs): build, train live, score the test part and forecast.
 
     Returns a `TrainedRun` whose record holds the evaluation (none when the run diverged)."""
-    from explorer.train.runner import JobFailed, TrainedRun
     from explorer.nn.models import config_problems
+    from explorer.train.runner import JobFailed, TrainedRun
     from explorer.train.status import DIVERGED, STOPPED
     from explorer.train.training import RunResult, train as fit
 
