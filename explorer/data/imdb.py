@@ -30,6 +30,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from explorer.data.text_encoding import unicode_codec
+
 ENV_VAR = "RNN_EXPLORER_IMDB"  # the operator's setting (`explorer.server.settings`) that names the IMDB copy
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE = "aclImdb_v1.tar.gz"
@@ -358,25 +360,16 @@ def _csv_bytes(source, label: str, max_bytes: int) -> bytes:
     return raw
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
 def decode_text(raw: bytes, label: str) -> tuple[str, str]:
     """(text, encoding) of a text file: UTF-8, or UTF-16 with or without its byte-order mark.
 
     Anything else gets one sentence that says what to do, rather than a silent guess that
     would turn another encoding's letters into wrong words.
     """
-    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
-    sample = raw[:65536]
-    if encoding is None and b"\0" in sample:
-        # UTF-16 without a BOM: text in Latin letters has a zero in every other byte.
-        half = max(1, len(sample) // 2)
-        even, odd = sample[0::2].count(0) / half, sample[1::2].count(0) / half
-        encoding = "utf-16-le" if odd > 0.3 > 0.02 > even else "utf-16-be" if even > 0.3 > 0.02 > odd else None
-        if encoding is None:
-            kind = " (it looks like an Excel workbook or a zip file)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
-            raise DataProblem(f"{label} does not look like text{kind}: save it as a CSV file and upload that.")
+    encoding = unicode_codec(raw)  # the same detection as an uploaded series' CSV
+    if encoding is None and b"\0" in raw[:65536]:
+        kind = " (it looks like an Excel workbook or a zip file)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
+        raise DataProblem(f"{label} does not look like text{kind}: save it as a CSV file and upload that.")
     try:
         return raw.decode(encoding or "utf-8"), encoding or "utf-8"
     except UnicodeDecodeError as err:
