@@ -52,8 +52,8 @@ TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
                  "change": "the change since the previous step", "seasonal": "the change since one season before",
                  "log_change": "the change of the log (relative change)",
                  "log_seasonal": "the change of the log since one season before"}
-# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
-# 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
+# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32,
+# 40 epochs with early stopping: quick enough for a first click (bench/bench_timeseries.py times it).
 TIME_SERIES = Panel("ts", extra_url_keys=("run",), parts={
     "series": Part("d_", SeriesConfig(), (
         Knob("source", "Data source", "radio", tuple(SOURCES), labels=SOURCES, horizontal=True),

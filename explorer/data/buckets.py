@@ -22,16 +22,13 @@ from explorer.data.text_pipeline import PAD
 
 ROUND = 16  # batch lengths are rounded up to a multiple of this (fewer distinct shapes)
 # Training memory grows with batch size × length (every step's activations are kept for the backward
-# pass: ~0.5 GB for 128 reviews of 500 words through a bidirectional GRU(64)). Batches of reviews
+# pass). Batches of reviews
 # longer than this many words hold proportionally fewer reviews, so no batch costs more than
 # `batch_size` reviews of this length.
 LONG = 256
 # A batch of more words than this is computed in two halves whose gradients the optimizer averages
 # (Keras' `gradient_accumulation_steps=2`): the same update as the whole batch, at the activation memory
-# of half of it. Measured for the best preset (bidirectional GRU(64), 128 reviews × 256 words; one epoch of
-# 10,800 reviews, runs alternated, 2 each): the process's peak memory 1,137–1,167 MiB whole, 1,006–1,018 MiB
-# in halves, in 43.7–44.2 s and 44.7–45.0 s (one more whole run took 25.5 s: this machine's speed drifts).
-# With Adam one thing differs: accumulated gradients are dense, so every embedding row's moments decay at
+# of half of it, in about the same time. With Adam one thing differs: accumulated gradients are dense, so every embedding row's moments decay at
 # every update, as in standard Adam (a whole batch's sparse gradient has Keras update the moments of its own
 # words only).
 MAX_WORDS = 16_384
@@ -126,7 +123,7 @@ def length_batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, padding
 
     # TensorFlow's registry of Python functions keeps `gen` for the life of the process, after the dataset is
     # gone (from_generator): it reaches the arrays through `held`, emptied when the dataset is collected (an
-    # iterator keeps its dataset), or every run's reviews would stay in memory (~10 MiB a quick-preset run).
+    # iterator keeps its dataset), or every run's reviews would stay in memory.
     held = {"x": x, "y": y, "lengths": lengths}
 
     def gen():

@@ -1,7 +1,7 @@
 """Built models reused per configuration, because TensorFlow never forgets a trained one.
 
 Every model that is trained leaves its traced graph functions in the process for good, after
-the model itself is gone (tensorflow#61791, keras#17458): ~10 MiB per LSTM fit, measured, and
+the model itself is gone (tensorflow#61791, keras#17458), and
 neither `clear_session` nor dropping the function definitions gives it back. A server that
 builds a fresh model for every Train click grows with every click of every visitor.
 

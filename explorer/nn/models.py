@@ -257,7 +257,7 @@ def seed_keras(seed: int) -> None:
 
     Not `keras.utils.set_random_seed`: it also sets TensorFlow's global seed, which clears TensorFlow's
     kernel caches, so every traced function (a pooled model's train step, the probe) is instantiated
-    again at its next call: ~0.35 s before a run's first step, measured. Nothing here draws from TF's
+    again at its next call, which delays a run's first step. Nothing here draws from TF's
     global seed (layers get explicit seeds, `explorer.train.training` shuffles with its own generator)."""
     random.seed(seed)
     np.random.seed(seed)

@@ -5,7 +5,7 @@ rare word ("abysmal", "atrocious") stays near noise. Words that occur near the s
 similar things: count, for every word, its neighbours within a few words (closer ones weigh more),
 turn the counts into positive pointwise mutual information (PPMI, with the context distribution
 smoothed by the power 0.75) and keep the top singular directions (Levy, Goldberg & Dagan, TACL
-2015). No labels are read; on the 22,500 training reviews it takes a few seconds and puts
+2015). No labels are read; on the training reviews it puts
 "awful" next to "terrible", "horrible", "dreadful" and "kubrick" next to "hitchcock".
 """
 from __future__ import annotations
@@ -20,9 +20,7 @@ BLOCK = 1_024  # words whose counts are gathered at once (bounds the temporary m
 SPECIALS = OOV + 1  # ids 0 (padding) and 1 (out of vocabulary) are no words
 KERAS_SD = 0.05 / np.sqrt(3)  # per-value sd of Keras' own Embedding start, uniform(−0.05, 0.05)
 # The vectors' per-value sd: 6× Keras' start, so the co-occurrence structure is not drowned by the first
-# updates. Chosen on validation reviews (best preset, model seeds 0–2, bench/tuning.jsonl): the kept epoch
-# read 0.8684 on average at 1×, 0.8749 at 3×, 0.8777 at 6×, against 0.8656 for the random start
-# (bench_sentiment on 3af8a8c); larger was not tried.
+# updates. Chosen on validation reviews over several model seeds (bench/tuning.jsonl).
 START_SD = 6 * KERAS_SD
 
 

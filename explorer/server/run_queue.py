@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-DEFAULT_ESTIMATE_S = 20.0  # a run of a kind never seen on this server (the time-series default: about 10 s)
+DEFAULT_ESTIMATE_S = 20.0  # a run of a kind never seen on this server
 RECENT = 20  # a kind's pace is the median of this many most recent runs of it
 MIN_PROGRESS = 0.02  # below this a running run's own pace says too little: its kind's pace is used instead
 
@@ -94,9 +94,8 @@ class StartGate:
 
     A run's start (building the model, its probe, Keras' set-up, the first step) is mostly Python, and
     Python runs one thread at a time: two starts at once take turns at every step, so the first
-    visitor's first curve point waits for the second visitor's model (measured with 8 runs at once:
-    both runs' first steps came out together, 2.5 s after the first click, on one try). The gate lets the first
-    run reach its first step alone; the next follows a fraction of a second later.
+    visitor's first curve point waits for the second visitor's model. The gate lets the first run reach its
+    first step alone; the next follows shortly after.
     """
 
     def __init__(self, max_wait_s: float = START_WAIT_S):

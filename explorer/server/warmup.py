@@ -90,12 +90,12 @@ def traced_default():
 
 def freeze_startup_heap() -> int:
     """Once, after the warm-up: free what start-up left, then put everything still alive (TensorFlow, Keras,
-    the pool's traced models: ~470,000 objects that live as long as the server) out of the cyclic garbage
+    the pool's traced models: objects that live as long as the server) out of the cyclic garbage
     collector's reach (`gc.freeze`); returns how many objects were frozen.
 
-    Why: a full collection holds the GIL, so every session on the server waits through it, and it scanned all
-    of these each time (~0.25 s here, after every finished run, every closed tab and every so many
-    allocations). It now scans only what came after start-up (~6 ms after a run; bench/bench_pauses.py). Reference
+    Why: a full collection holds the GIL, so every session on the server waits through it; without the freeze
+    it would scan all of these after every finished run, every closed tab and every so many allocations.
+    Frozen, they are left out and only what came after start-up is scanned (bench/bench_pauses.py). Reference
     counting still frees frozen objects; only a reference cycle among them that later became garbage would
     stay, and start-up objects live as long as the process."""
     gc.collect()

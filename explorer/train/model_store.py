@@ -1,7 +1,7 @@
 """A local store of trained models, so a visitor can use a model the moment they arrive.
 
-One folder per model under the user's cache directory (``~/.cache/rnn-explorer/models``,
-or ``$XDG_CACHE_HOME``, or ``$RNN_EXPLORER_CACHE``): the Keras ``model.keras`` file, the
+One folder per model in ``models/`` under the project's cache folder (`cache_root`: ``$RNN_EXPLORER_CACHE``,
+else ``$XDG_CACHE_HOME/rnn-explorer``, else ``~/.cache/rnn-explorer``): the Keras ``model.keras`` file, the
 text pipeline's vocabulary, the run's configuration and its metrics as JSON, any extra
 arrays (``*.npy``), and a ``manifest.json`` with every file's size and SHA-256.
 

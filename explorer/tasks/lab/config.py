@@ -31,8 +31,8 @@ class LabConfig:
     clipnorm: float = 1.0  # Adam at 0.01 occasionally jumps out of a solution without it
     seed: int = 0
     samples: int = 2048
-    # XLA for the gated cells (bench_gradients, paired runs of the lab default: GRU 0.67×, LSTM 0.97× the
-    # time without it); SimpleRNN trains 1.28× slower with it, so it never compiles.
+    # XLA for the gated cells, where it saves time; SimpleRNN trains slower with it, so it never compiles
+    # (bench/bench_gradients.py compares both).
     jit_compile: bool = True
 
 

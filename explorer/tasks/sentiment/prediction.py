@@ -16,7 +16,7 @@ def can_cut(model) -> bool:
 
 
 def predict(model, x: np.ndarray, chunk: int = 128, padding: Optional[str] = None) -> np.ndarray:
-    """P(positive) for each row of `x` (n, T), in chunks through a once-traced forward pass (~5 ms a review).
+    """P(positive) for each row of `x` (n, T), in chunks through a once-traced forward pass.
 
     Given the padding side, a masked model scores rows in batches of one length class, the padding
     cut off (the same predictions in fewer steps, see `explorer.data.buckets`).
@@ -34,7 +34,7 @@ def _kept_on(model, name: str, make):
     """`make()` once per model, kept on the model itself, so it is freed with the model.
 
     A traced function refers to its model; kept in a module-level table keyed by the model it would
-    keep every model ever scored alive (measured: ~30 MiB a quick-preset run, never returned)."""
+    keep every model ever scored alive."""
     hit = model.__dict__.get(name)
     if hit is None:
         hit = make()
@@ -53,7 +53,7 @@ def _forward_fn(model):
     """x (any batch, any length the model takes) → P(positive), traced once per model.
 
     Keras' `predict_on_batch` traces again for each new batch shape before it generalises
-    (~2 s each for a masked bidirectional GRU on a busy 2-core machine); a fixed signature
+    (slow for a masked bidirectional GRU); a fixed signature
     with free dimensions traces once.
     """
     import tensorflow as tf

@@ -37,12 +37,12 @@ FORMAT = 1
 ENCODINGS = "encodings"  # folder under the cache root
 KEEP_ENCODINGS = 4  # encodings kept on disk (each 10–50 MB), most recently used first
 # XLA (`TrainConfig.jit_compile`) is used when asked and when it pays: fixed-length batches (not a masked
-# model's length classes, which would compile once per length) and enough steps. Measured here on the
-# quick preset: 23 vs 31 CPU-s per 100 steps, but ~6 CPU-s to compile each batch shape.
+# model's length classes, which would compile once per length) and enough steps to earn back the compile
+# time of each batch shape.
 XLA_MIN_STEPS = 300
 # Validation reviews the gradient probe reads after every epoch. Its float64 pass through all the steps
-# of these reviews is what costs memory: +17, +70 and +219 MiB for 8, 16 and 32 reviews of the best
-# preset (measured); 16 show the same fading over positions at a third of the cost of 32.
+# of these reviews is what costs memory, growing faster than their number; 16 show the same fading over
+# positions as 32 at a fraction of the cost.
 PROBE_REVIEWS = 16
 READOUT_WORDS = {"last": "last state", "mean": "mean of all states", "max": "max of all states",
                  "meanmax": "mean and max of all states"}
@@ -204,8 +204,8 @@ def prepare_run(data: ImdbData, setup: Setup, encoded: Optional[Encoded] = None,
 
     `pooled`: the model may be an idle one of the same set-up from `explorer.nn.model_pool` (in a fresh model's
     state, so it trains the same), and it goes back there when the run is dropped (the page's next run, a
-    closed session). Each new model would leave its traces and XLA's compiled step in the process for good
-    (~40 MiB a quick-preset run, measured); a pooled one compiles once per set-up."""
+    closed session). Each new model would leave its traces and XLA's compiled step in the process for good;
+    a pooled one compiles once per set-up."""
     from explorer.data.buckets import parts_for
     from explorer.introspect.probe import GradientProbe
     from explorer.nn.model_pool import POOL, pool_key

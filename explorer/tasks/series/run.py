@@ -25,8 +25,8 @@ from explorer.data.windows import SeriesDataset, chronological_split, first_targ
 from explorer.nn.config import ModelConfig, RunRecord, SeriesConfig, TrainConfig
 
 PROBE_WINDOWS = 32  # the fixed validation batch whose ‖∂L/∂h_t‖ is measured after every epoch
-# Sized so the page's default model (SimpleRNN(50), window 10, batch 32, 40 epochs) trains in under
-# two minutes on 2 CPU cores however long the series (bench/bench_timeseries.py measures it).
+# Sized so the page's default model (SimpleRNN(50), window 10, batch 32, 40 epochs) trains in the time the
+# plan's sentence promises, however long the series (bench/bench_timeseries.py checks it).
 MAX_TRAIN_WINDOWS = 6_000
 MAX_VAL_WINDOWS = 2_000
 DEFAULT_EPOCHS = 40
