@@ -14,7 +14,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from explorer.introspect.unroll import _perturbed_layer, _units
+from explorer.introspect.unroll import perturbed_layer, units_of
 from explorer.nn.models import build_model, recurrent_layers, run_layers
 
 
@@ -99,7 +99,7 @@ def _twin_for(model: keras.Model, layer_index: int) -> _Twin:
 def _probe_fn(model: keras.Model, loss_fn, target: int):
     """A traced (x, y) → (∂L/∂h_t forward, backward) for recurrent layer `target` of `model`."""
     layer = recurrent_layers(model)[target]
-    units, dtype = _units(layer), layer.compute_dtype  # float64 on a twin
+    units, dtype = units_of(layer), layer.compute_dtype  # float64 on a twin
 
     @tf.function(reduce_retracing=True)
     def probe(x, y):
@@ -110,7 +110,7 @@ def _probe_fn(model: keras.Model, loss_fn, target: int):
 
             def on_rnn(i, lyr, seq, mask):
                 if i == target:
-                    return _perturbed_layer(lyr, seq, mask, eps_f, eps_b)
+                    return perturbed_layer(lyr, seq, mask, eps_f, eps_b)
                 return lyr(seq, mask=mask, training=False)
 
             y_pred = run_layers(model, x, on_rnn)

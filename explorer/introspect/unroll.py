@@ -46,7 +46,7 @@ def _layer_output(rnn: keras.layers.RNN, hs, mask):
     return hs[:, 0] if rnn.go_backwards else hs[:, -1]
 
 
-def _perturbed_layer(layer, seq, mask, eps_fwd, eps_bwd):
+def perturbed_layer(layer, seq, mask, eps_fwd, eps_bwd):
     """Call a (maybe bidirectional) recurrent layer with ε added to its hidden states."""
     if isinstance(layer, keras.layers.Bidirectional):
         f = unroll(layer.forward_layer, seq, eps_fwd, mask)
@@ -66,5 +66,5 @@ def directions(layer) -> list[tuple[keras.layers.RNN, str]]:
     return [(layer, "forward")]
 
 
-def _units(layer) -> int:
+def units_of(layer) -> int:
     return directions(layer)[0][0].cell.units

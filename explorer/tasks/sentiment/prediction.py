@@ -30,7 +30,7 @@ def predict(model, x: np.ndarray, chunk: int = 128, padding: Optional[str] = Non
     return p.reshape(-1).astype(np.float32)
 
 
-def _kept_on(model, name: str, make):
+def kept_on(model, name: str, make):
     """`make()` once per model, kept on the model itself, so it is freed with the model.
 
     A traced function refers to its model; kept in a module-level table keyed by the model it would
@@ -42,7 +42,7 @@ def _kept_on(model, name: str, make):
     return hit
 
 
-def _free_shape(model):
+def free_shape(model):
     """Input signature of a model's token ids: any batch, and any length when the model takes any."""
     import tensorflow as tf
 
@@ -58,5 +58,5 @@ def _forward_fn(model):
     """
     import tensorflow as tf
 
-    return _kept_on(model, "_explorer_forward",
-                    lambda: tf.function(lambda x: model(x, training=False), input_signature=[_free_shape(model)]))
+    return kept_on(model, "_explorer_forward",
+                    lambda: tf.function(lambda x: model(x, training=False), input_signature=[free_shape(model)]))

@@ -7,8 +7,9 @@ from typing import Optional
 
 import numpy as np
 
+from explorer.data.buckets import batch_length, cut
 from explorer.data.text_pipeline import OOV, TextConfig, TextPipeline, pad
-from explorer.tasks.sentiment.prediction import predict
+from explorer.tasks.sentiment.prediction import can_cut, predict
 
 
 MAX_CHARS = 100_000  # longer input is cut before tokenizing, with a note (a review is ~1,300 characters)
@@ -69,6 +70,17 @@ def prepare(pipeline: TextPipeline, text: Optional[str]) -> Review:
     x = pad(ids.astype(np.int32), np.array([n]), max_len, cfg.padding)[0]
     positions = np.arange(max_len - n, max_len) if cfg.padding == "front" else np.arange(n)
     return Review(True, "", notes, list(words), ids.astype(np.int32), x, positions, total, oov)
+
+
+def review_input(model, review: Review, padding: Optional[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(1, T') model input and the words' positions in it: for a masked model of any length, padding cut
+    to the review's length class (the same values, a 10-word review runs 16 steps instead of 500)."""
+    x = np.asarray(review.x[None], np.int32)
+    if padding is None or not can_cut(model):
+        return x, review.positions
+    keep = batch_length(np.array([len(review.ids)]), x.shape[1])
+    shift = x.shape[1] - keep if padding == "front" else 0
+    return cut(x, keep, padding), review.positions - shift
 
 
 def label_of(p: float, threshold: float = 0.5) -> str:

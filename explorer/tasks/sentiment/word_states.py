@@ -6,9 +6,8 @@ from typing import Optional
 
 import numpy as np
 
-from explorer.tasks.sentiment.prediction import _free_shape, _kept_on
-from explorer.tasks.sentiment.reading import Review
-from explorer.tasks.sentiment.saliency import _input
+from explorer.tasks.sentiment.prediction import free_shape, kept_on
+from explorer.tasks.sentiment.reading import Review, review_input
 
 
 @dataclass
@@ -26,7 +25,7 @@ def _states_fn(model):
     Uses `introspect`'s unroll of the layer's own cell (the states Keras computes), inside one
     `tf.function`, far faster than eagerly. Returns (function, [(layer name, direction)]).
     """
-    return _kept_on(model, "_explorer_states", lambda: _traced_states(model))
+    return kept_on(model, "_explorer_states", lambda: _traced_states(model))
 
 
 def _traced_states(model):
@@ -37,7 +36,7 @@ def _traced_states(model):
 
     names = [(layer.name, direction) for layer in recurrent_layers(model) for _, direction in directions(layer)]
 
-    @tf.function(input_signature=[_free_shape(model)])  # one trace for any review length
+    @tf.function(input_signature=[free_shape(model)])  # one trace for any review length
     def fn(x):
         outs = []
 
@@ -58,7 +57,7 @@ def states(model, review: Review, padding: Optional[str] = None) -> list[WordSta
     if len(review.ids) == 0:
         return []
     fn, names = _states_fn(model)
-    x, positions = _input(model, review, padding)
+    x, positions = review_input(model, review, padding)
     outs = fn(x)
     return [WordStates(name, direction, np.asarray(h[0])[positions].astype(np.float64))
             for (name, direction), h in zip(names, outs)]
