@@ -92,7 +92,7 @@ def reviews() -> tuple[imdb.ImdbData | None, str, bool]:
                 data = load_csv(raw, upload.name)
                 source_key = "csv:" + hashlib.sha256(raw).hexdigest()[:16]
         else:
-            path = datafolder.resolve(operator.data_dir, picked) if choice == FOLDER_SOURCE else operator.imdb
+            path = datafolder.resolve(operator.data_dir, picked) if choice == FOLDER_SOURCE else settings.load().imdb
             stamp = _stamp(path)
             data = load_imdb(str(path or ""), stamp)
             source_key = f"imdb:{stamp}"
