@@ -1,7 +1,7 @@
 """RNN Explorer: entry point. `streamlit run app.py` opens the home page and the navigation.
 
 TensorFlow is not imported here, so the home page paints at once; a background
-thread imports it and trains a tiny model once (explorer.warmup), so the first Train
+thread imports it and trains a tiny model once (explorer.server.warmup), so the first Train
 click does not pay TensorFlow's one-time costs.
 """
 import streamlit as st

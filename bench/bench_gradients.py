@@ -53,8 +53,10 @@ def _probe_time(quick: bool) -> list[dict]:
     import numpy as np
     import tensorflow as tf
 
-    from explorer.gradlab import LabConfig, fit_arch, lab_task, start_arch
-    from explorer.introspect import GradientProbe, _probe_fn, forget_cached_probes
+    from explorer.introspect import probe
+    from explorer.introspect.probe import GradientProbe, _probe_fn
+    from explorer.tasks.lab.arch import fit_arch, start_arch
+    from explorer.tasks.lab.config import LabConfig, lab_task
 
     T = 200 if quick else 500
     cfg = LabConfig(task="first_value", T=T, units=32, epochs=1, samples=128 if quick else 256)
@@ -62,7 +64,8 @@ def _probe_time(quick: bool) -> list[dict]:
     run = start_arch(cfg, "SimpleRNN", task)
     fit_arch(run, cfg, task)
     x, y = task.x[:32], task.y[:32]
-    forget_cached_probes()
+    with probe._TWINS_LOCK:  # every cached twin dropped, as a fresh process starts
+        probe._TWINS.clear()
     f64_first, f64 = _timed(lambda: GradientProbe(x, y)(run.model))
     fn32 = _probe_fn(run.model, keras.losses.get(run.model.loss), 0)  # the same probe on the float32 model
     f32_first, f32 = _timed(lambda: [g.numpy() for g in fn32(tf.constant(x), tf.constant(y))])
@@ -90,9 +93,10 @@ def _interleaved(a, b, pairs: int = 3) -> tuple[float, list[float], list[float]]
 
 def _overhead(quick: bool) -> list[dict]:
     """Same seed and data: the lab's training with the probe every epoch vs without it (paired, repeated)."""
-    from explorer.gradlab import ARCHS, LabConfig, fit_arch, lab_heldout, lab_task, model_config, start_arch, train_config
-    from explorer.models import build_model
-    from explorer.training import train
+    from explorer.nn.models import build_model
+    from explorer.tasks.lab.arch import fit_arch, start_arch
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.train.training import train
 
     cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
@@ -117,9 +121,9 @@ def _overhead(quick: bool) -> list[dict]:
 
 
 def _xla(quick: bool) -> list[dict]:
-    from explorer.gradlab import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
-    from explorer.models import build_model
-    from explorer.training import train
+    from explorer.nn.models import build_model
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.train.training import train
 
     cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
@@ -139,8 +143,9 @@ def _xla(quick: bool) -> list[dict]:
 
 
 def _ratios(quick: bool) -> list[dict]:
-    from explorer.gradlab import ARCHS, LabConfig, lab_task, train_arch
-    from explorer.magnitudes import power_of_ten
+    from explorer.data.numbers import power_of_ten
+    from explorer.tasks.lab.arch import fit_arch, start_arch, summarize
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task
 
     rows = []
     sets = [LabConfig(samples=512, epochs=2)] if quick else [LabConfig(), LabConfig(task="adding", T=500, epochs=3,
@@ -148,7 +153,9 @@ def _ratios(quick: bool) -> list[dict]:
     for cfg in sets:
         task = lab_task(cfg)
         for arch in ARCHS:
-            r = train_arch(cfg, arch, task)
+            run = start_arch(cfg, arch, task)
+            fit_arch(run, cfg, task)
+            r = summarize(run, cfg, task)
             before = r.probes[0][0] / r.probes[0][-1]
             what = f"{cfg.task} T={cfg.T}"
             note = (f"{arch}({cfg.units}), gate biases {cfg.gate_init}, adam lr {cfg.lr:g}, {cfg.samples} seqs; "
@@ -164,7 +171,7 @@ def _ratios(quick: bool) -> list[dict]:
 def run(quick: bool = False) -> list[dict]:
     import keras  # noqa: F401  (imported before any clock starts)
 
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     warm_up()
     return _probe_time(quick) + _overhead(quick) + _xla(quick) + _ratios(quick)

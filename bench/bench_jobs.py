@@ -269,7 +269,8 @@ def _wiggle_every_knob(page) -> int:
 
 
 def undisturbed_sweep(browser, server: AppServer) -> list[dict]:
-    from explorer.gradlab import DEFAULT_LAGS, LabConfig, sweep
+    from explorer.tasks.lab.config import DEFAULT_LAGS, LabConfig
+    from explorer.tasks.lab.sweep import sweep
 
     lags = ",".join(map(str, SWEEP["lags"]))
     page = _page(browser, f"{server.url}/gradient_lab")

@@ -39,7 +39,8 @@ def _row(name, value, unit, target=None, met=None, note=""):
 def _click(cfg):
     """One Train click as the page runs it (the engine's lab run): every cell built, trained with its probe,
     summarised."""
-    from explorer.gradlab import ARCHS, LabRun, run_lab
+    from explorer.tasks.lab.arch import LabRun, run_lab
+    from explorer.tasks.lab.config import ARCHS
 
     t0 = time.perf_counter()
     lab = LabRun(cfg, list(ARCHS))
@@ -58,8 +59,8 @@ def _test_accuracy(model, cfg) -> float:
 
 
 def _default_run(quick: bool) -> list[dict]:
-    from explorer.gradlab import ARCHS, LabConfig
-    from explorer.magnitudes import power_of_ten
+    from explorer.data.numbers import power_of_ten
+    from explorer.tasks.lab.config import ARCHS, LabConfig
 
     base = LabConfig(samples=512, epochs=2) if quick else LabConfig()
     seeds = (0,) if quick else (0, 1, 2)
@@ -89,7 +90,8 @@ def _default_run(quick: bool) -> list[dict]:
 
 
 def _sweeps(quick: bool) -> list[dict]:
-    from explorer.gradlab import LabConfig, sweep
+    from explorer.tasks.lab.config import LabConfig
+    from explorer.tasks.lab.sweep import sweep
 
     rows = []
     for gate in ("chrono", "keras"):
@@ -113,8 +115,8 @@ def _sweeps(quick: bool) -> list[dict]:
 
 
 def _explosion(quick: bool) -> list[dict]:
-    from explorer.gradlab import CLIPPED, EXPLODE
-    from explorer.lab_verdict import verdict
+    from explorer.tasks.lab.presets import CLIPPED, EXPLODE
+    from explorer.tasks.lab.verdict import verdict
 
     rows = []
     for name, cfg in (("③ explode", EXPLODE), ("④ clipped", CLIPPED)):
@@ -133,7 +135,7 @@ def _explosion(quick: bool) -> list[dict]:
 def run(quick: bool = False) -> list[dict]:
     import keras  # noqa: F401  (imported before any clock starts)
 
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     warm_up()  # the app does this at start, before anyone clicks
     return _default_run(quick) + _sweeps(quick) + _explosion(quick)

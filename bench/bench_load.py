@@ -14,7 +14,7 @@ RNN_EXPLORER_TRAINING_SLOTS says otherwise), warms it with one run, then in head
    are cleaned up, the server's RSS must be within 10 % of its level before them.
 
 A full run also repeats phase 2 on servers limited to 1, 2, 3 and 8 slots: the measurement
-the default (`explorer.run_queue.CORES_PER_RUN`) is fitted on (BENCH_LOAD_NO_FIT=1 leaves it out).
+the default (`explorer.server.run_queue.CORES_PER_RUN`) is fitted on (BENCH_LOAD_NO_FIT=1 leaves it out).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from harness import (AppServer, find_chromium, figure, launch_chromium, reset_hwm, tree_hwm,  # noqa: E402
                      tree_rss, wait_idle, watch_alerts)
 
-from explorer.run_queue import auto_slots  # noqa: E402
+from explorer.server.run_queue import auto_slots  # noqa: E402
 from ui.sessions import GRACE_S  # noqa: E402
 
 MIB = 2**20
@@ -287,7 +287,7 @@ def run(quick: bool = False) -> list[dict]:
         return [row("load test", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
     n, total, wave = (3, 6, 3) if quick else (8, 20, 5)
     rows = [row("training slots (auto)", auto_slots(), "runs at once",
-                note="explorer.run_queue.auto_slots: one run per core, no more than memory holds at 2 GiB each")]
+                note="explorer.server.run_queue.auto_slots: one run per core, no more than memory holds at 2 GiB each")]
     with sync_playwright() as pw:
         browser = launch_chromium(pw, chromium)
         server = _server()

@@ -5,11 +5,11 @@ training step moves. The app runs one after every finished run and every closed 
 back), and Python runs them by itself every so many allocations. Measured in-process after the app's
 own start-up (Streamlit, Plotly, TensorFlow imported; `warm_up` with two models, as on a 2-core
 server), in pairs, alternating which comes first, with the start-up heap frozen (what the app does
-after its warm-up: `explorer.warmup.freeze_startup_heap`) and without it (`gc.unfreeze`):
+after its warm-up: `explorer.server.warmup.freeze_startup_heap`) and without it (`gc.unfreeze`):
 
 1. every collection during the time-series default run (Train with the page's defaults), timed with
    `gc.callbacks`: their total and the longest single pause (median of the pairs);
-2. the full collection the app runs once that run has finished (`explorer.memory.give_back`), with the
+2. the full collection the app runs once that run has finished (`explorer.server.memory.give_back`), with the
    run's model still held, as the session holds it (median of the pairs).
 """
 from __future__ import annotations
@@ -57,10 +57,10 @@ def _full_collection() -> float:
 
 def _default_run() -> dict:
     """The time-series page's default Train, with every collection during it timed."""
-    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
-    from explorer.series_run import prepare_run
-    from explorer.training import train
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.tasks.series.run import prepare_run
+    from explorer.train.training import train
 
     s, cfg = SeriesConfig(), TrainConfig()
     values = sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed)
@@ -70,14 +70,14 @@ def _default_run() -> dict:
         r = prepare_run(values, s, ModelConfig(), cfg)
         train(r.model, r.ds.x_train, r.ds.y_train, cfg, r.validation, probe=r.probe)
     seconds = time.perf_counter() - t0
-    after = _full_collection()  # what explorer.memory.give_back runs when a run ends; the session still holds its run
+    after = _full_collection()  # what explorer.server.memory.give_back runs when a run ends; the session still holds its run
     del r
     return {"total": sum(pauses.seconds), "longest": max(pauses.seconds, default=0.0), "n": len(pauses.seconds),
             "run": seconds, "collect": after, "tracked": len(gc.get_objects())}
 
 
 def _measure(frozen: bool) -> dict:
-    from explorer.warmup import freeze_startup_heap
+    from explorer.server.warmup import freeze_startup_heap
 
     gc.unfreeze()
     if frozen:
@@ -90,7 +90,7 @@ def run(quick: bool = False) -> list[dict]:
     import plotly.graph_objects  # noqa: F401
     import streamlit  # noqa: F401
 
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     warm_up(models=2)
     pairs = 2 if quick else 5

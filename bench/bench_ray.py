@@ -1,7 +1,7 @@
 """Runs on a Ray cluster against runs in the app's own process, on the same machine.
 
 A real local cluster (tests/ray_cluster.py: a head and a worker node, each `ray start`, 1 CPU each) and the
-embedded executor in this process, both warmed as the app warms them (explorer.warmup):
+embedded executor in this process, both warmed as the app warms them (explorer.server.warmup):
 
 1. the time-series default and the gradient lab's default, paired (alternating which goes first) and
    repeated: Train (a job submitted) → its first curve point here, and → its whole result here (the model
@@ -30,10 +30,10 @@ def row(name, value, unit, target=None, met=None, note=""):
 
 
 def _series_spec():
-    from explorer.config import ModelConfig, SeriesConfig
     from explorer.data.synthetic import sine_wave
-    from explorer.jobs import JobSpec
-    from explorer.series_run import DEFAULT_TRAIN, SeriesData
+    from explorer.nn.config import ModelConfig, SeriesConfig
+    from explorer.server.jobs import JobSpec
+    from explorer.tasks.series.run import DEFAULT_TRAIN, SeriesData
 
     s = SeriesConfig()
     data = SeriesData(sine_wave(s.length, s.frequency, s.amplitude, s.noise, s.seed), None, "sine", [], noise_var=s.noise**2)
@@ -42,8 +42,8 @@ def _series_spec():
 
 
 def _lab_spec():
-    from explorer.gradlab import ARCHS, LabConfig
-    from explorer.jobs import JobSpec
+    from explorer.server.jobs import JobSpec
+    from explorer.tasks.lab.config import ARCHS, LabConfig
 
     cfg = LabConfig()
     return JobSpec("lab", dict(cfg=cfg, archs=list(ARCHS)), work=len(ARCHS) * cfg.epochs * cfg.samples * cfg.T)
@@ -85,10 +85,10 @@ def _ratio_rows(label: str, times: dict, repeats: int) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from explorer import warmup
-    from explorer.jobs import EmbeddedExecutor, JobBoard
-    from explorer.ray_executor import RayExecutor
-    from explorer.run_queue import RunQueue
+    from explorer.server import warmup
+    from explorer.server.jobs import EmbeddedExecutor, JobBoard
+    from explorer.server.ray_executor import RayExecutor
+    from explorer.server.run_queue import RunQueue
 
     repeats, crowd = (1, 4) if quick else (int(os.environ.get("BENCH_RAY_REPEATS", "3")), 8)
     cluster = ray_cluster.LocalCluster(str(ROOT / ".venv" / "bin" / "ray"), workers=1, cpus=1)

@@ -5,7 +5,7 @@
     BENCH_SENTIMENT_ONLY=quick,latency,store .venv/bin/python bench/run_all.py --only sentiment
 
 Rows {name, value, unit, target, met, note} (see bench/run_all.py). Each run is exactly the
-page's (`explorer.sentiment_run`: cached encoding → build → train with the page's probe →
+page's (`explorer.tasks.sentiment.run`: cached encoding → build → train with the page's probe →
 score every test review once). The presets were chosen on validation reviews only
 (bench/tune_sentiment.py, bench/tuning.jsonl); this is the one place the test set is scored,
 once per preset and seed, and the target is on the mean over seeds 0, 1, 2 (compared unrounded).
@@ -42,7 +42,7 @@ def _peak_mib() -> float:
 
 
 def _setup(name: str, seed: int, quick: bool):
-    from explorer.sentiment import PRESETS, DataConfig
+    from explorer.tasks.sentiment.presets import PRESETS, DataConfig
 
     s = PRESETS[name]
     s = replace(s, train=replace(s.train, seed=seed))
@@ -53,7 +53,7 @@ def _setup(name: str, seed: int, quick: bool):
 
 def train_once(data, setup, store=None) -> dict:
     """One Train click as the page runs it; seconds per phase and the scored run."""
-    from explorer import sentiment_run
+    from explorer.tasks.sentiment import run as sentiment_run
 
     c0, w0 = time.process_time(), time.perf_counter()
     run = sentiment_run.prepare_run(data, setup)
@@ -69,7 +69,7 @@ def train_once(data, setup, store=None) -> dict:
 
 
 def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
-    from explorer import sentiment_run
+    from explorer.tasks.sentiment import run as sentiment_run
 
     seeds = SEEDS[:1] if quick else SEEDS
     runs = [train_once(data, _setup(name, seed, quick)) for seed in seeds]
@@ -96,7 +96,9 @@ def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
 
 def _latency(model, pipeline, repeats: int) -> dict:
     """Median ms from typed text to probability (tokenize + pad + predict), and the full analysis."""
-    from explorer.sentiment import EXAMPLES, every_view, pca_path, prepare, score
+    from explorer.tasks.sentiment.pca import pca_path
+    from explorer.tasks.sentiment.reading import EXAMPLES, prepare, score
+    from explorer.tasks.sentiment.views import every_view
 
     texts = list(EXAMPLES.values())
     for text in texts[:2]:  # warm-up: traces of predict and the analysis functions
@@ -117,9 +119,9 @@ def _latency(model, pipeline, repeats: int) -> dict:
 
 def _store_rows(first: dict) -> list[dict]:
     """A stored model, loaded cold in this process (as a new server does), answering its first review."""
-    from explorer import sentiment_run
-    from explorer.sentiment import EXAMPLES, prepare, score
-    from explorer.model_store import ModelStore
+    from explorer.tasks.sentiment import run as sentiment_run
+    from explorer.tasks.sentiment.reading import EXAMPLES, prepare, score
+    from explorer.train.model_store import ModelStore
 
     with tempfile.TemporaryDirectory() as tmp:
         store = ModelStore(tmp)
@@ -143,18 +145,19 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     import keras  # noqa: F401  (the app imports it in the background at start-up)
 
     from explorer.data import imdb
+    from explorer.server import settings
 
     rows = [_row("import keras + tensorflow", round(time.perf_counter() - t0, 2), "s", note="paid at app start")]
     t0 = time.perf_counter()
-    data = imdb.load_imdb()
+    data = imdb.load_imdb(configured=settings.load().imdb)
     rows.append(_row("load all IMDB reviews (raw texts)", round(time.perf_counter() - t0, 2), "s", None, None,
                      f"{len(data.train):,} train + {len(data.test):,} test from {data.source}"))
     only = only or tuple(p for p in os.environ.get("BENCH_SENTIMENT_ONLY", "").split(",") if p)
     want = set(only) or {"quick", "best", "latency", "store"}
     first = None
     if want & {"quick", "latency", "store"}:
-        from explorer import sentiment_run
-        from explorer.sentiment import encode_dataset
+        from explorer.tasks.sentiment import run as sentiment_run
+        from explorer.tasks.sentiment.encoding import encode_dataset
 
         q = _setup("quick", 0, quick)
         t0 = time.perf_counter()

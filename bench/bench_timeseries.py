@@ -47,10 +47,10 @@ def _row(name, value, unit, target=None, met=None, note=""):
 
 
 def _page_train_config(epochs: int = DEFAULT_EPOCHS):
-    """The time-series page's default TrainConfig (explorer.series_run.DEFAULT_TRAIN), with `epochs`."""
+    """The time-series page's default TrainConfig (explorer.tasks.series.run.DEFAULT_TRAIN), with `epochs`."""
     import dataclasses
 
-    from explorer.series_run import DEFAULT_TRAIN
+    from explorer.tasks.series.run import DEFAULT_TRAIN
 
     return dataclasses.replace(DEFAULT_TRAIN, epochs=epochs)
 
@@ -59,12 +59,12 @@ def _default_run(epochs: int, shown: Optional[list] = None) -> dict:
     """One Train click of the page's default set-up, timed from the click.
 
     `shown` keeps the run's record, as the page keeps its last run on screen while the next one starts:
-    its model goes back to the pool (`explorer.model_pool`) only when the record is dropped."""
-    from explorer.config import ModelConfig, SeriesConfig
+    its model goes back to the pool (`explorer.nn.model_pool`) only when the record is dropped."""
     from explorer.data.synthetic import sine_wave
-    from explorer.model_pool import POOL
-    from explorer.series_run import SeriesData, evaluate_run, start_run
-    from explorer.training import train
+    from explorer.nn.config import ModelConfig, SeriesConfig
+    from explorer.nn.model_pool import POOL
+    from explorer.tasks.series.run import SeriesData, evaluate_run, start_run
+    from explorer.train.training import train
 
     s, m, t = SeriesConfig(), ModelConfig(), _page_train_config(epochs)
     marks: dict[str, float] = {}
@@ -99,12 +99,12 @@ def _overhead(epochs: int, repeats: int) -> dict:
     """Seconds of `train()` (InstrumentedModel + LiveCallback) vs a bare `fit`, same model and data, and their ratios."""
     import keras
 
-    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import sine_wave
     from explorer.data.windows import prepare_series
-    from explorer.introspect import GradientProbe
-    from explorer.models import build_model
-    from explorer.training import shuffled_batches, train
+    from explorer.introspect.probe import GradientProbe
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.nn.models import build_model
+    from explorer.train.training import shuffled_batches, train
 
     s, m, t = SeriesConfig(), ModelConfig(), TrainConfig(epochs=epochs)
     ds = prepare_series(sine_wave(s.length), s.window)
@@ -144,12 +144,18 @@ def _overhead(epochs: int, repeats: int) -> dict:
     return out
 
 
+# The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
+EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
+                 "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
+                 "daily weather": "D", "monthly additive season": "MS", "monthly multiplicative season": "MS",
+                 "quarterly additive season": "QS", "quarterly multiplicative season": "QS"}
+
+
 def _frequency(kind: str, n: int):
     """The calendar step of an example kind, as a dated CSV of it would give it."""
     import pandas as pd
 
     from explorer.data.calendar import infer_frequency
-    from explorer.data.synthetic import EXAMPLE_STEPS
 
     step = EXAMPLE_STEPS[kind]
     return infer_frequency(pd.date_range("1990-01-01", periods=n, freq=step).to_numpy()) if step else None
@@ -161,13 +167,13 @@ def _kind_run(kind: str, seed: int, after: bool, epochs: int) -> dict:
 
     import numpy as np
 
-    from explorer.config import ModelConfig, SeriesConfig
     from explorer.data.stationarity import choose_target
     from explorer.data.synthetic import EXAMPLES
     from explorer.data.windows import chronological_split
-    from explorer.forecast import PERSISTENCE, evaluate, find_period
-    from explorer.series_run import prepare_run
-    from explorer.training import train
+    from explorer.nn.config import ModelConfig, SeriesConfig
+    from explorer.tasks.series.forecast import PERSISTENCE, evaluate, find_period
+    from explorer.tasks.series.run import prepare_run
+    from explorer.train.training import train
 
     values = EXAMPLES[kind](seed)
     s = SeriesConfig(source="csv")
@@ -242,12 +248,12 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
     sys.path.insert(0, str(ROOT / "tests"))
     import csv_kinds
 
-    from explorer.config import ModelConfig, SeriesConfig
     from explorer.data.csv_series import extract_series, read_table
-    from explorer.forecast import evaluate, find_period
-    from explorer.series_checks import check_series
-    from explorer.series_run import prepare_run
-    from explorer.training import train
+    from explorer.nn.config import ModelConfig, SeriesConfig
+    from explorer.tasks.series.checks import check_series
+    from explorer.tasks.series.forecast import evaluate, find_period
+    from explorer.tasks.series.run import prepare_run
+    from explorer.train.training import train
 
     data = csv_kinds.big_file(rows_n)
     wall: dict[str, float] = {}
@@ -318,7 +324,7 @@ def run(quick: bool = False) -> list[dict]:
              round(after["first_epoch"], 2) if after else "failed", "s", "<= 2",
              after["first_epoch"] <= 2 if after else False,
              f"Train → end of epoch 1 with its probe: the first curve point; fresh process that first ran "
-             f"explorer.warmup.warm_up ({after['warmup']:.1f} s, in the background while the page is read)"
+             f"explorer.server.warmup.warm_up ({after['warmup']:.1f} s, in the background while the page is read)"
              if after else (child.stderr[-300:] if child.stderr else "child failed")),
         _row("first live loss point, default sine (first Train in a cold process)", round(cold["first_epoch"], 2), "s",
              None, None, f"no warm-up: {cold['first_epoch_cpu']:.2f} CPU-s "
@@ -346,8 +352,8 @@ def run(quick: bool = False) -> list[dict]:
     rows += [
         _row("bare model.fit (plain keras.Model)", round(o["bare"], 3), "s", None, None,
              f"SimpleRNN(50), sine 500, window 10, batch 32, {o_epochs} epochs with validation; median of {repeats}; "
-             "fed the same pre-shuffled batches as train() (explorer.training.shuffled_batches)"),
-        _row("explorer.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
+             "fed the same pre-shuffled batches as train() (explorer.train.training.shuffled_batches)"),
+        _row("explorer.train.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
              f"same data, epochs, batch; per-layer gradient norms, per-step loss, live sink; median of {repeats}"),
         _row("instrumented / bare", round(ratio, 3), "×", "<= 1.15", ratio <= 1.15,
              f"median of {repeats} paired ratios (each pair run back to back), warm-up excluded; "
@@ -362,7 +368,7 @@ def run(quick: bool = False) -> list[dict]:
 
 def _after_warmup(epochs: int) -> dict:
     """In a fresh process: the app's start-up warm-up, then the person's first Train click."""
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     seconds = warm_up()
     marks = _default_run(epochs)

@@ -6,7 +6,7 @@
 Arguments: the preset (quick | best), then JSON overrides of its ModelConfig, TextConfig and
 TrainConfig, then how many epochs to train (default: the preset's + 1, with early stopping off,
 so every epoch's validation accuracy is logged), then the seed. With '{"embedding_init": "cooccurrence"}',
-TUNE_START_SD_X=3 sets the word vectors' spread in units of Keras' own start (explorer.word_vectors).
+TUNE_START_SD_X=3 sets the word vectors' spread in units of Keras' own start (explorer.nn.word_vectors).
 
 Selection procedure (issue 18): variants are compared on a validation split carved from the
 training reviews only (`explorer.data.imdb.split_validation`: by movie when the copy has
@@ -34,7 +34,7 @@ OUT = Path(__file__).resolve().parent / "tuning.jsonl"
 
 def validate(setup, data) -> dict:
     """Train `setup` as the page does, scoring nothing but the validation reviews; per-epoch figures."""
-    from explorer import sentiment_run
+    from explorer.tasks.sentiment import run as sentiment_run
 
     run = sentiment_run.prepare_run(data, setup)
     marks = []
@@ -64,7 +64,8 @@ def _peak_mib() -> float:
 
 def main(argv: list[str]) -> dict:
     from explorer.data import imdb
-    from explorer.sentiment import PRESETS
+    from explorer.server import settings
+    from explorer.tasks.sentiment.presets import PRESETS
 
     preset = argv[0]
     model_kw, text_kw, train_kw = (json.loads(argv[i]) if len(argv) > i else {} for i in (1, 2, 3))
@@ -74,10 +75,10 @@ def main(argv: list[str]) -> dict:
     setup = replace(base, model=replace(base.model, **model_kw), text=replace(base.text, **text_kw),
                     train=replace(base.train, **{"patience": 0, **train_kw}, epochs=epochs, seed=seed))
     if os.environ.get("TUNE_START_SD_X"):  # co-occurrence word vectors' sd, in units of Keras' own start
-        from explorer import word_vectors
+        from explorer.nn import word_vectors
         word_vectors.START_SD = float(os.environ["TUNE_START_SD_X"]) * word_vectors.KERAS_SD
         model_kw = {**model_kw, "start_sd_x_keras": float(os.environ["TUNE_START_SD_X"])}
-    data = imdb.load_imdb()
+    data = imdb.load_imdb(configured=settings.load().imdb)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     figures = validate(setup, data)
     line = dict(date=started, preset=preset, model=model_kw, text=text_kw, **({"train": train_kw} if train_kw else {}),

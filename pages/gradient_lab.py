@@ -1,6 +1,6 @@
 """Gradient lab: watch gradients vanish and explode through time, and gates and clipping fix it.
 
-Knobs (ui.knobs, all in the link) → Train submits a job (explorer.gradlab.run_job) drawn live (ui.live)
+Knobs (ui.knobs, all in the link) → Train submits a job (explorer.tasks.lab.arch.run_job) drawn live (ui.live)
 → results (ui.lab_views); the sweep is a job of its own (ui.lab_sweep). Clicks, other pages and reloads
 leave both alone.
 """
@@ -17,8 +17,8 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
                      "**SimpleRNN, LSTM and GRU side by side** on the same data and seed and see it measured: every "
                      "curve below is computed from the trained models.")
 
-from explorer.gradlab import LabConfig, lab_problems  # noqa: E402
-from explorer.jobs import JobSpec  # noqa: E402
+from explorer.server.jobs import JobSpec  # noqa: E402
+from explorer.tasks.lab.config import LabConfig, lab_problems  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, lab_sweep, lab_views, live  # noqa: E402
 from ui.guard import friendly  # noqa: E402

@@ -2,9 +2,9 @@
 
 Try it first (ui.sentiment_try: a fragment, never waiting for the reviews or TensorFlow-heavy
 sections) → data (ui.sentiment_data) → knobs (ui.knobs, all in the link) → Train submits a job
-(explorer.sentiment_run.run_job) drawn live (ui.live) → results (ui.sentiment_views). A model is ready the moment
+(explorer.tasks.sentiment.run.run_job) drawn live (ui.live) → results (ui.sentiment_views). A model is ready the moment
 a visitor arrives: the local model store keeps every model trained on IMDB here, and the one with
-the best validation accuracy answers. The presets `explorer.sentiment.QUICK` and `BEST` were chosen
+the best validation accuracy answers. The presets `explorer.tasks.sentiment.presets.QUICK` and `BEST` were chosen
 on validation reviews; their test accuracy over 3 seeds is in bench/RESULTS.md.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ loading = page_start("💬 Sentiment: IMDB movie reviews",
                      "(Maas et al., 2011) tells its sentiment and shows how the prediction moves word by word. "
                      "Then train your own below, live, and compare.")
 
-from explorer import sentiment_run as sr  # noqa: E402
-from explorer.jobs import JobSpec  # noqa: E402
-from explorer.sentiment import PRESETS  # noqa: E402
+from explorer.server.jobs import JobSpec  # noqa: E402
+from explorer.tasks.sentiment import run as sr  # noqa: E402
+from explorer.tasks.sentiment.presets import PRESETS  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, live, sentiment_data, sentiment_views  # noqa: E402
 from ui.live import DIVERGED, FAILED  # noqa: E402
@@ -83,7 +83,7 @@ if data is not None:
 
 # ---------------------------------------------------------------- 3 · train
 st.header("3 · Train live")
-from explorer.models import config_problems  # noqa: E402  (TensorFlow loads here, after the data is on screen)
+from explorer.nn.models import config_problems  # noqa: E402  (TensorFlow loads here, after the data is on screen)
 
 problems = config_problems(setup.model, setup.train)
 for problem in problems:

@@ -1,7 +1,7 @@
 """Time series: train a real Keras RNN live on a sine, a stock-like series or your CSV, and look inside.
 
 Knobs (ui.knobs, all in the link: d_ series, m_ model, t_ training) → data (ui.series_data) → Train
-submits a job (explorer.series_run.run_job) that the server trains while the page draws it live (ui.live)
+submits a job (explorer.tasks.series.run.run_job) that the server trains while the page draws it live (ui.live)
 → results (ui.series_results). Clicks, other pages and reloads leave the run alone.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from ui.entry import page_start
 loading = page_start("📈 Time series", "Train a recurrent network to forecast a series, live, then check it against "
                      "rules that learn nothing.")
 
-from explorer import charts_series  # noqa: E402
-from explorer.jobs import JobSpec  # noqa: E402
-from explorer.series_run import history_entry  # noqa: E402
+from explorer.charts import series as charts_series  # noqa: E402
+from explorer.server.jobs import JobSpec  # noqa: E402
+from explorer.tasks.series.run import history_entry  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, live, series_data, series_results  # noqa: E402
 from ui.guard import friendly  # noqa: E402

@@ -123,7 +123,7 @@ def outputs(cells) -> str:
 
 def configs_from_link(panel, params: dict) -> dict:
     """A page's configs as a link sets them (what a reload of the page would train with)."""
-    from explorer import config
+    from explorer.nn import config
 
     return {name: config.from_query(type(p.default), params, p.prefix, p.default) for name, p in panel.parts.items()}
 

@@ -1,4 +1,4 @@
-"""Driving pages whose runs are jobs (explorer.jobs) with AppTest: press, wait for the session's runs, redraw.
+"""Driving pages whose runs are jobs (explorer.server.jobs) with AppTest: press, wait for the session's runs, redraw.
 
 A Train click submits a job and the page returns at once, drawing it live; these helpers wait until every
 run the session's pages show has ended (trained in the server's own threads, as in the app) and run the
@@ -10,7 +10,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from explorer import jobs
+from explorer.server import jobs
 
 
 def shown(at: AppTest, page: str):

@@ -3,7 +3,7 @@
 `check(name)` drives the page as a person would (the set-up's link, Train) and reads its conclusion:
 each cell's line must name the expected cause, and no other. Two test files share the table, so the
 suite's workers train its set-ups side by side (tests/test_lab_claims_*.py). The causes are the ones these very runs
-measured (see explorer/lab_verdict.py): where a cause changes, the run itself changed, and the
+measured (see explorer/tasks/lab/verdict.py): where a cause changes, the run itself changed, and the
 table must be checked against the new numbers, not loosened.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from jobs_at import press, shown
-from explorer import config
-from explorer.gradlab import LabConfig
-from explorer.lab_verdict import REACHED, clipped_steps
+from explorer.nn import config
+from explorer.tasks.lab.config import LabConfig
+from explorer.tasks.lab.verdict import REACHED, clipped_steps
 from ui import knobs as K
 
 PAGE = str(ROOT / "pages/gradient_lab.py")

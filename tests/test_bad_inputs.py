@@ -224,8 +224,8 @@ def test_an_all_missing_value_column_is_mentioned():
 def too_short(points: int, window: int, horizon: int, val: float = 0.15, test: float = 0.15) -> str:
     """The sentence for a series too short for its window; the length it needs is the engine's rule for the
     page's default target (auto, which may predict the change and then reads one value more)."""
-    from explorer.config import SeriesConfig
     from explorer.data.csv_series import minimum_length
+    from explorer.nn.config import SeriesConfig
 
     need = minimum_length(window, horizon, val, test, SeriesConfig().target)
     return (f"Splitting the series: the series has {points} points; a window of {window} and a horizon of {horizon} "

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from explorer import buckets
-from explorer import sentiment as sa
-from explorer.config import ModelConfig, TrainConfig
-from explorer.models import build_model
-from explorer.text import pad
+from explorer.data import buckets
+from explorer.data.text_pipeline import pad
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.models import build_model
+from explorer.tasks.sentiment import prediction
 
 
 def ragged(n: int, max_len: int, seed: int = 0):
@@ -44,8 +44,8 @@ def test_masked_model_predicts_the_same_with_the_padding_cut(masked_models, padd
                         vocab_size=50, embedding_dim=4, mask_zero=True), TrainConfig(), timesteps=None)
     model = masked_models[cell, readout]
     full = model.predict(x, verbose=0).reshape(-1)
-    np.testing.assert_allclose(sa.predict(model, x, chunk=16, padding=padding), full, atol=2e-6)
-    assert sa.can_cut(model)
+    np.testing.assert_allclose(prediction.predict(model, x, chunk=16, padding=padding), full, atol=2e-6)
+    assert prediction.can_cut(model)
 
 
 def test_unmasked_and_fixed_length_models_are_never_cut():
@@ -53,10 +53,10 @@ def test_unmasked_and_fixed_length_models_are_never_cut():
                         TrainConfig(), timesteps=None)
     fixed = build_model(ModelConfig(cell="GRU", units=4, head="binary", vocab_size=50, embedding_dim=4,
                                     mask_zero=True), TrainConfig(), timesteps=40)
-    assert not sa.can_cut(model) and not sa.can_cut(fixed)
+    assert not prediction.can_cut(model) and not prediction.can_cut(fixed)
     flat, lengths = ragged(20, 40)
     x = pad(flat, lengths, 40, "front")
-    np.testing.assert_allclose(sa.predict(model, x, padding="front"), model.predict(x, verbose=0).reshape(-1), atol=1e-6)
+    np.testing.assert_allclose(prediction.predict(model, x, padding="front"), model.predict(x, verbose=0).reshape(-1), atol=1e-6)
 
 
 def test_length_batches_hold_every_review_once_per_epoch_and_change_between_epochs():
@@ -79,7 +79,6 @@ def test_length_batches_hold_every_review_once_per_epoch_and_change_between_epoc
         assert sorted(seen) == list(range(300))
         epochs.append(seen)
     assert epochs[0] != epochs[1]  # regrouped and reshuffled every epoch
-    assert buckets.padded_share(x, 32) < 0.9
 
 
 def test_unmasked_batches_keep_the_full_length():

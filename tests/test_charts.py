@@ -2,7 +2,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer import charts
+from explorer.charts import common as charts
 
 
 def test_loss_curves_draw_train_and_validation_per_epoch():
@@ -26,12 +26,6 @@ def test_log_heatmap_spans_decades_and_hides_zeros():
     shown = np.array(fig.data[0].z, dtype=float)
     np.testing.assert_allclose(shown[0], [-6, -3, 0])
     assert np.isnan(shown[1, 0]) and shown[1, 2] == 1.0
-
-
-def test_distance_plot_reverses_time_and_uses_log_axis():
-    fig = charts.grad_vs_distance({"SimpleRNN": [1e-4, 1e-2, 1.0]}, floor=1e-3)
-    assert list(fig.data[0].y) == [1.0, 1e-2, 1e-4]
-    assert fig.layout.yaxis.type == "log"
 
 
 def test_every_builder_returns_a_figure():

@@ -1,7 +1,7 @@
 """Configs round-trip through dicts, JSON and URL params, and shrug off malformed input."""
 import json
 
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig, from_dict, from_query, to_dict, to_query
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig, from_dict, from_query, to_dict, to_query
 
 
 def test_json_round_trip_keeps_every_field():

@@ -5,8 +5,9 @@ import pytest
 
 import csv_kinds as K
 from explorer.data import calendar, text_encoding
-from explorer.data.csv_series import CsvError, extract_series, read_table, wide_to_long
-from explorer.forecast import find_period
+from explorer.data.csv_series import CsvError, extract_series, read_table
+from explorer.data.wide import wide_to_long
+from explorer.tasks.series.forecast import find_period
 
 
 def _series(data: bytes, **kw):

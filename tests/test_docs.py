@@ -122,7 +122,7 @@ def test_the_checks_above_can_fail(tmp_path):
     """The path check is not vacuous: a made-up path in a doc is reported, a real one is not."""
     doc = ROOT / "docs" / "_probe.md"
     cases = {"`explorer/no_such_module.py`": False, "[x](no_such_page.md)": False, "`no_such_file.py`": False,
-             "`explorer/models.py`": True, "[x](design.md)": True, "`ui/`": True}
+             "`explorer/nn/models.py`": True, "[x](design.md)": True, "`ui/`": True}
     for text, ok in cases.items():
         (tmp_path / "_probe.md").write_text(text, encoding="utf-8")
         [(token, is_link)] = named_paths(tmp_path / "_probe.md")

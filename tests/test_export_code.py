@@ -14,15 +14,18 @@ import pandas as pd
 import pytest
 
 import csv_kinds as K
-from explorer.config import SeriesConfig
 from explorer.data import imdb, synthetic
-from explorer.data.csv_series import extract_series, read_table, wide_to_long
+from explorer.data.csv_series import extract_series, read_table
+from explorer.data.wide import wide_to_long
 from explorer.data.windows import TARGETS, chronological_split
 from explorer.export import csv_code, lab_code, sentiment_code, series_code
-from explorer.forecast import find_period
-from explorer.sentiment import BEST, QUICK, split_parts
-from explorer.sentiment_run import setup_from
-from explorer.series_run import resolve_target, series_model_config
+from explorer.nn.config import SeriesConfig
+from explorer.tasks.sentiment import origin
+from explorer.tasks.sentiment.encoding import split_parts
+from explorer.tasks.sentiment.presets import BEST, QUICK
+from explorer.tasks.sentiment.run import setup_from
+from explorer.tasks.series.forecast import find_period
+from explorer.tasks.series.run import resolve_target, series_model_config
 from test_imdb_data import make_folder
 from ui import knobs as KN
 
@@ -147,7 +150,7 @@ SCRIPTS = {
     "sentiment, labelled CSV, cosine, max": lambda: sentiment_code.sentiment_script(
         dataclasses.replace(QUICK, model=dataclasses.replace(QUICK.model, readout="max"),
                             train=dataclasses.replace(QUICK.train, schedule="cosine")),
-        sentiment_code.ReviewSource("csv", "random", "review", "sentiment", "split", "mine.csv")),
+        origin.ReviewSource("csv", "random", "review", "sentiment", "split", "mine.csv")),
     "gradient lab, all cells": lambda: lab_code.lab_script(LAB["lab"], ["SimpleRNN", "LSTM", "GRU"]),
     "gradient lab, adding, exploding": lambda: lab_code.lab_script(KN.LAB_PRESETS["explode"][1], ["SimpleRNN"]),
 }
@@ -227,7 +230,7 @@ def test_the_script_reads_a_csv_exactly_as_the_page_did(kind, tmp_path):
     space = {"pd": pd, "np": np, **{name: value for name, value, _ in rows if name}}
     space["CSV_PATH"] = str(tmp_path / "upload.csv")
     exec(code, space)  # noqa: S102 - the generated data step, on the uploaded file
-    from explorer.series_checks import check_series
+    from explorer.tasks.series.checks import check_series
 
     want = check_series(series.values).values  # the page models huge values in a power-of-ten unit
     np.testing.assert_allclose(space["values"], want, rtol=1e-12)
@@ -283,7 +286,7 @@ def test_the_script_holds_out_the_same_reviews_as_the_run(tmp_path, monkeypatch,
                 (base / split / f"urls_{label}.txt").write_text(
                     "".join(f"http://www.imdb.com/title/tt{split}{i // 3:04d}/usercomments\n" for i in range(120)))
     data = imdb.read_any(base)
-    cfg = sentiment_code.review_source(data)
+    cfg = origin.review_source(data)
     assert cfg.grouping == ("movie" if movies else "id-blocks")
     setup = dataclasses.replace(QUICK, data=dataclasses.replace(QUICK.data, n_train=150, n_test=100, seed=3))
     space = _run_reviews(sentiment_code.sentiment_script(setup, cfg), {"RNN_EXPLORER_IMDB": str(base)}, monkeypatch,
@@ -300,7 +303,7 @@ def test_a_csv_of_labelled_texts_is_split_as_the_run_split_it(tmp_path, monkeypa
                           "Sentiment": rng.choice(["pos", "neg", "Positive", "negative"], 300)})
     (tmp_path / "mine.csv").write_bytes(frame.to_csv(index=False).encode())
     data = imdb.read_csv(tmp_path / "mine.csv")
-    source = sentiment_code.review_source(data)
+    source = origin.review_source(data)
     assert (source.kind, source.text_column, source.label_column, source.file_name) == \
         ("csv", "Review", "Sentiment", "mine.csv")
     setup = dataclasses.replace(QUICK, data=dataclasses.replace(QUICK.data, n_train=200, n_test=50))

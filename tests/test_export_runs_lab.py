@@ -8,9 +8,10 @@ import pytest
 
 import export_checks as X
 from explorer.export.lab_code import lab_script
-from explorer.gradlab import LabConfig, LabRun, lab_task, model_config, run_lab, train_config
-from explorer.introspect import GradientProbe
-from explorer.models import build_model
+from explorer.introspect.probe import GradientProbe
+from explorer.nn.models import build_model
+from explorer.tasks.lab.arch import LabRun, run_lab
+from explorer.tasks.lab.config import LabConfig, lab_task, model_config, train_config
 
 SETUPS = {  # (set-up, cells)
     "default": (LabConfig(samples=256, epochs=1), ["SimpleRNN", "LSTM", "GRU"]),  # all at chance so briefly
@@ -19,7 +20,7 @@ SETUPS = {  # (set-up, cells)
 
 
 def app_run(cfg: LabConfig, archs: list) -> LabRun:
-    """A click on “Train side by side” (explorer.gradlab.run_lab, as pages/gradient_lab.py)."""
+    """A click on “Train side by side” (explorer.tasks.lab.arch.run_lab, as pages/gradient_lab.py)."""
     lab = LabRun(cfg, list(archs))
     run_lab(cfg, archs, lab=lab)
     assert all(r.status == "finished" for r in lab.results.values())

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 import export_checks as X
-from explorer import sentiment_run as sr
-from explorer.config import ModelConfig
 from explorer.data import imdb
+from explorer.data.text_pipeline import TextConfig
 from explorer.export.sentiment_code import sentiment_script
-from explorer.sentiment import QUICK, DataConfig
-from explorer.text import TextConfig
+from explorer.nn.config import ModelConfig
+from explorer.tasks.sentiment import run as sr
+from explorer.tasks.sentiment.presets import QUICK, DataConfig
+from review_files import to_csv_bytes
 
 pytestmark = pytest.mark.shared_data
 
@@ -27,7 +28,7 @@ SETUPS = {
 
 
 def app_run(data, setup):
-    """A Train click on the page: encode, build, train, score the test reviews once (explorer.sentiment_run)."""
+    """A Train click on the page: encode, build, train, score the test reviews once (explorer.tasks.sentiment.run)."""
     job = sr.prepare_run(data, setup, probe=False, pooled=True)
     result = sr.fit(job)
     assert result.status == "finished", result.message
@@ -76,7 +77,7 @@ def test_the_exported_script_is_the_run(runs, name):
 
 def test_the_notebook_of_a_run_on_labelled_texts_runs_top_to_bottom(reviews, tmp_path):
     part = imdb.subset(reviews, 600, 0).train
-    (tmp_path / "mine.csv").write_bytes(imdb.to_csv_bytes(part))
+    (tmp_path / "mine.csv").write_bytes(to_csv_bytes(part))
     data = imdb.read_csv(tmp_path / "mine.csv")
     setup = sr.setup_from(TextConfig(vocab_size=2_000, max_len=50), dataclasses.replace(QUICK.model, units=8,
                           embedding_dim=8), QUICK.train, DataConfig(n_train=500, n_test=500))

@@ -7,10 +7,10 @@ import pytest
 
 import csv_kinds as K
 import export_checks as X
-from explorer.config import ModelConfig, SeriesConfig
 from explorer.export.series_code import series_script
-from explorer.series_run import DEFAULT_TRAIN, SeriesData, evaluate_run, start_run
-from explorer.training import train
+from explorer.nn.config import ModelConfig, SeriesConfig
+from explorer.tasks.series.run import DEFAULT_TRAIN, SeriesData, evaluate_run, start_run
+from explorer.train.training import train
 from test_export_code import page_reading, series_values
 
 # Each CSV set-up's file: dates on business days and a random walk (predict the change); a monthly series whose
@@ -47,7 +47,7 @@ def _data(s: SeriesConfig, name: str = "") -> SeriesData:
 
 
 def app_run(data: SeriesData, s, m, t):
-    """A Train click on the page, then its test figures (explorer.series_run, as pages/time_series.py)."""
+    """A Train click on the page, then its test figures (explorer.tasks.series.run, as pages/time_series.py)."""
     run, record = start_run(data, s, m, t, 1)
     result = train(run.model, run.ds.x_train, run.ds.y_train, t, run.validation, keep_start=True)
     assert result.status == "finished", result.message

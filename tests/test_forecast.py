@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from explorer import forecast as F
 from explorer.data.synthetic import sine_wave, stock_series
 from explorer.data.windows import prepare_series
+from explorer.tasks.series import forecast as F
 
 
 def test_persistence_and_moving_average_on_a_line():
@@ -93,9 +93,9 @@ def test_predictions_and_forecast_are_in_original_units():
 
 
 def test_a_tiny_trained_rnn_and_its_verdict_agree():
-    from explorer.config import ModelConfig, TrainConfig
-    from explorer.models import build_model
-    from explorer.training import train
+    from explorer.nn.config import ModelConfig, TrainConfig
+    from explorer.nn.models import build_model
+    from explorer.train.training import train
 
     values = sine_wave(260, frequency=0.04, noise=0.1, seed=2)
     ds = prepare_series(values, window=10)
@@ -181,7 +181,7 @@ def test_a_won_verdict_quotes_the_noise_floor():
 
 
 def test_tiny_and_huge_numbers_are_written_for_people():
-    from explorer.numbers import fmt
+    from explorer.data.numbers import fmt
 
     values = np.tile([1.0, 4.0, 2.0, 8.0, 5.0], 30)
     rows = [{"name": "RNN", "mse": 0.01, "mae": 0.1}, {"name": F.SEASONAL, "mse": 2.1e-30, "mae": 1e-15}]
@@ -229,9 +229,9 @@ def _zero_model(window: int):
 
 def test_a_change_model_starts_at_the_last_value_rule():
     """Untrained, the page's change model predicts next = last + the training drift (within a sliver of a step)."""
-    from explorer.config import ModelConfig, SeriesConfig, TrainConfig
     from explorer.data.synthetic import stock_series
-    from explorer.series_run import prepare_run
+    from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+    from explorer.tasks.series.run import prepare_run
 
     values = stock_series(400, seed=5)
     r = prepare_run(values, SeriesConfig(source="csv", window=8), ModelConfig(units=8), TrainConfig())

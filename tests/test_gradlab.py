@@ -13,10 +13,13 @@ import threading
 import numpy as np
 import pytest
 
-from explorer import config
 from explorer.data import memory_tasks as mt
-from explorer.gradlab import (ARCHS, LabConfig, initial_spectrum, lab_problems, lab_task, run_lab,
-                              start_arch, sweep, train_arch)
+from explorer.nn import config
+from explorer.tasks.lab.arch import run_lab, start_arch
+from lab_runs import train_arch
+from explorer.tasks.lab.config import ARCHS, LabConfig, lab_problems, lab_task
+from explorer.tasks.lab.sweep import sweep
+from explorer.tasks.lab.theory import initial_spectrum
 
 
 # The training tests below leave XLA off: for a few dozen steps its compile costs more than it saves
@@ -32,7 +35,7 @@ def _eager_norms(model, x, y):
     import keras
     import tensorflow as tf
 
-    from explorer.models import recurrent_layers
+    from explorer.nn.models import recurrent_layers
 
     cell = recurrent_layers(model)[0].cell
     head = model.get_layer("head")
@@ -56,7 +59,7 @@ def _eager_norms(model, x, y):
 def _loss_with_eps(model, x, y, eps):
     import keras
 
-    from explorer.introspect import perturbed_output
+    from probe_checks import perturbed_output
 
     pred = perturbed_output(model, x, 0, eps)
     return float(np.mean(keras.losses.get(model.loss)(y, pred).numpy()))
@@ -88,8 +91,8 @@ def test_numpy_carry_recomputation_matches_keras():
     """The lab's 'carry per step' numbers come from a numpy re-run that must equal the layer."""
     import keras
 
-    from explorer.gradlab import numpy_unroll
-    from explorer.models import recurrent_layers
+    from explorer.nn.models import recurrent_layers
+    from explorer.tasks.lab.cells import numpy_unroll
 
     cfg = LabConfig(task="adding", T=15, units=5, samples=4, seed=1)
     task = lab_task(cfg)
@@ -105,7 +108,7 @@ def test_numpy_carry_recomputation_matches_keras():
 # ---------------------------------------------------------------- the lesson's facts
 
 def _ratio_at_init(cfg: LabConfig, arch: str) -> tuple[float, float]:
-    from explorer.introspect import decay_per_step
+    from explorer.introspect.horizon import decay_per_step
 
     run = start_arch(cfg, arch, lab_task(cfg))
     norms = run.probe(run.model)
@@ -156,8 +159,10 @@ def test_the_lesson_gated_cells_bridge_a_long_lag_where_the_plain_rnn_and_keras_
     """The lab's lesson on a small scale (lag 50, 1,024 sequences, 3 epochs): chrono LSTM and GRU learn to
     recall the marked value on held-out sequences, SimpleRNN and an LSTM with Keras' default gate biases stay
     near chance, and the verdict names the cause each run measured (the gradient at the decisive input vanished)."""
-    from explorer.gradlab import lab_heldout, run_lab, train_arch
-    from explorer.lab_verdict import findings
+    from explorer.tasks.lab.arch import run_lab
+    from lab_runs import train_arch
+    from explorer.tasks.lab.config import lab_heldout
+    from explorer.tasks.lab.verdict import findings
 
     cfg = LabConfig(task="lag_recall", T=55, units=16, samples=1024, epochs=3, jit_compile=NO_XLA)
     results = run_lab(cfg)
@@ -178,7 +183,7 @@ def test_after_brief_training_with_default_init_plain_rnn_fades_orders_of_magnit
     """The issue's fact where it holds with Keras' defaults: once two epochs of the adding task
     at T = 100 have moved W_hh off the line, the plain RNN's ‖∂L/∂h_1‖/‖∂L/∂h_T‖ sits orders of
     magnitude below the LSTM's (bench_gradients records both, before and after)."""
-    from explorer.gradlab import train_arch
+    from lab_runs import train_arch
 
     cfg = LabConfig(task="adding", T=100, epochs=2, samples=256, jit_compile=NO_XLA)
     task = lab_task(cfg)

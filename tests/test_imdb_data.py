@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from explorer.data import imdb
+from explorer.server import settings
+from review_files import to_csv_bytes
 
 POS_WORDS = ["great", "wonderful", "superb", "loved", "brilliant"]
 NEG_WORDS = ["awful", "boring", "terrible", "hated", "dull"]
@@ -60,7 +62,7 @@ def test_folder_tarball_and_csv_agree(tmp_path):
     assert imdb.read_any(tmp_path / "f").train.texts == a.train.texts
     # CSV written from the same reviews reads back with the same texts and labels
     csv = tmp_path / "reviews.csv"
-    csv.write_bytes(imdb.to_csv_bytes(a.train))
+    csv.write_bytes(to_csv_bytes(a.train))
     c = imdb.read_any(csv)
     assert sorted(c.train.texts + c.test.texts) == sorted(a.train.texts)
     got = dict(zip(c.train.texts + c.test.texts, np.concatenate([c.train.labels, c.test.labels])))
@@ -150,15 +152,15 @@ def test_validation_split_is_disjoint_and_stratified():
 def test_env_var_and_argument_choose_the_source(tmp_path, monkeypatch):
     tarball = make_tarball(tmp_path, n_per_label=3)
     monkeypatch.setenv(imdb.ENV_VAR, str(tarball))
-    assert imdb.resolve_source() == tarball
-    data = imdb.load_imdb(allow_download=False)
+    assert imdb.resolve_source(configured=settings.load().imdb) == tarball
+    data = imdb.load_imdb(allow_download=False, configured=settings.load().imdb)
     assert len(data.train) == 6 and "archive" in data.source
     folder = make_folder(tmp_path / "other", n_per_label=2)
     assert imdb.resolve_source(folder) == folder  # an explicit path wins over the env var
     assert len(imdb.load_imdb(folder).train) == 4
     monkeypatch.setenv(imdb.ENV_VAR, str(tmp_path / "missing.tar.gz"))
     with pytest.raises(imdb.DataProblem, match="No IMDB data"):
-        imdb.load_imdb()
+        imdb.load_imdb(configured=settings.load().imdb)
 
 
 def test_corrupt_archive_is_a_clear_problem(tmp_path):
@@ -184,19 +186,19 @@ def test_real_tarball(shared_datasets):
 def test_without_local_copy_download_is_used_and_failure_is_clear(tmp_path, monkeypatch):
     monkeypatch.delenv(imdb.ENV_VAR, raising=False)
     monkeypatch.setattr(imdb, "SHARED", tmp_path / "absent.tar.gz")
-    assert imdb.resolve_source() is None
+    assert imdb.resolve_source(configured=settings.load().imdb) is None
     with pytest.raises(imdb.DataProblem, match=imdb.ENV_VAR):
-        imdb.load_imdb(allow_download=False)
+        imdb.load_imdb(allow_download=False, configured=settings.load().imdb)
 
     def offline(progress=None):
         raise OSError("network unreachable")
 
     monkeypatch.setattr(imdb, "download", offline)
     with pytest.raises(imdb.DataProblem, match="Could not download"):
-        imdb.load_imdb()
+        imdb.load_imdb(configured=settings.load().imdb)
     tarball = make_tarball(tmp_path, n_per_label=2)
     monkeypatch.setattr(imdb, "download", lambda progress=None: tarball)  # what keras.utils.get_file returns
-    assert len(imdb.load_imdb().train) == 4
+    assert len(imdb.load_imdb(configured=settings.load().imdb).train) == 4
 
 
 def test_validation_is_grouped_by_movie_when_the_copy_has_urls(tmp_path):

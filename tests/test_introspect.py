@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from explorer.config import ModelConfig, TrainConfig
-from explorer.introspect import (GradientProbe, decay_per_step, hidden_states, memory_horizon, model_probe,
-                                 perturbed_output)
-from explorer.models import build_model, recurrent_layers
+from explorer.introspect.hidden_states import hidden_states
+from explorer.introspect.horizon import decay_per_step, memory_horizon
+from explorer.introspect.probe import GradientProbe, model_probe
+from explorer.nn.config import ModelConfig, TrainConfig
+from probe_checks import perturbed_output
+from explorer.nn.models import build_model, recurrent_layers
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(4, 7, 1)).astype(np.float32)
@@ -137,11 +139,11 @@ def test_cached_probe_equals_probing_each_model_and_shares_one_twin():
 
 
 def test_warm_up_leaves_the_time_series_default_probe_traced():
-    from explorer import introspect
-    from explorer.config import SeriesConfig
     from explorer.data.synthetic import sine_wave
-    from explorer.series_run import prepare_run
-    from explorer.warmup import warm_up
+    from explorer.introspect import probe as introspect
+    from explorer.nn.config import SeriesConfig
+    from explorer.server.warmup import warm_up
+    from explorer.tasks.series.run import prepare_run
 
     warm_up()
     before = dict(introspect._TWINS)
@@ -222,7 +224,7 @@ def _eager_layer_grads(model, x, y, layer_index):
     Every other layer is called by Keras; the target layer's cell is stepped by hand (masked steps keep
     the previous state, as Keras does), and the tape differentiates the loss w.r.t. each new state.
     """
-    from explorer.models import call_layer
+    from explorer.nn.models import call_layer
 
     loss_fn = keras.losses.get(model.loss)
     xs = tf.constant(x)

@@ -1,16 +1,16 @@
-"""Runs as jobs the server owns (explorer.jobs): real tiny Keras runs in the embedded executor's threads."""
+"""Runs as jobs the server owns (explorer.server.jobs): real tiny Keras runs in the embedded executor's threads."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from explorer import jobs
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
-from explorer.jobs import STOPPED_IN_LINE, EmbeddedExecutor, JobBoard, JobSpec
-from explorer.run_queue import RunQueue
-from explorer.series_run import SeriesData
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.server import jobs
+from explorer.server.jobs import STOPPED_IN_LINE, EmbeddedExecutor, JobBoard, JobSpec
+from explorer.server.run_queue import RunQueue
+from explorer.tasks.series.run import SeriesData
 
 SERIES = SeriesConfig(length=200, window=8)
 

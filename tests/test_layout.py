@@ -19,7 +19,7 @@ def test_engine_never_imports_streamlit():
 
 
 def test_config_data_and_charts_load_without_tensorflow():
-    mods = _imports("import explorer.config, explorer.charts, explorer.data.windows, explorer.data.synthetic")
+    mods = _imports("import explorer.nn.config, explorer.charts.common, explorer.data.windows, explorer.data.synthetic")
     assert "tensorflow" not in mods and "keras" not in mods and "streamlit" not in mods
 
 
@@ -29,7 +29,7 @@ def test_home_page_script_does_not_import_tensorflow_itself():
 
 
 def test_settings_queue_and_data_readers_load_without_tensorflow_or_streamlit():
-    mods = _imports("import explorer.settings, explorer.run_queue, explorer.data.imdb, explorer.data.datafolder")
+    mods = _imports("import explorer.server.settings, explorer.server.run_queue, explorer.data.imdb, explorer.data.datafolder")
     assert "tensorflow" not in mods and "keras" not in mods and "streamlit" not in mods
 
 

@@ -5,12 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
-from explorer.model_pool import SPARES, ModelPool, copy_state, pool_key
-from explorer.models import build_model
-from explorer.series_run import SeriesData, prepare_run, start_run
-from explorer.training import train
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.nn.model_pool import SPARES, ModelPool, copy_state, pool_key
+from explorer.nn.models import build_model
+from explorer.tasks.series.run import SeriesData, prepare_run, start_run
+from explorer.train.training import train
 
 SERIES = SeriesConfig(length=300, window=12)
 MODEL = ModelConfig(cell="LSTM", units=8, dropout=0.2)
@@ -27,7 +27,7 @@ def _fit(run, cfg):
 @pytest.fixture
 def pool(monkeypatch):
     fresh = ModelPool()
-    monkeypatch.setattr("explorer.model_pool.POOL", fresh)
+    monkeypatch.setattr("explorer.nn.model_pool.POOL", fresh)
     return fresh
 
 

@@ -6,10 +6,10 @@ import pytest
 
 import keras
 
-from explorer import model_store as ms
-from explorer.config import ModelConfig, TrainConfig
-from explorer.models import build_model
-from explorer.text import TextConfig, TextPipeline
+from explorer.data.text_pipeline import TextConfig, TextPipeline
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.models import build_model
+from explorer.train import model_store as ms
 
 TEXTS = ["a great film", "an awful film", "great fun", "dull and awful", "loved it", "hated it"]
 

@@ -5,8 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer.config import ModelConfig, TrainConfig
-from explorer.models import build_model, config_problems, recurrent_layers, recurrent_matrix, spectrum
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.models import build_model, config_problems, recurrent_layers, recurrent_matrix, spectrum
 
 
 @pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from jobs_at import press, shown
-from explorer.gradlab import CLIPPED
+from explorer.tasks.lab.presets import CLIPPED
 from ui import knobs as K
 
 PAGE = str(ROOT / "pages/gradient_lab.py")

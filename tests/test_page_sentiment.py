@@ -57,10 +57,10 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
 
     # The figures shown are the model's own: accuracy = evaluate() on the same model and test reviews,
     # and the confusion matrix counts every test review once.
-    from explorer import sentiment as sa
+    from explorer.tasks.sentiment import evaluation
 
     job = shown(at, "sent").result.record
-    again = sa.evaluate(job.model, job.enc.x_test, job.enc.y_test)
+    again = evaluation.evaluate(job.model, job.enc.x_test, job.enc.y_test)
     assert metrics["Test accuracy"] == f"{again.accuracy:.3f}"
     assert f"{again.correct:,} of {again.n:,} test reviews right" in _texts(at)
     assert again.n == 500 and _confusion_counts(at) == 500
@@ -90,7 +90,7 @@ def test_train_tiny_model_then_type_reviews(shared_datasets, tmp_path, monkeypat
     at.session_state["sent_grad_open"] = True
     at.run()
     assert titled("per epoch (log colour)") and not at.exception and not at.error
-    from explorer.sentiment_run import PROBE_REVIEWS
+    from explorer.tasks.sentiment.run import PROBE_REVIEWS
     assert f"for {PROBE_REVIEWS} validation reviews" in " ".join(m.value for m in at.markdown)
 
     # Empty, punctuation-only and huge reviews: one clear message each, never a traceback.
@@ -162,7 +162,7 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
     import dataclasses
 
     from explorer.export.sentiment_code import sentiment_script
-    from explorer.sentiment_run import setup_from
+    from explorer.tasks.sentiment.run import setup_from
     from export_checks import configs_from_link
     from ui.knobs import SENTIMENT
 
@@ -181,7 +181,7 @@ def test_pooled_readout_and_early_stopping_on_own_texts():
 
 
 def test_presets_fill_every_knob_and_the_link():
-    from explorer.sentiment import BEST, QUICK
+    from explorer.tasks.sentiment.presets import BEST, QUICK
 
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["sent_source"] = "My own labelled texts (CSV)"  # no data needed to set knobs

@@ -90,7 +90,7 @@ def test_sine_from_the_url_trains_live_and_shows_everything():
     from urllib.parse import parse_qsl
 
     from explorer.export.series_code import write_series
-    from explorer.series_run import series_model_config
+    from explorer.tasks.series.run import series_model_config
     from export_checks import configs_from_link
     from ui.knobs import TIME_SERIES
 
@@ -107,8 +107,8 @@ def test_the_trained_model_saves_and_loads_as_keras(tmp_path):
     """What the model download does: the page's InstrumentedModel round-trips through a .keras file."""
     import keras
 
-    from explorer.config import ModelConfig, TrainConfig
-    from explorer.models import build_model
+    from explorer.nn.config import ModelConfig, TrainConfig
+    from explorer.nn.models import build_model
 
     model = build_model(ModelConfig(units=3), TrainConfig(), 6)
     x = np.random.default_rng(0).normal(size=(4, 6, 1)).astype("float32")
@@ -205,8 +205,9 @@ def test_default_train_uses_the_probe_and_the_model_the_apps_warm_up_traced(monk
     each Train click gives the previous run's model back to the pool, so a session does not grow."""
     import gc
 
-    from explorer import introspect, model_pool
-    from explorer.warmup import warm_up
+    from explorer.introspect import probe as introspect
+    from explorer.nn import model_pool
+    from explorer.server.warmup import warm_up
 
     monkeypatch.setattr(model_pool, "POOL", model_pool.ModelPool())  # counts from zero, for this test only
     warm_up()

@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 import r_exports as R
-from explorer import charts_series
+from explorer.charts import series as charts_series
 from explorer.data.calendar import decimal_years
 from explorer.data.csv_series import extract_series, read_table
 from explorer.data.windows import chronological_split
-from explorer.forecast import find_period
+from explorer.tasks.series.forecast import find_period
 
 
 def _read(data: bytes):

@@ -1,4 +1,4 @@
-"""Runs on a Ray cluster (explorer.ray_executor): a real local cluster, a head and a worker node each started with
+"""Runs on a Ray cluster (explorer.server.ray_executor): a real local cluster, a head and a worker node each started with
 `ray start` (tests/ray_cluster.py), no mock of Ray. Jobs run in other processes on both nodes, stream live, stop
 within a batch, come home as typed results; the three pages' main paths run once more on it (AppTest and a real
 browser); a node killed mid-run fails its job with one sentence while the others finish.
@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 import ray_cluster
 from alerts import expect_error
 from conftest import ROOT, skip_or_fail
-from explorer import jobs, settings
-from explorer.jobs import JobBoard
+from explorer.server import jobs, settings
+from explorer.server.jobs import JobBoard
 from jobs_at import press, shown
 from test_jobs import _spec, _until
 
@@ -48,7 +48,7 @@ def test_the_executor_is_the_operators_choice_and_ray_is_imported_only_when_chos
     for bad in ({settings.ENV_EXECUTOR: "spark"}, {settings.ENV_RAY_CPUS: "0"}, {settings.ENV_RAY_FALLBACK: "maybe"}):
         with pytest.raises(settings.SettingsProblem):
             settings.load(env=bad, config_file=config)
-    code = ("import sys; from explorer import jobs; board = jobs.board(); "
+    code = ("import sys; from explorer.server import jobs; board = jobs.board(); "
             "print(type(board.executor).__name__, 'ray' in sys.modules, jobs.notice() == '')")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_EXPLORER_RAY")}
     env.update(RNN_EXPLORER_CONFIG=str(tmp_path / "none.toml"), RNN_EXPLORER_EXECUTOR="")
@@ -57,7 +57,7 @@ def test_the_executor_is_the_operators_choice_and_ray_is_imported_only_when_chos
 
 
 def test_an_unreachable_cluster_is_said_and_falls_back_only_when_allowed():
-    from explorer.ray_executor import RayExecutor
+    from explorer.server.ray_executor import RayExecutor
 
     address = f"127.0.0.1:{ray_cluster._free_port()}"  # nothing listens there
     strict = JobBoard(RayExecutor(address))
@@ -95,7 +95,7 @@ def cluster():
 @pytest.fixture(scope="module")
 def executor(cluster):
     """This process's Ray executor (one per process: it joins the cluster once), as the app's board."""
-    from explorer.ray_executor import RayExecutor
+    from explorer.server.ray_executor import RayExecutor
 
     ex = RayExecutor(cluster.address)
     ex._ready.wait()
@@ -245,7 +245,7 @@ def test_the_three_pages_in_a_browser_on_the_cluster(cluster, shared_datasets, t
 
 def test_a_node_killed_mid_run_fails_its_run_with_one_sentence_and_the_others_finish(executor, cluster):
     """Last in this file: it kills the worker node for good."""
-    from explorer.ray_executor import NODE_LOST
+    from explorer.server.ray_executor import NODE_LOST
 
     board = jobs.board()
     _until(lambda: executor.queue.slots == 2)

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from explorer import run_queue
-from explorer.run_queue import RunQueue, StartGate, auto_slots
+from explorer.server import run_queue
+from explorer.server.run_queue import RunQueue, StartGate, auto_slots
 
 
 class Clock:
@@ -191,7 +191,7 @@ def test_a_wait_ends_when_the_session_is_closed_while_in_line():
 
 def test_the_waiting_notice_is_as_fine_as_the_estimate():
     """Whole seconds for a short wait, whole 5 s to a minute and a half, then minutes; never "0 s"."""
-    from explorer.run_queue import Place
+    from explorer.server.run_queue import Place
     from ui.queue import waiting_text
 
     texts = {waiting_text(Place(0, 1, s / 10), 1) for s in range(116, 125)}  # 11.6 … 12.4 s

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from explorer import sentiment as sa
-from explorer import sentiment_run as sr
-from explorer.config import ModelConfig, TrainConfig
 from explorer.data.imdb import ImdbData, Reviews
-from explorer.model_store import ModelStore
-from explorer.text import TextConfig
+from explorer.data.text_pipeline import TextConfig
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.tasks.sentiment import encoding, evaluation, presets, reading, saliency, word_states
+from explorer.tasks.sentiment import run as sr
+from explorer.train.model_store import ModelStore
 
 GOOD = ["great", "wonderful", "superb", "loved", "brilliant", "fun"]
 BAD = ["awful", "boring", "terrible", "hated", "dull", "worst"]
@@ -32,11 +32,11 @@ def data():
     return ImdbData(corpus(600, 0), corpus(200, 1), "synthetic reviews")
 
 
-SETUP = sa.Setup("tiny", TextConfig(vocab_size=100, max_len=40, mask=True),
+SETUP = presets.Setup("tiny", TextConfig(vocab_size=100, max_len=40, mask=True),
                  ModelConfig(cell="GRU", units=8, bidirectional=True, head="binary", embedding_dim=8, mask_zero=True,
                              readout="meanmax"),
                  TrainConfig(batch_size=32, epochs=3, learning_rate=1e-2, batch_every=0, patience=1),
-                 sa.DataConfig(n_train=600, n_test=200))
+                 presets.DataConfig(n_train=600, n_test=200))
 
 
 def test_a_run_trains_scores_stores_and_comes_back_the_same(data, tmp_path):
@@ -48,7 +48,7 @@ def test_a_run_trains_scores_stores_and_comes_back_the_same(data, tmp_path):
     test = sr.finish(run, result, store)
     assert test.accuracy > 0.8, test.accuracy  # the sentiment words decide; chance is 0.5
     # The figure is the model's own: the same as scoring every test review with full padding.
-    full = sa.evaluate(run.model, run.enc.x_test, run.enc.y_test)
+    full = evaluation.evaluate(run.model, run.enc.x_test, run.enc.y_test)
     assert full.correct == test.correct and test.confusion.sum() == 200
     assert run.entry is not None and run.entry.key == run.key
     assert sr.finish(run, result, store) is test  # scored and stored once
@@ -59,11 +59,11 @@ def test_a_run_trains_scores_stores_and_comes_back_the_same(data, tmp_path):
     assert stored.stored and stored.key == run.key and stored.label == sr.describe(run.setup.model, run.setup.text)
     assert stored.test.accuracy == test.accuracy and stored.metrics["n_val"] == 60
     assert stored.metrics["history"] == result.history and len(stored.metrics["probes"]) == result.epochs_done + 1
-    rv = sa.prepare(stored.pipeline, "a wonderful brilliant film")
-    assert sa.score(stored.model, rv, "front") == pytest.approx(sa.score(run.model, rv, "front"), abs=1e-6)
+    rv = reading.prepare(stored.pipeline, "a wonderful brilliant film")
+    assert reading.score(stored.model, rv, "front") == pytest.approx(reading.score(run.model, rv, "front"), abs=1e-6)
     # The views of a masked model read the review without its padding: the same values in fewer steps.
-    np.testing.assert_allclose(sa.saliency(run.model, rv, "front"), sa.saliency(run.model, rv), rtol=1e-4, atol=1e-7)
-    for cut_, full_ in zip(sa.states(run.model, rv, "front"), sa.states(run.model, rv)):
+    np.testing.assert_allclose(saliency.saliency(run.model, rv, "front"), saliency.saliency(run.model, rv), rtol=1e-4, atol=1e-7)
+    for cut_, full_ in zip(word_states.states(run.model, rv, "front"), word_states.states(run.model, rv)):
         np.testing.assert_allclose(cut_.h, full_.h, atol=1e-5)
     assert sr.default_entry(store.entries()[0]).key == run.key
 
@@ -79,16 +79,16 @@ def test_encodings_are_cached_on_disk_and_rebuilt_when_damaged(data, tmp_path):
     np.testing.assert_array_equal(rebuilt.x_test, first.x_test)
     np.testing.assert_array_equal(np.load(folder / "ids.npz")["test"], first.x_test)  # the damaged file was replaced
     # Other reviews held out (here: another split seed) never reuse the cached ids, even at the same sizes.
-    moved = sr.encode_cached(data, SETUP.text, sa.DataConfig(n_train=600, n_test=200, seed=5), tmp_path)
+    moved = sr.encode_cached(data, SETUP.text, presets.DataConfig(n_train=600, n_test=200, seed=5), tmp_path)
     assert moved.y_val.tolist() != first.y_val.tolist() or not np.array_equal(moved.x_val, first.x_val)
-    np.testing.assert_array_equal(moved.x_val, sa.encode_dataset(data, SETUP.text, sa.DataConfig(
+    np.testing.assert_array_equal(moved.x_val, encoding.encode_dataset(data, SETUP.text, presets.DataConfig(
         n_train=600, n_test=200, seed=5), moved.pipeline).x_val)
     other = sr.encode_cached(data, TextConfig(vocab_size=200, max_len=20), SETUP.data, tmp_path)
     assert other.x_train.shape[1] == 20 and len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 3
 
 
 def test_the_default_model_is_chosen_on_validation_never_test(tmp_path):
-    from explorer.model_store import Entry
+    from explorer.train.model_store import Entry
 
     def entry(key, val, n_val, test, status="finished"):
         return Entry(key, tmp_path, {}, {"val_accuracy": val, "n_val": n_val, "accuracy": test, "status": status,
@@ -120,7 +120,7 @@ def test_a_pooled_run_reuses_the_last_runs_model_and_trains_as_a_fresh_one(data,
     """The page's runs take their model from the pool (no new traces or XLA step per Train click), same results."""
     import gc
 
-    from explorer.model_pool import POOL
+    from explorer.nn.model_pool import POOL
 
     fresh = sr.prepare_run(data, SETUP, cache_dir=tmp_path)
     expected = sr.fit(fresh).history
@@ -144,7 +144,7 @@ def test_a_cooccurrence_run_starts_from_its_training_reviews_vectors_pooled_or_n
     import gc
     from dataclasses import replace
 
-    from explorer.word_vectors import SPECIALS, from_cooccurrence
+    from explorer.nn.word_vectors import SPECIALS, from_cooccurrence
 
     setup = replace(SETUP, model=replace(SETUP.model, embedding_init="cooccurrence"))
     first = sr.prepare_run(data, setup, cache_dir=tmp_path, probe=False, pooled=True)

@@ -1,7 +1,7 @@
 """Before training: a constant series is refused with a reason; extreme magnitudes get a unit that keeps errors true."""
 import numpy as np
 
-from explorer.series_checks import check_series
+from explorer.tasks.series.checks import check_series
 
 
 def test_a_constant_series_is_refused_with_a_reason():

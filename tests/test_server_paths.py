@@ -20,12 +20,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from explorer import settings
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data import datafolder, imdb
-from explorer.gradlab import LabConfig
-from explorer.sentiment import DataConfig
-from explorer.text import TextConfig
+from explorer.data.text_pipeline import TextConfig
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.server import settings
+from explorer.tasks.lab.config import LabConfig
+from explorer.tasks.sentiment.presets import DataConfig
 
 PAGES = {
     "time_series": (ROOT / "pages/time_series.py", {"d_": SeriesConfig, "m_": ModelConfig, "t_": TrainConfig}),
@@ -239,5 +239,5 @@ def test_the_operator_imdb_setting_is_what_the_page_reads(operator, watch):
 def test_an_operator_setting_that_names_a_device_or_system_file_is_refused_in_one_sentence(target, monkeypatch):
     monkeypatch.setenv(settings.ENV_IMDB, target)
     with pytest.raises(imdb.DataProblem) as err:
-        imdb.load_imdb(allow_download=False)
+        imdb.load_imdb(allow_download=False, configured=settings.load().imdb)
     assert "\n" not in str(err.value)

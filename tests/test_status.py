@@ -1,7 +1,7 @@
 """A run's status is one enum that still reads, compares and serialises as its plain word."""
 import json
 
-from explorer.status import DIVERGED, FINISHED, STOPPED, Status
+from explorer.train.status import DIVERGED, FINISHED, STOPPED, Status
 
 
 def test_a_status_is_its_word_everywhere_a_page_or_a_file_uses_it():

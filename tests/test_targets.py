@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.data import seasonal_choice, transforms as T
 from explorer.data.calendar import infer_frequency, per_year_frequency
 from explorer.data.synthetic import EXAMPLES, SEASONAL_KINDS, seasonal_series, stock_series
 from explorer.data.windows import chronological_split, prepare_series
-from explorer.series_run import resolve_target
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
+from explorer.tasks.series.run import resolve_target
 
 MONTHLY, QUARTERLY = per_year_frequency(12), per_year_frequency(4)
 
@@ -107,9 +107,9 @@ def test_a_chosen_target_that_cannot_apply_says_so():
 
 def test_a_change_model_that_training_cannot_improve_keeps_its_start():
     """With keep_start, the untrained model (here: the seasonal-naive rule) is a candidate on validation too."""
-    from explorer.models import build_model
-    from explorer.series_run import series_model_config, start_near_no_change
-    from explorer.training import train
+    from explorer.nn.models import build_model
+    from explorer.tasks.series.run import series_model_config, start_near_no_change
+    from explorer.train.training import train
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 4, 1)).astype("float32"), np.full((64, 1), 3.0, "float32")
@@ -131,9 +131,9 @@ def test_a_change_model_that_training_cannot_improve_keeps_its_start():
 @pytest.mark.parametrize("kind", SEASONAL_KINDS)
 def test_a_small_default_run_ties_or_beats_seasonal_naive_on_every_seasonal_kind(kind):
     """The page's plan on each synthetic seasonal kind, trained briefly: at worst within 5% of seasonal naive."""
-    from explorer.forecast import SEASONAL, evaluate, find_period
-    from explorer.series_run import DEFAULT_TRAIN, prepare_run
-    from explorer.training import train
+    from explorer.tasks.series.forecast import SEASONAL, evaluate, find_period
+    from explorer.tasks.series.run import DEFAULT_TRAIN, prepare_run
+    from explorer.train.training import train
 
     values = EXAMPLES[kind](0)
     freq = MONTHLY if kind.startswith("monthly") else QUARTERLY

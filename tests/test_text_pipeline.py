@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from explorer.text import OOV, PAD, TextConfig, TextPipeline, pad, text_problems
+from explorer.data.text_pipeline import OOV, PAD, TextConfig, TextPipeline, pad, text_problems
 
 TRAIN = [
     "The movie was great, GREAT fun!<br /><br />Loved the actors.",

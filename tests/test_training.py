@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-from explorer.config import ModelConfig, TrainConfig
 from explorer.data.synthetic import sine_wave
 from explorer.data.windows import prepare_series
-from explorer.introspect import GradientProbe
-from explorer.models import build_model
-from explorer.training import (DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult,
-                               shuffled_batches, train)
+from explorer.introspect.probe import GradientProbe
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.models import build_model
+from explorer.train.training import (DIVERGED, EXPLODE_FACTOR, FINISHED, MAX_LOSS, STOPPED, LiveCallback, RunResult,
+                                     shuffled_batches, train)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_training_learns_and_streams_every_epoch_and_batch_point(sine):
 
 
 def test_a_one_epoch_run_draws_a_curve_not_a_dot(sine):
-    from explorer import charts
+    from explorer.charts import common as charts
 
     model, cfg = _fit(sine, epochs=1, batch_every=1)
     result = train(model, sine.x_train, sine.y_train, cfg, (sine.x_val, sine.y_val))
@@ -71,7 +71,7 @@ def test_a_one_epoch_run_draws_a_curve_not_a_dot(sine):
 def test_clipnorm_changes_a_step_exactly_when_a_single_weights_gradient_exceeds_it(sine):
     """What the lab calls "clipping acted": Keras clips each weight's gradient on its own, so a step changes
     exactly when the largest single weight's gradient (logged before clipping) is above the clip norm."""
-    from explorer.models import MAX_WEIGHT_GRAD
+    from explorer.nn.models import MAX_WEIGHT_GRAD
 
     x, y = sine.x_train[:32], sine.y_train[:32]
 
@@ -142,7 +142,7 @@ def test_clipping_and_a_sane_learning_rate_keep_the_same_model_finite(sine):
 
 
 def test_same_seed_reproduces_the_run_even_after_the_apps_warm_up(sine):
-    from explorer.warmup import warm_up
+    from explorer.server.warmup import warm_up
 
     runs = []
     for i in range(2):

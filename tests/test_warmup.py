@@ -9,7 +9,7 @@ from conftest import ROOT
 
 CHILD = r'''
 import gc, weakref
-from explorer.warmup import freeze_startup_heap
+from explorer.server.warmup import freeze_startup_heap
 
 class Node:
     pass

@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer.config import ModelConfig, TrainConfig
-from explorer.word_vectors import SPECIALS, START_SD, cooccurrence, from_cooccurrence, neighbours, ppmi, top_directions
+from explorer.nn.config import ModelConfig, TrainConfig
+from explorer.nn.word_vectors import (SPECIALS, START_SD, cooccurrence, from_cooccurrence, neighbours, ppmi,
+                                      top_directions)
 
 
 def _counts_by_loop(ids, vocab, contexts, window):
@@ -74,7 +75,7 @@ def test_words_used_alike_start_alike_at_the_embeddings_own_scale():
 
 def test_on_imdb_reviews_awful_starts_next_to_its_synonyms(shared_datasets):
     from explorer.data.imdb import load_imdb, subset
-    from explorer.text import TextConfig, TextPipeline
+    from explorer.data.text_pipeline import TextConfig, TextPipeline
 
     data = subset(load_imdb(shared_datasets / "aclImdb_v1.tar.gz", allow_download=False), 5_000, 0)
     pipe = TextPipeline.fit(data.train.texts, TextConfig(vocab_size=5_000, max_len=300, mask=True))
@@ -85,7 +86,7 @@ def test_on_imdb_reviews_awful_starts_next_to_its_synonyms(shared_datasets):
 
 
 def test_the_embedding_starts_from_the_vectors_and_asks_for_them():
-    from explorer.models import build_model, config_problems
+    from explorer.nn.models import build_model, config_problems
 
     cfg = ModelConfig(cell="GRU", units=4, head="binary", vocab_size=30, embedding_dim=6, mask_zero=True,
                       readout="mean", embedding_init="cooccurrence")

@@ -44,22 +44,23 @@ def show(key: str, run: object, write: Callable[[], object]) -> None:
 
 
 def time_series(record) -> None:
-    """A time-series run (`explorer.series_run.SeriesRecord`)."""
+    """A time-series run (`explorer.tasks.series.run.SeriesRecord`)."""
     from explorer.export.series_code import series_script
 
     show("ts", record, lambda: series_script(record))
 
 
 def sentiment(view) -> None:
-    """The sentiment model answering on the page (`explorer.sentiment_run.ModelView`): trained here or stored."""
-    from explorer.export.sentiment_code import sentiment_script, stored_source
+    """The sentiment model answering on the page (`explorer.tasks.sentiment.run.ModelView`): trained here or stored."""
+    from explorer.export.sentiment_code import sentiment_script
+    from explorer.tasks.sentiment.origin import stored_source
 
     origin = view.origin or stored_source(view.metrics.get("validation", ""))
     show("sent", view.model, lambda: sentiment_script(view.setup, origin))
 
 
 def lab(lab_run) -> None:
-    """A gradient-lab run (`explorer.gradlab.LabRun`): every cell it trained."""
+    """A gradient-lab run (`explorer.tasks.lab.arch.LabRun`): every cell it trained."""
     from explorer.export.lab_code import lab_script
 
     show("gl", lab_run, lambda: lab_script(lab_run.cfg, list(lab_run.archs)))

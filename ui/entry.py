@@ -14,9 +14,9 @@ def page_start(title: str, intro: str):
     leave_legacy_pages_mode()
     st.title(title)
     st.markdown(intro)
-    from explorer.jobs import notice
+    from explorer.server.jobs import notice
 
-    if notice():  # the operator's training cluster cannot be reached (explorer.ray_executor)
+    if notice():  # the operator's training cluster cannot be reached (explorer.server.ray_executor)
         st.warning(notice(), icon="⚠️")
     note = st.empty()
     if "tensorflow" not in sys.modules:
@@ -27,7 +27,7 @@ def page_start(title: str, intro: str):
 def start_warmup() -> None:
     """Once per server process: import TensorFlow and train a tiny model in a background thread
     (one traced model per training slot, at most 4: runs that start together do not trace)."""
-    from explorer import jobs, warmup
+    from explorer.server import jobs, warmup
     from ui.streamlit_private import keep_keras_state
 
     warmup.start(models=min(jobs.queue().slots, 4), before=keep_keras_state)
@@ -35,6 +35,6 @@ def start_warmup() -> None:
 
 def wait_for_warmup(timeout: float = 120.0) -> None:
     """Let a running warm-up finish first."""
-    from explorer import warmup
+    from explorer.server import warmup
 
     warmup.wait(timeout)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from explorer import config
+from explorer.nn import config
 
 
 @dataclass(frozen=True)

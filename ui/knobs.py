@@ -10,14 +10,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from explorer.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE, OPTIMIZERS,
-                             READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
-from explorer.data.memory_tasks import TASK_LABELS, TASKS
-from explorer.gradlab import ARCHS, CLIPPED, EXPLODE, MAX_T, LabConfig
-from explorer.sentiment import QUICK
-from explorer.sentiment_run import EMBEDDING_WORDS, READOUT_WORDS
-from explorer.series_run import DEFAULT_TRAIN
-from explorer.text import PADDINGS
+from explorer.data.memory_tasks import MAX_T, TASK_LABELS, TASKS
+from explorer.data.text_pipeline import PADDINGS
+from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE,
+                                OPTIMIZERS, READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
+from explorer.tasks.lab.config import ARCHS, LabConfig
+from explorer.tasks.lab.presets import CLIPPED, EXPLODE
+from explorer.tasks.sentiment.presets import QUICK
+from explorer.tasks.sentiment.run import EMBEDDING_WORDS, READOUT_WORDS
+from explorer.tasks.series.run import DEFAULT_TRAIN
 from ui.knob_panel import Knob, Panel, Part
 
 # ---------------------------------------------------------------- the knobs pages share
@@ -51,8 +52,8 @@ TARGET_LABELS = {"auto": "auto (chosen for this series)", "level": "the level",
                  "change": "the change since the previous step", "seasonal": "the change since one season before",
                  "log_change": "the change of the log (relative change)",
                  "log_seasonal": "the change of the log since one season before"}
-# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32;
-# 40 epochs with early stopping take 7–10 s on 2 CPU cores (bench/bench_timeseries.py).
+# The seed tutorial's set-up: 500-point sine (observation noise σ = 0.1), window 10, SimpleRNN(50), batch 32,
+# 40 epochs with early stopping: quick enough for a first click (bench/bench_timeseries.py times it).
 TIME_SERIES = Panel("ts", extra_url_keys=("run",), parts={
     "series": Part("d_", SeriesConfig(), (
         Knob("source", "Data source", "radio", tuple(SOURCES), labels=SOURCES, horizontal=True),

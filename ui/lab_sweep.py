@@ -1,4 +1,4 @@
-"""The gradient lab's sweep: each cell trained briefly at several recall lags, as a job of its own (explorer.jobs)
+"""The gradient lab's sweep: each cell trained briefly at several recall lags, as a job of its own (explorer.server.jobs)
 drawn live by ui.live; where a curve falls to chance, that cell stopped learning within the budget."""
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import math
 
 import streamlit as st
 
-from explorer import charts_gradients as cg
-from explorer.gradlab import DEFAULT_LAGS, HELD_OUT, SOLVED, SWEEP_EPOCHS, LabConfig
-from explorer.jobs import Job, JobSpec
+from explorer.charts import gradients as cg
+from explorer.server.jobs import Job, JobSpec
+from explorer.tasks.lab.config import DEFAULT_LAGS, HELD_OUT, LabConfig
+from explorer.tasks.lab.sweep import SOLVED, SWEEP_EPOCHS
 from ui import live
 from ui.live import FAILED, STOPPED
 

@@ -1,6 +1,6 @@
 """The gradient lab's results: the numbers per cell, the pictures, the theory with this run's numbers.
 
-Each function draws one section from an `explorer.gradlab.LabRun` (plain results, no training here).
+Each function draws one section from an `explorer.tasks.lab.arch.LabRun` (plain results, no training here).
 """
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts_gradients as cg
-from explorer import jobs
-from explorer.gradlab import HELD_OUT, LabConfig, LabRun, bound_note
-from explorer.lab_verdict import verdict
-from explorer.magnitudes import power_of_ten
+from explorer.charts import gradients as cg
+from explorer.data.numbers import power_of_ten
+from explorer.server import jobs
+from explorer.tasks.lab.arch import LabRun
+from explorer.tasks.lab.config import HELD_OUT, LabConfig
+from explorer.tasks.lab.theory import bound_note
+from explorer.tasks.lab.verdict import verdict
 from ui.guard import friendly
-from explorer.jobs import Job
+from explorer.server.jobs import Job
 from ui.live import status_banner
 
 
@@ -154,7 +156,7 @@ def conclusion(lab: LabRun) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _initial_spectrum(init: str, scale: float, units: int, seed: int) -> dict:
-    from explorer.gradlab import initial_spectrum
+    from explorer.tasks.lab.theory import initial_spectrum
 
     return initial_spectrum(LabConfig(recurrent_init=init, recurrent_scale=scale, units=units, seed=seed))
 

@@ -1,4 +1,4 @@
-"""Runs as a page sees them: Train submits a job (explorer.jobs) and the page goes on at once.
+"""Runs as a page sees them: Train submits a job (explorer.server.jobs) and the page goes on at once.
 
 While the job waits or trains, `watch` draws it in a fragment that Streamlit reruns every POLL_S
 (`st.fragment(run_every=…)`, its documented way to stream): its place in line or its progress, its
@@ -13,10 +13,11 @@ from typing import Any, Callable, Optional
 
 import streamlit as st
 
-from explorer import charts, jobs
-from explorer.jobs import KEEP_S, KEEP_UNWATCHED, STOPPED_IN_LINE, Job, JobSpec
-from explorer.status import (DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, WAITING,  # noqa: F401
-                             Status)
+from explorer.charts import common as charts
+from explorer.server import jobs
+from explorer.server.jobs import KEEP_S, KEEP_UNWATCHED, STOPPED_IN_LINE, Job, JobSpec
+from explorer.train.status import (DIVERGED, FAILED, FINISHED, RUNNING, STOPPED, STOPPED_MESSAGE, WAITING,  # noqa: F401
+                                   Status)
 from ui.queue import waiting_text
 from ui.streamlit_private import keep_keras_state
 

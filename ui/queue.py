@@ -1,7 +1,7 @@
-"""The waiting notice: a visitor's place in the server's training queue (explorer.run_queue) and an estimate."""
+"""The waiting notice: a visitor's place in the server's training queue (explorer.server.run_queue) and an estimate."""
 from __future__ import annotations
 
-from explorer.run_queue import Place
+from explorer.server.run_queue import Place
 
 
 def _ordinal(n: int) -> str:

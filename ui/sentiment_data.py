@@ -12,11 +12,12 @@ import io
 import numpy as np
 import streamlit as st
 
-from explorer import charts_text, settings
-from explorer import sentiment_run as sr
+from explorer.charts import text as charts_text
 from explorer.data import datafolder, imdb
-from explorer.sentiment import DataConfig
-from explorer.text import TextConfig
+from explorer.data.text_pipeline import TextConfig
+from explorer.server import settings
+from explorer.tasks.sentiment import run as sr
+from explorer.tasks.sentiment.presets import DataConfig
 from ui.guard import friendly
 
 IMDB_SOURCE, FOLDER_SOURCE, UPLOAD_SOURCE = "IMDB reviews", "A file in the server's data folder", "My own labelled texts (CSV)"
@@ -41,7 +42,7 @@ def load_csv(data: bytes, name: str) -> imdb.ImdbData:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def encode(source_key: str, _data: imdb.ImdbData, text_cfg: TextConfig, data_cfg: DataConfig):
     """Subset + adapt the vocabulary on the training reviews + encode; cached per knobs (IMDB also on disk)."""
-    from explorer.sentiment import encode_dataset
+    from explorer.tasks.sentiment.encoding import encode_dataset
 
     if source_key.startswith("imdb:"):
         return sr.encode_cached(_data, text_cfg, data_cfg)
@@ -91,7 +92,7 @@ def reviews() -> tuple[imdb.ImdbData | None, str, bool]:
                 data = load_csv(raw, upload.name)
                 source_key = "csv:" + hashlib.sha256(raw).hexdigest()[:16]
         else:
-            path = datafolder.resolve(operator.data_dir, picked) if choice == FOLDER_SOURCE else None
+            path = datafolder.resolve(operator.data_dir, picked) if choice == FOLDER_SOURCE else settings.load().imdb
             stamp = _stamp(path)
             data = load_imdb(str(path or ""), stamp)
             source_key = f"imdb:{stamp}"

@@ -1,7 +1,7 @@
 """The sentiment page's first section: a typed review answered at once by the model that answers.
 
 That model is this session's last run, the stored model a person chose or a link names, or the
-store's default (`explorer.sentiment_run`); the review box and its analysis are one fragment, so
+store's default (`explorer.tasks.sentiment.run`); the review box and its analysis are one fragment, so
 typing reruns only that part and never waits for the reviews to load or a model to train.
 """
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import charts_text
-from explorer import sentiment_run as sr
-from explorer.model_store import ModelStore, StoreProblem
-from explorer.sentiment import EXAMPLES, MAX_CHARS
+from explorer.charts import text as charts_text
+from explorer.tasks.sentiment import run as sr
+from explorer.tasks.sentiment.reading import EXAMPLES, MAX_CHARS
+from explorer.train.model_store import ModelStore, StoreProblem
 from ui.guard import friendly
 
 REVIEW_KEY = "sentiment_review"
@@ -73,21 +73,21 @@ def try_it(view: sr.ModelView | None) -> None:
                 "a minute on a 2-core CPU); it is then stored here, ready for every visitor.")
     else:
         with friendly("Reading the review"):
-            from explorer import sentiment as sa
+            from explorer.tasks.sentiment import pca, reading, saliency, word_states
 
             pipe, model = view.pipeline, view.model
-            rv = sa.prepare(pipe, review_text)
+            rv = reading.prepare(pipe, review_text)
             if not rv.ok:
                 st.info(rv.message)
             else:
                 for note in rv.notes:
                     st.info(note)
-                p = sa.score(model, rv, pipe.cfg.padding)
+                p = reading.score(model, rv, pipe.cfg.padding)
                 m1, m2, m3 = st.columns(3)
                 m1.metric("P(positive)", f"{p:.3f}")
-                m2.metric("Sentiment", sa.label_of(p).capitalize(), help="positive when P ≥ 0.5")
+                m2.metric("Sentiment", reading.label_of(p).capitalize(), help="positive when P ≥ 0.5")
                 m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
-                ks, traj = sa.trajectory(model, rv, pipe.cfg)
+                ks, traj = reading.trajectory(model, rv, pipe.cfg)
                 st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
                 # Lazy tabs: only the open one is computed and drawn (the others would cost a new visitor's
                 # browser three more charts before the answer settles); a click on another reruns this fragment.
@@ -95,17 +95,17 @@ def try_it(view: sr.ModelView | None) -> None:
                                      on_change="rerun")
                 if t1.open:
                     with t1:
-                        occ = sa.occlusion(model, rv, pipe.cfg)
+                        occ = reading.occlusion(model, rv, pipe.cfg)
                         st.plotly_chart(charts_text.word_influence(
                             rv.words, occ, "Occlusion: how much P(positive) drops when the word is removed",
                             "ΔP"), width="stretch")
-                        sal = sa.saliency(model, rv, pipe.cfg.padding)
+                        sal = saliency.saliency(model, rv, pipe.cfg.padding)
                         st.plotly_chart(charts_text.word_influence(
                             rv.words, sal, "Gradient saliency ‖∂P/∂embedding‖ (how sensitive P is to each word)",
                             "‖∂P/∂e‖", diverging=False), width="stretch")
                         st.caption("Red words pushed towards negative, blue towards positive (occlusion). "
                                    "Saliency has no sign: dark = the prediction is sensitive to that word.")
-                states = sa.states(model, rv, pipe.cfg.padding) if t2.open or t3.open else []
+                states = word_states.states(model, rv, pipe.cfg.padding) if t2.open or t3.open else []
                 if t2.open:
                     with t2:
                         for s_ in states:
@@ -114,7 +114,7 @@ def try_it(view: sr.ModelView | None) -> None:
                 if t3.open:
                     with t3:
                         last = [s_ for s_ in states if s_.direction == "forward"][-1]
-                        pts, share = sa.pca_path(last.h)
+                        pts, share = pca.pca_path(last.h)
                         probs_at = np.interp(np.arange(1, len(rv.words) + 1), ks, traj) if len(ks) else None
                         st.plotly_chart(charts_text.pca_path(pts, rv.words, probs_at, share,
                                                              f"{last.layer}: hidden-state path in 2 PCA dimensions"),

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, charts_text
-from explorer import sentiment_run as sr
-from explorer.model_store import ModelStore
+from explorer.charts import common as charts
+from explorer.charts import text as charts_text
+from explorer.tasks.sentiment import run as sr
+from explorer.train.model_store import ModelStore
 from ui.guard import friendly
-from explorer.jobs import TrainedRun
+from explorer.train.runner import TrainedRun
 from ui.sentiment_try import ANSWER_KEY, usable
 
 READOUT_LAST_NOTE = ("The loss is read after the last position. With end padding and no mask, hundreds of zeros "
@@ -60,7 +61,7 @@ def _hardest(view: sr.ModelView, run: TrainedRun | None, data, source_key: str) 
             texts, labels = part.texts, part.labels
     if texts is not None:
         with st.expander("The test reviews it got most confidently wrong (plain text)"):
-            from explorer.sentiment import hardest
+            from explorer.tasks.sentiment.evaluation import hardest
 
             for text, truth, p in hardest(texts, labels, test.probabilities, k=3):
                 st.caption(f"True label {'positive' if truth else 'negative'} · P(positive) = {p:.3f}")

@@ -8,15 +8,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import charts_series
-from explorer.config import SeriesConfig
+from explorer.charts import series as charts_series
 from explorer.data import synthetic, text_encoding
-from explorer.data.csv_series import LIMITS_TEXT, CsvError, extract_series, minimum_length, read_table, wide_to_long
+from explorer.data.csv_series import LIMITS_TEXT, CsvError, extract_series, minimum_length, read_table
+from explorer.data.numbers import fmt_int
+from explorer.data.wide import wide_to_long
 from explorer.data.windows import chronological_split
 from explorer.export.csv_code import CsvChoices
-from explorer.numbers import fmt_int
-from explorer.series_checks import check_series
-from explorer.series_run import SeriesData, plan_run, target_words
+from explorer.nn.config import SeriesConfig
+from explorer.tasks.series.checks import check_series
+from explorer.tasks.series.run import SeriesData, plan_run, target_words
 from ui.guard import UserError
 from ui.knob_panel import Panel
 

@@ -1,6 +1,6 @@
 """The time-series page's results: how the run ended, predictions and forecast against the baselines,
 inside the network, the runs compared, and downloads. Each function draws one section from the run's job
-(explorer.jobs) or its result, a `TrainedRun` whose record is an `explorer.series_run.SeriesRecord`."""
+(explorer.server.jobs) or its result, a `TrainedRun` whose record is an `explorer.tasks.series.run.SeriesRecord`."""
 from __future__ import annotations
 
 import json
@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, charts_series
-from explorer.numbers import fmt, fmt_int
-from explorer.series_run import history_row, target_words
+from explorer.charts import common as charts
+from explorer.charts import series as charts_series
+from explorer.data.numbers import fmt, fmt_int
+from explorer.tasks.series.run import history_row, target_words
 from ui.guard import friendly
-from explorer.jobs import Job, TrainedRun
+from explorer.server.jobs import Job
+from explorer.train.runner import TrainedRun
 from ui.live import DIVERGED, ended_banner
 
 FORECAST_MAX = 200
@@ -104,7 +106,7 @@ def _hidden_states(run: TrainedRun) -> None:
     # Widgets keyed per run: a new run may have fewer windows or other layers.
     i = st.slider(f"Window of the {part} part", 1, len(xs), len(xs), key=f"ts_window_pick {rec.name}") - 1
     if i not in rec.hidden:
-        from explorer.introspect import hidden_states
+        from explorer.introspect.hidden_states import hidden_states
 
         with friendly("Reading the hidden states"):
             rec.hidden[i] = hidden_states(run.model, xs[i])

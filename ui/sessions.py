@@ -4,7 +4,7 @@ Streamlit keeps a disconnected session for two minutes so that a flaky network c
 reconnect to it, and drops it only when that store is next touched. Here a session-scoped
 resource notices the disconnect (Streamlit releases those then, on its event loop); unless
 the visitor is back within GRACE_S, the session is closed for good (`Runtime.close_session`),
-the jobs only it watched stop (explorer.jobs.JobBoard.release: a run nobody can see gives its
+the jobs only it watched stop (explorer.server.jobs.JobBoard.release: a run nobody can see gives its
 slot to those who wait), and the freed memory is returned to the operating system.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from explorer import jobs, memory
+from explorer.server import jobs, memory
 
 log = logging.getLogger("rnn_explorer")
 GRACE_S = 20.0  # a tab that reconnects within this keeps its session (a network hiccup, a reload)
@@ -42,7 +42,7 @@ def _close_if_gone(session_id: str) -> None:
 
 
 def give_back_memory_soon() -> None:
-    """`explorer.memory.give_back` in a background thread: the page does not wait for it."""
+    """`explorer.server.memory.give_back` in a background thread: the page does not wait for it."""
     threading.Thread(target=memory.give_back, name="give-back-memory", daemon=True).start()
 
 

@@ -50,11 +50,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from explorer.data.imdb import load_imdb
-    from explorer.sentiment import DataConfig, split_parts
-    from explorer.text import TextConfig, TextPipeline
+    from explorer.data.text_pipeline import TextConfig, TextPipeline
+    from explorer.server import settings
+    from explorer.tasks.sentiment.encoding import split_parts
+    from explorer.tasks.sentiment.presets import DataConfig
 
     t0 = time.perf_counter()
-    data = load_imdb(allow_download=False)
+    data = load_imdb(allow_download=False, configured=settings.load().imdb)
     print(f"loaded {len(data.train)} train / {len(data.test)} test reviews in {time.perf_counter() - t0:.0f}s", flush=True)
     for seed in [int(s) for s in args.seeds.split(",")]:
         t1 = time.perf_counter()

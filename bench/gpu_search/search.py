@@ -6,11 +6,11 @@
 Reads bench/gpu_search/data_s{split}.npz (written by bench/gpu_search/export.py: untruncated 40k-vocabulary ids of the product's
 training and validation reviews). Never sees a test review.
 
-Faithful to the product's training (explorer.sentiment.BEST, explorer.sentiment_run.fit, explorer.training):
+Faithful to the product's training (explorer.tasks.sentiment.presets.BEST, explorer.tasks.sentiment.run.fit, explorer.train.training):
 - same split (the bench/tuner hold the DATA split at seed 0 and vary the MODEL seed; `--split per-seed` uses
   split s for model seed s instead), same vocabulary (ids >= V mapped to [UNK] = 1, checked identical to the
   product's 20k pipeline), same truncation (keep_end = the product's front padding);
-- the SAME batches as the product: `explorer.buckets.groups` (reviews of one 16-word length class per batch,
+- the SAME batches as the product: `explorer.data.buckets.groups` (reviews of one 16-word length class per batch,
   fewer than batch_size rows past 256 words, reshuffled every epoch from default_rng(seed));
 - each batch is padded with zeros to a fixed bucket length (--buckets, default 128, 256, max_len) and with
   dummy rows (weight 0) to batch_size rows, so XLA compiles few shapes. With the padding masked the outputs
@@ -18,7 +18,7 @@ Faithful to the product's training (explorer.sentiment.BEST, explorer.sentiment_
 - Adam (Keras, same defaults), binary cross-entropy (Keras' clipped form), the val loss / accuracy over the
   whole validation split after every epoch, Keras EarlyStopping semantics (val loss, patience, keep the best
   epoch), cosine = keras CosineDecay(lr, epochs * batches per epoch) stepped per batch as the product does;
-- initialisation as explorer.models.build_model (seeded Orthogonal / GlorotUniform, the same seeds for both
+- initialisation as explorer.nn.models.build_model (seeded Orthogonal / GlorotUniform, the same seeds for both
   directions as the product's Bidirectional clone, LSTM forget bias 1, embedding uniform ±0.05).
 Differences: RNG streams (JAX vs TensorFlow), float op order, and `--rnn fused` (default) runs both
 directions of a layer in one lax.scan with the input projection hoisted out of the loop (same math;
@@ -41,8 +41,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.buckets import batch_length, cut, groups  # noqa: E402  (numpy only, no TensorFlow)
-from explorer.text import pad  # noqa: E402
+from explorer.data.buckets import batch_length, cut, groups  # noqa: E402  (numpy only, no TensorFlow)
+from explorer.data.text_pipeline import pad  # noqa: E402
 
 BASE = dict(cell="GRU", units=64, embedding_dim=64, vocab=20_000, max_len=500, trunc="keep_end", layers=1,
             bidirectional=True, dropout=0.5, word_dropout=0.5, head_dropout=0.0, readout="meanmax", lr=1e-3,
@@ -137,7 +137,7 @@ def define_layers():
     import keras
 
     class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-        """explorer.models.MaskedGlobalMaxPooling1D (copied)."""
+        """explorer.nn.models.MaskedGlobalMaxPooling1D (copied)."""
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -158,7 +158,7 @@ def define_layers():
             return (input_shape[0], input_shape[2])
 
     class MaskedMeanMaxPooling1D(keras.layers.Layer):
-        """explorer.models.MaskedMeanMaxPooling1D, copied: that module imports TensorFlow, which the GPU image lacks."""
+        """explorer.nn.models.MaskedMeanMaxPooling1D, copied: that module imports TensorFlow, which the GPU image lacks."""
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -176,7 +176,7 @@ def define_layers():
             return (input_shape[0], 2 * input_shape[2])
 
     class FusedRNN(keras.layers.Layer):
-        """Bidirectional(GRU|LSTM(units, dropout, return_sequences=True)) as built by explorer.models, in one scan.
+        """Bidirectional(GRU|LSTM(units, dropout, return_sequences=True)) as built by explorer.nn.models, in one scan.
 
         Same weights per direction as Keras' cells (kernel, recurrent_kernel, bias; GRU reset_after=True),
         the same initialisers (seeded, so both directions start equal, as in the product), variational input
@@ -297,7 +297,7 @@ def patch_keras_scan(unroll: int) -> None:
 
 
 def build_model(k: dict, seed: int, impl: str, unroll: int, L: dict):
-    """explorer.models.build_model for the Best preset's family, with k's knobs."""
+    """explorer.nn.models.build_model for the Best preset's family, with k's knobs."""
     import random
 
     import keras
@@ -404,7 +404,7 @@ def run_job(job: dict, opts: dict, data_cache: dict, L: dict, report) -> dict:
         compiled = {key: f.result() for key, f in futs.items()}
     compile_s = time.perf_counter() - t_c
 
-    rng = np.random.default_rng(seed)  # explorer.buckets.length_batches: one generator, a new order each epoch
+    rng = np.random.default_rng(seed)  # explorer.data.buckets.length_batches: one generator, a new order each epoch
     hist = dict(train_loss=[], val_loss=[], val_acc=[], epoch_s=[])
     best, best_epoch, wait, status = math.inf, 0, 0, "finished"
     for epoch in range(1, k["max_epochs"] + 1):
@@ -529,7 +529,7 @@ def main() -> None:
     ap.add_argument("--unroll", type=int, default=4, help="lax.scan unroll of the recurrent loop")
     ap.add_argument("--buckets", default="128,256", help="padded batch lengths below max_len (max_len is added)")
     ap.add_argument("--batching", choices=("product", "random"), default="product",
-                    help="product: explorer.buckets length-class batches; random: shuffled fixed-size batches")
+                    help="product: explorer.data.buckets length-class batches; random: shuffled fixed-size batches")
     ap.add_argument("--eval-batch", type=int, default=128)
     ap.add_argument("--precision", default="highest", help="jax_default_matmul_precision (highest = true fp32)")
     ap.add_argument("--mem-fraction", type=float, default=0.0, help="per worker (default 0.9 / workers)")

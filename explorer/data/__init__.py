@@ -1,1 +1,1 @@
-"""Data sources (synthetic series, CSV, IMDB) and the windowing that turns a series into samples."""
+"""Floor 1, data: sources (synthetic series, CSV, IMDB), text encoding, windows and batches, number formatting."""

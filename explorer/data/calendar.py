@@ -45,7 +45,6 @@ YEAR_WORDS = ("year", "yr", "yyyy", "jahr", "annee", "ano", "anno", "jaar", "年
 MONTH_WORDS = ("month", "mon", "mm", "monat", "mois", "mes", "mese", "maand", "月")
 DAY_WORDS = ("day", "dd", "tag", "jour", "dia", "giorno", "dag", "日")
 QUARTER_WORDS = ("quarter", "qtr", "quartal", "trimestre", "kwartaal", "q")
-TIME_WORDS = ("time", "hour", "hh:mm", "uhrzeit", "heure", "hora", "ora", "tijd", "時刻")
 DATE_WORDS = ("date", "datetime", "timestamp", "time", "datum", "fecha", "day", "period", "periode", "日付", "日期",
               "年月日")
 

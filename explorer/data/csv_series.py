@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.data import calendar, columns, text_encoding, wide
-from explorer.numbers import fmt_int
+from explorer.data.numbers import fmt_int
 
 MAX_BYTES = 50 * 1024 * 1024  # same as server.maxUploadSize in .streamlit/config.toml
 MAX_ROWS = 2_000_000  # data rows: counted before parsing; the default training plan copes with this many
@@ -408,37 +408,6 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, encoding: Optional[str] 
     return CsvTable(frame=raw, numbers=numbers, dates={a.label: a.dates for a in axes}, key_columns=keys,
                     separator=sep, encoding=decoded.encoding, has_header=has_header, notes=notes, axes=axes,
                     value=columns.choose_value(numbers, time_columns), wide=layout)
-
-
-def wide_to_long(table: CsvTable) -> CsvTable:
-    """The wide table (rows × months or quarters) as one long series in time order, dated by each row's year."""
-    layout = table.wide
-    if layout is None:
-        return table
-    keys = tuple(k for k in table.key_columns if k != layout.year_column)
-    cells, values, dates = wide.melt(table.frame, table.numbers, layout, keys)
-    name = f"{'monthly' if layout.per_year == 12 else 'quarterly'} values"
-    frame = cells.copy()
-    frame[name] = values.map(lambda v: "" if np.isnan(v) else f"{v:g}")
-    axes = []
-    if dates is not None:
-        frame.insert(0, "date", dates.dt.strftime("%Y-%m"))
-        axes = [calendar.TimeAxis("date", dates, ("date",), f"the year in “{safe_name(layout.year_column)}” and "
-                                  f"the {layout.unit} in each column")]
-    first, last = layout.columns[0], layout.columns[-1]
-    note = (f"The table has one row per {'year' if layout.year_column else 'row label'} and one column per "
-            f"{layout.unit} ({safe_name(first)} … {safe_name(last)}): read as one {name.split()[0]} series of "
-            f"{fmt_int(len(values))} values, row after row.")
-    if layout.ignored:
-        note += f" Other columns (“{safe_name(layout.ignored[0])}”" + (" …" if len(layout.ignored) > 1 else "") + \
-            ") were left out."
-    if dates is None:
-        note += " No column of years was found, so the values have no dates."
-    return CsvTable(frame=frame, numbers={name: values}, dates={a.label: a.dates for a in axes}, key_columns=list(keys),
-                    separator=table.separator, encoding=table.encoding, has_header=table.has_header,
-                    notes=[*table.notes, note], axes=axes,
-                    value=columns.ValueChoice(name, f"Value column: all the {layout.unit}s of the table, in time order."),
-                    wide=None)
 
 
 def minimum_length(window: int, horizon: int = 1, val_fraction: float = 0.15,

@@ -6,12 +6,12 @@ training reviews. `keras.datasets.imdb` ships reviews already turned into ids by
 tokenizer that is not published (with its own index offset of 3 and a word index
 whose splitting rules cannot be reproduced on new text), so a typed review would be
 encoded differently from what the model learned. With the raw texts one
-`TextVectorization` (see `explorer.text`) encodes both.
+`TextVectorization` (see `explorer.data.text_pipeline`) encodes both.
 
 Where the data comes from, first match wins (`resolve_source`):
 1. a path given by the caller (a notebook, or a file the app's operator put in its data folder),
 2. the operator's setting: the environment variable ``RNN_EXPLORER_IMDB`` or ``[data] imdb`` in
-   ``.streamlit/rnn_explorer.toml`` (see `explorer.settings`),
+   ``.streamlit/rnn_explorer.toml`` (see `explorer.server.settings`),
 3. ``../shared/datasets/aclImdb_v1.tar.gz`` next to the project (development, CI),
 4. the original archive downloaded once with `keras.utils.get_file` (cached in ~/.keras/datasets).
 Each may be the aclImdb folder, its ``.tar.gz`` archive, or a CSV with text and label columns.
@@ -30,8 +30,9 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from explorer import settings
-from explorer.settings import ENV_IMDB as ENV_VAR
+from explorer.data.text_encoding import unicode_codec
+
+ENV_VAR = "RNN_EXPLORER_IMDB"  # the operator's setting (`explorer.server.settings`) that names the IMDB copy
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE = "aclImdb_v1.tar.gz"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / ARCHIVE
@@ -112,9 +113,12 @@ class ImdbData:
 
 # ---------------------------------------------------------------- where the data is
 
-def resolve_source(path: str | os.PathLike | None = None) -> Optional[Path]:
-    """The local dataset to read (argument, the operator's setting, shared copy), or None to download."""
-    for candidate in (path, settings.load().imdb):
+def resolve_source(path: str | os.PathLike | None = None,
+                   configured: str | os.PathLike | None = None) -> Optional[Path]:
+    """The local dataset to read (argument, the operator's setting `configured`, shared copy), or None to download.
+
+    The caller passes the operator's setting (`explorer.server.settings.load().imdb`): data sits below the server."""
+    for candidate in (path, configured):
         if candidate:
             p = Path(candidate).expanduser()
             if not p.exists():
@@ -183,7 +187,7 @@ def _pax_records(data: bytes) -> dict[str, str]:
 def _tar_stream(fh, want: Callable[[str], bool], source: str):
     """Yield (name, data) of the regular members of a tar stream whose name `want`s, one at a time.
 
-    Walks the 512-byte headers itself (~10× faster than `tarfile` for 50k small members) and
+    Walks the 512-byte headers itself (much faster than `tarfile` for many small members) and
     never holds more than one member: every other member is skipped unread, and the limits
     (`MAX_UNPACKED_BYTES` in all, `MAX_REVIEW_BYTES` per review, `MAX_REVIEWS`) are checked
     from the headers before any data is read.
@@ -356,25 +360,16 @@ def _csv_bytes(source, label: str, max_bytes: int) -> bytes:
     return raw
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
 def decode_text(raw: bytes, label: str) -> tuple[str, str]:
     """(text, encoding) of a text file: UTF-8, or UTF-16 with or without its byte-order mark.
 
     Anything else gets one sentence that says what to do, rather than a silent guess that
     would turn another encoding's letters into wrong words.
     """
-    encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
-    sample = raw[:65536]
-    if encoding is None and b"\0" in sample:
-        # UTF-16 without a BOM: text in Latin letters has a zero in every other byte.
-        half = max(1, len(sample) // 2)
-        even, odd = sample[0::2].count(0) / half, sample[1::2].count(0) / half
-        encoding = "utf-16-le" if odd > 0.3 > 0.02 > even else "utf-16-be" if even > 0.3 > 0.02 > odd else None
-        if encoding is None:
-            kind = " (it looks like an Excel workbook or a zip file)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
-            raise DataProblem(f"{label} does not look like text{kind}: save it as a CSV file and upload that.")
+    encoding = unicode_codec(raw)  # the same detection as an uploaded series' CSV
+    if encoding is None and b"\0" in raw[:65536]:
+        kind = " (it looks like an Excel workbook or a zip file)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
+        raise DataProblem(f"{label} does not look like text{kind}: save it as a CSV file and upload that.")
     try:
         return raw.decode(encoding or "utf-8"), encoding or "utf-8"
     except UnicodeDecodeError as err:
@@ -445,9 +440,11 @@ def read_any(path: str | os.PathLike) -> ImdbData:
 
 
 def load_imdb(path: str | os.PathLike | None = None, allow_download: bool = True,
-              progress: Optional[Callable[[str], None]] = None) -> ImdbData:
-    """Load every labelled review from the first available source (see the module docstring)."""
-    local = resolve_source(path)
+              progress: Optional[Callable[[str], None]] = None,
+              configured: str | os.PathLike | None = None) -> ImdbData:
+    """Load every labelled review from the first available source (see the module docstring); `configured` is
+    the operator's setting, as for `resolve_source`."""
+    local = resolve_source(path, configured)
     if local is None:
         if not allow_download:
             raise DataProblem(f"No local IMDB copy: set {ENV_VAR} (or [data] imdb in .streamlit/rnn_explorer.toml) "
@@ -545,12 +542,3 @@ def split_validation(reviews: Reviews, fraction: float = 0.1, seed: int = 0) -> 
 def word_counts(texts: Sequence[str]) -> np.ndarray:
     """Whitespace word count of each text (for the length histogram)."""
     return np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts))
-
-
-def to_csv_bytes(reviews: Reviews) -> bytes:
-    """The reviews as a text,label CSV (what `read_csv` reads back)."""
-    import pandas as pd
-
-    buf = io.StringIO()
-    pd.DataFrame({"text": reviews.texts, "label": reviews.labels.astype(int)}).to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")

@@ -15,9 +15,7 @@ more questions:
   autoregression on the window, fitted on the earlier part and scored on the later training
   part and on the validation part (two folds, so a short validation part does not decide
   alone). A linear fit of the changes would credit the change form with a season that a
-  small network mostly did not learn in development runs (on the quarterly additive kind,
-  seed 0: linear fits of both forms within 1 %, the network on changes 3.9× seasonal
-  naive's test error). The seasonal form is kept unless the plain one errs clearly less
+  small network mostly did not learn in development runs. The seasonal form is kept unless the plain one errs clearly less
   (`MARGIN`).
 - **Log**: when the swings (within each season) grow with the level, a season of fixed
   shape in relative terms is a season of fixed size in logs. Measured as the slope of the

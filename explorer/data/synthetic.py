@@ -115,10 +115,5 @@ EXAMPLES = {
     "quarterly additive season": lambda seed: seasonal_series(120, 4, 50.0, 0.2, 6.0, 1.5, False, seed, 0.005),
     "quarterly multiplicative season": lambda seed: seasonal_series(100, 4, 100.0, 0.025, 0.25, 0.04, True, seed, 0.01),
 }
-# The calendar step of each example (a pandas frequency), so its seasonal periods follow as for a dated CSV.
-EXAMPLE_STEPS = {"noisy sine": None, "weekly trend + yearly cycle": "W-SAT", "monthly growth + season": "MS",
-                 "quarterly growth": "QS", "monthly random walk (prices)": "MS", "daily random walk (prices)": "B",
-                 "daily weather": "D", "monthly additive season": "MS", "monthly multiplicative season": "MS",
-                 "quarterly additive season": "QS", "quarterly multiplicative season": "QS"}
 SEASONAL_KINDS = ("monthly additive season", "monthly multiplicative season", "quarterly additive season",
                   "quarterly multiplicative season")

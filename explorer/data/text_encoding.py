@@ -135,6 +135,16 @@ def _control_fraction(text: str) -> float:
     return controls / max(1, len(sample))
 
 
+def unicode_codec(data: bytes) -> Optional[str]:
+    """The Unicode encoding the bytes announce or show: 'utf-8-sig' or 'utf-16' by their byte-order mark,
+    'utf-16-le' or 'utf-16-be' by the zero in every other byte of mostly ASCII text, else None."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return "utf-8-sig"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    return _utf16_without_bom(data[:_SAMPLE])
+
+
 def decode(data: bytes, encoding: Optional[str] = None) -> Decoded:
     """Text of `data`: by BOM, UTF-16 pattern, UTF-8, else the most plausible legacy code page.
 
@@ -143,13 +153,11 @@ def decode(data: bytes, encoding: Optional[str] = None) -> Decoded:
     sure = True
     if encoding:
         codec = encoding
-    elif data[:3] == b"\xef\xbb\xbf":
-        codec = "utf-8"
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        codec = "utf-16"
     else:
-        codec = _utf16_without_bom(data[:_SAMPLE])
-        if codec is None:
+        codec = unicode_codec(data)
+        if codec == "utf-8-sig":
+            codec = "utf-8"
+        elif codec is None:
             if b"\x00" in data[:_SAMPLE]:
                 raise NotText("binary")
             try:

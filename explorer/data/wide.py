@@ -7,12 +7,16 @@ row it is the one series a person means, dated by the year in each row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import pandas as pd
 
-from explorer.data import calendar
+from explorer.data import calendar, columns
+from explorer.data.numbers import fmt_int
+
+if TYPE_CHECKING:
+    from explorer.data.csv_series import CsvTable
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,36 @@ def melt(frame: pd.DataFrame, numbers: dict[str, pd.Series], layout: WideLayout,
         dates = pd.to_datetime(pd.DataFrame({"year": y, "month": month, "day": 1}), errors="coerce")
     cells = frame.iloc[rows][list(keys)].reset_index(drop=True) if keys else pd.DataFrame(index=range(len(rows)))
     return cells, pd.Series(values), dates
+
+
+def wide_to_long(table: CsvTable) -> CsvTable:
+    """The wide table (rows × months or quarters) as one long series in time order, dated by each row's year."""
+    from explorer.data.csv_series import CsvTable, safe_name  # csv_series finds wide tables with `detect`
+
+    layout = table.wide
+    if layout is None:
+        return table
+    keys = tuple(k for k in table.key_columns if k != layout.year_column)
+    cells, values, dates = melt(table.frame, table.numbers, layout, keys)
+    name = f"{'monthly' if layout.per_year == 12 else 'quarterly'} values"
+    frame = cells.copy()
+    frame[name] = values.map(lambda v: "" if np.isnan(v) else f"{v:g}")
+    axes = []
+    if dates is not None:
+        frame.insert(0, "date", dates.dt.strftime("%Y-%m"))
+        axes = [calendar.TimeAxis("date", dates, ("date",), f"the year in “{safe_name(layout.year_column)}” and "
+                                  f"the {layout.unit} in each column")]
+    first, last = layout.columns[0], layout.columns[-1]
+    note = (f"The table has one row per {'year' if layout.year_column else 'row label'} and one column per "
+            f"{layout.unit} ({safe_name(first)} … {safe_name(last)}): read as one {name.split()[0]} series of "
+            f"{fmt_int(len(values))} values, row after row.")
+    if layout.ignored:
+        note += f" Other columns (“{safe_name(layout.ignored[0])}”" + (" …" if len(layout.ignored) > 1 else "") + \
+            ") were left out."
+    if dates is None:
+        note += " No column of years was found, so the values have no dates."
+    return CsvTable(frame=frame, numbers={name: values}, dates={a.label: a.dates for a in axes}, key_columns=list(keys),
+                    separator=table.separator, encoding=table.encoding, has_header=table.has_header,
+                    notes=[*table.notes, note], axes=axes,
+                    value=columns.ValueChoice(name, f"Value column: all the {layout.unit}s of the table, in time order."),
+                    wide=None)

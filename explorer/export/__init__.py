@@ -1,4 +1,5 @@
-"""A run as a plain Keras script and notebook that reproduces it (the "Take it home" code on every page).
+"""Floor 8, export: a run as a plain Keras script and notebook that reproduces it (the "Take it home" code on
+every page).
 
 One generator per run kind, each reading the run's own config objects (never a second copy of the
 defaults): `series_code.series_script` (time series), `sentiment_code.sentiment_script` (IMDB and labelled

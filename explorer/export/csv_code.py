@@ -18,7 +18,7 @@ import pandas as pd
 
 from explorer.data import calendar
 from explorer.data.csv_series import CsvTable, safe_name
-from explorer.series_checks import check_series
+from explorer.tasks.series.checks import check_series
 
 SEPARATORS = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
 ENCODINGS = {"utf-8": "utf-8-sig"}  # UTF-8 with or without a byte-order mark

@@ -2,14 +2,14 @@
 held-out score against chance, and ‖∂L/∂h_t‖ measured with `tf.GradientTape` on the cell unrolled by hand.
 
 `lab_script(cfg, archs)` writes it from the run's `LabConfig` and its cells, through the same
-`explorer.gradlab.model_config` / `train_config` the lab trains with.
+`explorer.tasks.lab.config.model_config` / `train_config` the lab trains with.
 """
 from __future__ import annotations
 
 from explorer.data.memory_tasks import TASK_LABELS
 from explorer.export import model_code
 from explorer.export.script import Script, constants
-from explorer.gradlab import HELD_OUT, PROBE_BATCH, LabConfig, model_config, train_config
+from explorer.tasks.lab.config import HELD_OUT, PROBE_BATCH, LabConfig, model_config, train_config
 
 TASK_CODE = {
     "lag_recall": ("lag_recall", '''\

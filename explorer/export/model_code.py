@@ -1,13 +1,13 @@
 """The model part every generated script shares: layers, gate-bias start, optimizer, compile and fit.
 
-Written from a `ModelConfig` and a `TrainConfig` the way `explorer.models.build_model` reads them, as a
+Written from a `ModelConfig` and a `TrainConfig` the way `explorer.nn.models.build_model` reads them, as a
 `keras.Sequential` of standard layers; only what Keras lacks is written out (chrono gate biases, a max
 over time that skips padding). Settings at their Keras default are left out, so the code stays short.
 """
 from __future__ import annotations
 
-from explorer.config import ModelConfig, TrainConfig
 from explorer.export.script import lit
+from explorer.nn.config import ModelConfig, TrainConfig
 
 OPTIMIZER_CLASSES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
 
@@ -124,7 +124,7 @@ def helpers_code(model: ModelConfig, time_scale: str, masked: bool = False) -> s
 
 
 def _recurrent_initializer(model: ModelConfig) -> str:
-    """The W_hh initialiser as `explorer.models.recurrent_initializer` makes it; '' for Keras' default."""
+    """The W_hh initialiser as `explorer.nn.models.recurrent_initializer` makes it; '' for Keras' default."""
     scale, init = model.recurrent_scale, model.recurrent_init
     if init == "identity" and model.cell != "SimpleRNN":
         init = "orthogonal"  # a gated cell's W_hh stacks 3–4 blocks: no identity, orthogonal instead (as the app)

@@ -6,48 +6,13 @@ size, XLA as used) and `ReviewSource` (where the reviews came from and how valid
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from explorer.data.csv_series import safe_name
 from explorer.data.imdb import ARCHIVE, BLOCK, URL
 from explorer.export import model_code
 from explorer.export.script import Script, constants
-from explorer.sentiment import Setup
-from explorer.word_vectors import CONTEXTS, START_SD, WINDOW
-
-ACLIMDB, CSV = "aclImdb", "csv"
-
-
-@dataclass(frozen=True)
-class ReviewSource:
-    """Where a run's reviews came from: the aclImdb dataset, or a CSV of labelled texts (its columns, file name).
-
-    `grouping` is how validation was held out of the training reviews (`explorer.data.imdb.validation_grouping`):
-    "movie", "id-blocks" or "random"."""
-
-    kind: str = ACLIMDB
-    grouping: str = "id-blocks"
-    text_column: str = "text"
-    label_column: str = "label"
-    split_column: str = ""
-    file_name: str = "reviews.csv"
-
-
-def review_source(data) -> ReviewSource:
-    """The `ReviewSource` of loaded reviews (`explorer.data.imdb.ImdbData`)."""
-    from explorer.data.imdb import validation_grouping
-
-    grouping = validation_grouping(data.train)[0]
-    if data.train.ids is not None:
-        return ReviewSource(ACLIMDB, grouping)
-    text, label, split = (tuple(data.columns) + ("text", "label", ""))[:3]
-    return ReviewSource(CSV, grouping, text, label, split, data.file_name or "reviews.csv")
-
-
-def stored_source(validation: str) -> ReviewSource:
-    """The source of a model in the store (trained on the server's aclImdb copy), from its validation sentence."""
-    return ReviewSource(ACLIMDB, "movie" if "grouped by movie" in validation else "id-blocks")
-
+from explorer.nn.word_vectors import CONTEXTS, START_SD, WINDOW
+from explorer.tasks.sentiment.origin import ACLIMDB, ReviewSource
+from explorer.tasks.sentiment.presets import Setup
 
 READ_ACLIMDB = '''\
 def read_imdb(path, with_movies=False):
@@ -273,7 +238,7 @@ def sentiment_script(setup: Setup, source: ReviewSource = ReviewSource()) -> Scr
                (helpers + "\n\n\n" if helpers else "") + "keras.utils.set_random_seed(SEED)\n"
                "model = keras.Sequential([\n" + "\n".join(layers) + "\n])\n" + start +
                model_code.compile_code(train, "binary_crossentropy", ["accuracy"], steps) + "\nmodel.summary()")
-    from explorer.buckets import parts_for
+    from explorer.data.buckets import parts_for
 
     how = ""
     if masked:

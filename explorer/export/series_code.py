@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from explorer.config import ModelConfig, SeriesConfig, TrainConfig
 from explorer.export import model_code
 from explorer.export.script import Script, constants, lit
+from explorer.nn.config import ModelConfig, SeriesConfig, TrainConfig
 
-# The page's sampling of a long series (explorer.series_run): written into the script only when the run sampled.
-from explorer.series_run import HEAD_START_SCALE, MAX_TRAIN_WINDOWS, MAX_VAL_WINDOWS, short_name
+# The page's sampling of a long series (explorer.tasks.series.run): written into the script only when the run sampled.
+from explorer.tasks.series.run import HEAD_START_SCALE, MAX_TRAIN_WINDOWS, MAX_VAL_WINDOWS, short_name
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def drift_is_clear(changes, lag, z=2.5):
 '''
 
 # Shrinking a change model's output layer makes the untrained model predict the usual change (the last-value
-# or seasonal-naive rule); training moves away from it only as far as validation rewards (explorer.series_run).
+# or seasonal-naive rule); training moves away from it only as far as validation rewards (explorer.tasks.series.run).
 START_CODE = """\
 # Start near "no change": the output layer shrunk {scale:g}×, so the untrained model predicts the usual change
 # (the {rule} rule) and training moves away from it only as far as validation rewards.
@@ -255,8 +255,8 @@ def write_series(series: SeriesConfig, model: ModelConfig, train: TrainConfig, t
 
 
 def series_script(record) -> Script:
-    """The script of a time-series run, from its `explorer.series_run.SeriesRecord`."""
-    from explorer import config
+    """The script of a time-series run, from its `explorer.tasks.series.run.SeriesRecord`."""
+    from explorer.nn import config
 
     c = record.configs
     series = config.from_dict(SeriesConfig, c["series"])

@@ -2,8 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from explorer.config import SeriesConfig
 from explorer.data.csv_series import minimum_length
+from explorer.nn.config import SeriesConfig
 
 from .harness import ALERT_LOGS, errors_on, wait_idle
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from explorer import settings
 from explorer.data import synthetic
-from explorer.run_queue import slots_for
+from explorer.server import settings
+from explorer.server.run_queue import slots_for
 
 from .harness import ARTIFACTS, RssSampler, exceptions_on, shoot, tree_rss, wait_figure, wait_idle
 

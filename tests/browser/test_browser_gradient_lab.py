@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from explorer.gradlab import CLIPPED
+from explorer.tasks.lab.presets import CLIPPED
 from ui.knobs import GRADIENT_LAB, Cells
 
 from .harness import exceptions_on, figures, shoot, wait_figure, wait_idle

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from explorer.sentiment import QUICK
+from explorer.tasks.sentiment.presets import QUICK
 
 from .harness import exceptions_on, figure, shoot, wait_figure, wait_idle
 

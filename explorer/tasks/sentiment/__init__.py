@@ -1,0 +1,1 @@
+"""The sentiment task: presets, encoding, scoring one review and its views, evaluation, the run."""
