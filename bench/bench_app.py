@@ -15,22 +15,16 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT))
+from common import row  # also puts the project on the import path
 
-from harness import AppServer, find_chromium, launch_chromium, tree_hwm, wait_idle  # noqa: E402
+from tests.browser.harness import AppServer, find_chromium, launch_chromium, tree_hwm, wait_idle  # noqa: E402
 
 from ui.live import POLL_S  # noqa: E402
 
 PAGES = ("time_series", "sentiment", "gradient_lab")
 MIB = 2**20
 
-
-def row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _paint(browser, url: str) -> float:

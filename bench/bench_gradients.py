@@ -23,16 +23,10 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import row  # also puts the project on the import path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-def _row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _timed(fn, repeats: int = 5) -> tuple[float, float]:
@@ -72,9 +66,9 @@ def _probe_time(quick: bool) -> list[dict]:
     norms = GradientProbe(x, y)(run.model)
     name = f"probe ‖∂L/∂h_t‖, SimpleRNN(32), T={T}, batch 32"
     return [
-        _row(f"{name}, float64 twin: first call", round(f64_first, 3), "s", "≤ 1 s", f64_first <= 1.0,
+        row(f"{name}, float64 twin: first call", round(f64_first, 3), "s", "≤ 1 s", f64_first <= 1.0,
              "builds the float64 twin and traces it (once per architecture per process)"),
-        _row(f"{name}, float64 twin: steady", round(f64, 4), "s", "≤ 1 s", f64 <= 1.0,
+        row(f"{name}, float64 twin: steady", round(f64, 4), "s", "≤ 1 s", f64 <= 1.0,
              f"median of 5; float32 on the model itself: {f32:.4f} s (first {f32_first:.3f} s), so float64 costs "
              f"{f64 / f32:.2f}×; smallest norm measured {np.min(norms):.3g}"),
     ]
@@ -112,7 +106,7 @@ def _overhead(quick: bool) -> list[dict]:
 
         bare(), probed()  # both traced once, as after the app's warm-up
         ratio, tb, tp = _interleaved(bare, probed, 1 if quick else 3)
-        rows.append(_row(f"probe every epoch: wall time with / without, {arch}({cfg.units}) T={cfg.T}, "
+        rows.append(row(f"probe every epoch: wall time with / without, {arch}({cfg.units}) T={cfg.T}, "
                          f"{cfg.epochs} epochs, {cfg.samples} seqs", round(ratio, 3), "×",
                          None if quick else "≤ 1.15", None if quick else ratio <= 1.15,
                          "median of paired runs; without " + ", ".join(f"{t:.2f}" for t in tb) + " s; with "
@@ -135,7 +129,7 @@ def _xla(quick: bool) -> list[dict]:
             train(model, task.x, task.y, tc, (held.x, held.y))
 
         ratio, t_off, t_on = _interleaved(lambda: fit(False), lambda: fit(True), 1 if quick else 3)
-        rows.append(_row(f"XLA on / off, lab default {arch}({cfg.units}) T={cfg.T}, {cfg.epochs} epochs", round(ratio, 3),
+        rows.append(row(f"XLA on / off, lab default {arch}({cfg.units}) T={cfg.T}, {cfg.epochs} epochs", round(ratio, 3),
                          "×", note="median of paired runs, each a fresh model (compile included); off "
                          + ", ".join(f"{t:.2f}" for t in t_off) + " s; on " + ", ".join(f"{t:.2f}" for t in t_on)
                          + " s. The lab compiles with XLA when this is below 1."))
@@ -161,8 +155,8 @@ def _ratios(quick: bool) -> list[dict]:
             note = (f"{arch}({cfg.units}), gate biases {cfg.gate_init}, adam lr {cfg.lr:g}, {cfg.samples} seqs; "
                     f"horizon {r.horizons[0]} → {r.horizon} steps; decay/step {r.decay:.3f}; "
                     f"carry {r.carry[0]:.3f} → {r.carry[-1]:.3f}; {r.status}")
-            rows.append(_row(f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ {arch} {what}, before training", power_of_ten(before), "", note=note))
-            rows.append(_row(f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ {arch} {what}, after {r.epochs_done} epochs", power_of_ten(r.ratio),
+            rows.append(row(f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ {arch} {what}, before training", power_of_ten(before), "", note=note))
+            rows.append(row(f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ {arch} {what}, after {r.epochs_done} epochs", power_of_ten(r.ratio),
                              "", note=f"held-out {r.metric} {r.final_metric:.3f} vs chance {r.chance:.3f}; exact value "
                                       f"{r.ratio:.3e}"))
     return rows

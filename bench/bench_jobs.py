@@ -26,11 +26,9 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT))
+from common import ROOT, row  # also puts ROOT on the import path
 
-from harness import AppServer, find_chromium, figure, launch_chromium, tree_pids, wait_idle  # noqa: E402
+from tests.browser.harness import AppServer, find_chromium, figure, launch_chromium, tree_pids, wait_idle  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 860}
 TRAIN = "▶ Train"
@@ -38,9 +36,6 @@ DONE = re.compile(r"Trained (\d+) epoch\(s\) in ([\d.]+) s")
 WATCHED = "d_length=300&m_units=8&t_patience=0&t_batch_size=16&t_epochs=60"
 SWEEP = dict(lags=[10, 25])  # with the page's default sweep knobs: 4 epochs at most, 2,048 sequences
 
-
-def row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _cpu_seconds(pid: int) -> float:

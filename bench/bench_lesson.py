@@ -22,18 +22,12 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import row  # also puts the project on the import path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 TEST_SEED = 104_729  # offset of the test sequences' seed: never used to choose anything
 
-
-def _row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _click(cfg):
@@ -72,7 +66,7 @@ def _default_run(quick: bool) -> list[dict]:
         for arch in ARCHS:
             scores[arch].append(_test_accuracy(runs[arch].model, cfg))
             reach[arch].append(results[arch].reach)
-    rows = [_row(f"lab default, one Train click: SimpleRNN + LSTM + GRU, lag {base.T - 5}, {base.epochs} epochs, "
+    rows = [row(f"lab default, one Train click: SimpleRNN + LSTM + GRU, lag {base.T - 5}, {base.epochs} epochs, "
                  f"{base.samples} sequences", round(seconds[0], 1), "s", "≤ 60 s", seconds[0] <= 60,
                  "seed 0 after the warm-up; all seeds: " + ", ".join(f"{s:.1f}" for s in seconds) + " s")]
     for arch in ARCHS:
@@ -81,7 +75,7 @@ def _default_run(quick: bool) -> list[dict]:
         gated = arch != "SimpleRNN"
         target = "≥ 0.9" if gated else "≤ 0.6 (chance 0.5)"
         met = mean >= 0.9 if gated else mean <= 0.6
-        rows.append(_row(f"lab default, {arch} test accuracy (lag {base.T - 5}), mean ± sd over seeds "
+        rows.append(row(f"lab default, {arch} test accuracy (lag {base.T - 5}), mean ± sd over seeds "
                          f"{', '.join(map(str, seeds))}", f"{mean:.3f} ± {sd:.3f}", "", None if quick else target,
                          None if quick else met,
                          "per seed " + ", ".join(f"{v:.4f}" for v in scores[arch]) + "; gradient at the decisive "
@@ -99,7 +93,7 @@ def _sweeps(quick: bool) -> list[dict]:
         kwargs = {"lags": (10, 50), "epochs": 1, "samples": 256} if quick else {}
         out = sweep(cfg, **kwargs)
         default = gate == LabConfig().gate_init and not quick
-        rows.append(_row(f"sweep over the lag, gate biases {gate}: {len(out.lags)} lags × {len(out.archs)} cells",
+        rows.append(row(f"sweep over the lag, gate biases {gate}: {len(out.lags)} lags × {len(out.archs)} cells",
                          round(out.seconds, 1), "s", "≤ 120 s" if default else None,
                          out.seconds <= 120 if default else None,
                          f"lags {out.lags}, at most {out.epochs} epochs on {out.samples} sequences per run"))
@@ -108,7 +102,7 @@ def _sweeps(quick: bool) -> list[dict]:
             target = met = None
             if default:
                 target, met = (("≥ 200 steps", longest >= 200) if arch != "SimpleRNN" else ("≤ 50 steps", longest <= 50))
-            rows.append(_row(f"sweep, gate biases {gate}: longest lag {arch} learned", longest, "steps", target, met,
+            rows.append(row(f"sweep, gate biases {gate}: longest lag {arch} learned", longest, "steps", target, met,
                              "held-out accuracy by lag: " + ", ".join(f"{k}: {v:.3f}" for k, v in
                                                                       zip(out.lags, out.values[arch]))))
     return rows
@@ -125,7 +119,7 @@ def _explosion(quick: bool) -> list[dict]:
         r = results["SimpleRNN"]
         losses = r.history.get("loss", [])
         value = r.status if r.status == "diverged" else f"{r.final_metric:.4g}"
-        rows.append(_row(f"preset {name}: SimpleRNN held-out MSE (chance {r.chance:.3f})", value, "",
+        rows.append(row(f"preset {name}: SimpleRNN held-out MSE (chance {r.chance:.3f})", value, "",
                          note=f"{r.status}; training loss by epoch {', '.join(f'{v:.4g}' for v in losses)}; "
                               f"learned: {r.learned}; {took:.0f} s for the three cells; page says: "
                               + verdict(results, runs['SimpleRNN'].held, cfg)[:400]))

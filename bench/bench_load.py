@@ -23,13 +23,10 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT))
+from common import ROOT, row  # also puts ROOT on the import path
 
-from harness import (AppServer, find_chromium, figure, launch_chromium, reset_hwm, tree_hwm,  # noqa: E402
+from tests.browser.harness import (AppServer, find_chromium, figure, launch_chromium, reset_hwm, tree_hwm,  # noqa: E402
                      tree_rss, wait_idle, watch_alerts)
 
 from explorer.server.run_queue import auto_slots  # noqa: E402
@@ -42,9 +39,6 @@ DONE = re.compile(r"Trained \d+ epoch\(s\) in")
 LIVE = "Loss while training"
 HISTORY = "Validation loss of each run"
 
-
-def row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _session(browser, url: str, query: str = ""):

@@ -16,17 +16,11 @@ import statistics
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from common import ROOT, row  # also puts ROOT on the import path
 
-import ray_cluster  # noqa: E402
+from tests import ray_cluster  # noqa: E402
 
-
-def row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _series_spec():

@@ -20,20 +20,14 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import row  # also puts the project on the import path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SEEDS = (0, 1, 2)
 TARGETS = {"quick": 0.86, "best": 0.885}
 CLICK_TARGET_S = 60.0
 
-
-def _row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _peak_mib() -> float:
@@ -88,8 +82,8 @@ def _preset_rows(data, name: str, quick: bool) -> tuple[list[dict], dict]:
             f"{len(first['run'].enc.y_train):,} reviews. {first['run'].enc.validation}")
     label = f"{name} preset: test accuracy, mean ± sd over {len(seeds)} seed(s)"
     if quick:
-        return [_row(label + " (quick: 5k reviews, 1 epoch)", round(mean, 4), "acc", None, None, note)], first
-    rows = [_row(label, round(mean, 4), "acc", f"mean >= {TARGETS[name]}", mean >= TARGETS[name],
+        return [row(label + " (quick: 5k reviews, 1 epoch)", round(mean, 4), "acc", None, None, note)], first
+    rows = [row(label, round(mean, 4), "acc", f"mean >= {TARGETS[name]}", mean >= TARGETS[name],
                  f"sd {sd:.4f}; " + note)]
     return rows, first
 
@@ -135,7 +129,7 @@ def _store_rows(first: dict) -> list[dict]:
         score(view.model, prepare(view.pipeline, EXAMPLES["Loved it"]), view.pipeline.cfg.padding)
         answer_s = time.perf_counter() - t0
         size = store.entries()[0][0].size
-    return [_row("stored model: loaded (checksums + Keras safe mode) → first typed review scored", round(answer_s, 2),
+    return [row("stored model: loaded (checksums + Keras safe mode) → first typed review scored", round(answer_s, 2),
                  "s", "<= 3", answer_s <= 3, f"load {load_s:.2f} s, then tokenize + first (traced) prediction; "
                  f"saving took {save_s:.2f} s; entry {size / 1e6:.1f} MB on disk")]
 
@@ -147,10 +141,10 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     from explorer.data import imdb
     from explorer.server import settings
 
-    rows = [_row("import keras + tensorflow", round(time.perf_counter() - t0, 2), "s", note="paid at app start")]
+    rows = [row("import keras + tensorflow", round(time.perf_counter() - t0, 2), "s", note="paid at app start")]
     t0 = time.perf_counter()
     data = imdb.load_imdb(configured=settings.load().imdb)
-    rows.append(_row("load all IMDB reviews (raw texts)", round(time.perf_counter() - t0, 2), "s", None, None,
+    rows.append(row("load all IMDB reviews (raw texts)", round(time.perf_counter() - t0, 2), "s", None, None,
                      f"{len(data.train):,} train + {len(data.test):,} test from {data.source}"))
     only = only or tuple(p for p in os.environ.get("BENCH_SENTIMENT_ONLY", "").split(",") if p)
     want = set(only) or {"quick", "best", "latency", "store"}
@@ -168,7 +162,7 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
         if "quick" in want:
             rows += preset_rows
             click = first["click_s"]
-            rows.append(_row("quick preset, Train click → test accuracy (in-process, seed 0)", round(click, 1), "s",
+            rows.append(row("quick preset, Train click → test accuracy (in-process, seed 0)", round(click, 1), "s",
                              None if quick else f"<= {CLICK_TARGET_S:g}", None if quick else click <= CLICK_TARGET_S,
                              f"encoding from the disk cache {first['prep_s']:.1f} s (cold: vocabulary + encoding "
                              f"{cold:.1f} s, paid once per setting and machine), training {first['fit_s']:.1f} s "
@@ -177,10 +171,10 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
                              f"{os.getloadavg()[1]:.1f} on {os.cpu_count()} cores"))
         if "latency" in want:
             lat = _latency(first["run"].model, first["run"].enc.pipeline, 50 if quick else 300)
-            rows.append(_row("typed review → sentiment (median)", round(lat["fast_ms"], 1), "ms", "<= 50",
+            rows.append(row("typed review → sentiment (median)", round(lat["fast_ms"], 1), "ms", "<= 50",
                              lat["fast_ms"] <= 50, f"tokenize + pad + predict, quick preset, median of {lat['n']}; "
                              f"p90 {lat['p90_ms']:.1f} ms"))
-            rows.append(_row("typed review → every view (median)", round(lat["full_ms"], 1), "ms", None, None,
+            rows.append(row("typed review → every view (median)", round(lat["full_ms"], 1), "ms", None, None,
                              "probability + trajectory + occlusion + saliency + hidden states + PCA, short review"))
         if "store" in want:
             rows += _store_rows(first)
@@ -188,7 +182,7 @@ def run(quick: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
     if "best" in want:
         rows += _preset_rows(data, "best", quick)[0]
     peak = _peak_mib()
-    rows.append(_row("peak memory of this process (VmHWM) with IMDB loaded and the presets trained", round(peak),
+    rows.append(row("peak memory of this process (VmHWM) with IMDB loaded and the presets trained", round(peak),
                      "MiB", None, None, "the kernel's high-water mark (getrusage ru_maxrss); the app's own figure, "
                      "with the Streamlit server, is measured by bench_app.py"))
     return rows

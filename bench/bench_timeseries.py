@@ -25,12 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Optional
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import ROOT, row  # also puts ROOT on the import path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # The page's default set-up (pages/time_series.py DEFAULTS): the seed tutorial's sine (noise σ = 0.1),
@@ -41,9 +38,6 @@ FORECAST_STEPS = 200
 BIG_ROWS = 2_000_000  # the big file: 2 million rows of one-minute readings (about 44 MB)
 WALK_KINDS = ("monthly random walk (prices)", "daily random walk (prices)")  # a tie with last value is the best
 
-
-def _row(name, value, unit, target=None, met=None, note=""):
-    return {"name": name, "value": value, "unit": unit, "target": target, "met": met, "note": note}
 
 
 def _page_train_config(epochs: int = DEFAULT_EPOCHS):
@@ -227,7 +221,7 @@ def per_kind(quick: bool = False) -> list[dict]:
         else:
             target, met = "< 1 (mean: beats the best baseline)", statistics.mean(after) < 1
         chosen = sorted({r["target"] for r in runs["after"]})
-        rows.append(_row(f"{kind}: test MSE / best baseline's (after)", round(statistics.mean(after), 3), "×",
+        rows.append(row(f"{kind}: test MSE / best baseline's (after)", round(statistics.mean(after), 3), "×",
                          target, None if quick else met,
                          f"before {_mean_sd(before)} → after {_mean_sd(after)} (mean ± sd over seeds "
                          f"{', '.join(map(str, seeds))}); after / last value {_mean_sd(last)}{floor}; MASE after "
@@ -245,8 +239,7 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
 
     import numpy as np
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    import csv_kinds
+    from tests import csv_kinds
 
     from explorer.data.csv_series import extract_series, read_table
     from explorer.nn.config import ModelConfig, SeriesConfig
@@ -284,7 +277,7 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
     worst_wall = wall["evaluated"] - train_wall + DEFAULT_EPOCHS * epoch_wall
     worst_cpu = cpu["evaluated"] - train_cpu + DEFAULT_EPOCHS * epoch_cpu
     return [
-        _row(f"{rows_n:,}-row CSV: read → trained → evaluated, default plan", round(wall["evaluated"], 1), "s",
+        row(f"{rows_n:,}-row CSV: read → trained → evaluated, default plan", round(wall["evaluated"], 1), "s",
              "<= 120", wall["evaluated"] <= 120,
              f"read+clean {wall['read']:.1f} s ({cpu['read']:.1f} CPU-s), windows+model "
              f"{wall['prepared'] - wall['read']:.1f} s, training {train_wall:.1f} s ({train_cpu:.1f} CPU-s, "
@@ -292,7 +285,7 @@ def big_csv(rows_n: int = BIG_ROWS) -> list[dict]:
              f"windows per epoch), evaluation of {len(r.ds.t_test):,} test windows {wall['evaluated'] - wall['trained']:.1f} s; "
              f"{cpu['evaluated']:.0f} CPU-s in all; {len(data) / 2**20:.0f} MB; model / last value "
              f"{ev.rows[0]['mse'] / ev.rows[1]['mse']:.3g}"),
-        _row(f"{rows_n:,}-row CSV: the same if all {DEFAULT_EPOCHS} epochs ran (no early stop)", round(worst_wall, 1), "s",
+        row(f"{rows_n:,}-row CSV: the same if all {DEFAULT_EPOCHS} epochs ran (no early stop)", round(worst_wall, 1), "s",
              "<= 120", worst_wall <= 120,
              f"the run above with its median epoch ({epoch_wall:.2f} s, {epoch_cpu:.2f} CPU-s; probe and validation "
              f"included) counted {DEFAULT_EPOCHS} times: the plan's worst case; {worst_cpu:.0f} CPU-s"),
@@ -308,7 +301,7 @@ def run(quick: bool = False) -> list[dict]:
 
     import_s = time.perf_counter() - t0
     epochs = 10 if quick else DEFAULT_EPOCHS
-    rows = [_row("import keras + tensorflow", round(import_s, 2), "s", note="paid at app start, in the background")]
+    rows = [row("import keras + tensorflow", round(import_s, 2), "s", note="paid at app start, in the background")]
     shown: list = []  # the run on screen, as the page keeps it
     cold = _default_run(epochs, shown)  # as if nothing had warmed the process
     second = _default_run(epochs, shown)  # the first run is still on screen: a fresh model, traced
@@ -320,45 +313,45 @@ def run(quick: bool = False) -> list[dict]:
     after = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else None
     scale = "" if not quick else f" (quick: {epochs} epochs, not the default {DEFAULT_EPOCHS})"
     rows += [
-        _row("first live loss point, first Train after the app's start-up warm-up",
+        row("first live loss point, first Train after the app's start-up warm-up",
              round(after["first_epoch"], 2) if after else "failed", "s", "<= 2",
              after["first_epoch"] <= 2 if after else False,
              f"Train → end of epoch 1 with its probe: the first curve point; fresh process that first ran "
              f"explorer.server.warmup.warm_up ({after['warmup']:.1f} s, in the background while the page is read)"
              if after else (child.stderr[-300:] if child.stderr else "child failed")),
-        _row("first live loss point, default sine (first Train in a cold process)", round(cold["first_epoch"], 2), "s",
+        row("first live loss point, default sine (first Train in a cold process)", round(cold["first_epoch"], 2), "s",
              None, None, f"no warm-up: {cold['first_epoch_cpu']:.2f} CPU-s "
              "(TensorFlow's one-time costs and tracing train/test functions and the probe dominate)"),
-        _row("first live progress update (batch 10)", round(cold["first_event"], 2), "s", None, None,
+        row("first live progress update (batch 10)", round(cold["first_event"], 2), "s", None, None,
              "progress text with the running loss"),
-        _row("first live loss point, second Train click", round(second["first_epoch"], 2), "s", "<= 2",
+        row("first live loss point, second Train click", round(second["first_epoch"], 2), "s", "<= 2",
              second["first_epoch"] <= 2, f"process warm, the first run still on screen, so a fresh model (traced): "
              f"{second['first_epoch_cpu']:.2f} CPU-s; from the pool: {second['pooled']}"),
-        _row("first live loss point, later Train clicks", round(warm["first_epoch"], 2), "s", "<= 2",
+        row("first live loss point, later Train clicks", round(warm["first_epoch"], 2), "s", "<= 2",
              warm["first_epoch"] <= 2, f"process warm; the model of the run before last, from the pool: "
              f"{warm['pooled']} (traced once already); {warm['first_epoch_cpu']:.2f} CPU-s"),
-        _row("default run total: training" + scale, round(cold["trained"], 2), "s",
+        row("default run total: training" + scale, round(cold["trained"], 2), "s",
              "<= 15" if not quick else None, (cold["trained"] <= 15) if not quick else None,
              f"status {cold['status']}; {cold['trained_cpu']:.1f} CPU-s; ~{1000 * cold['trained'] / epochs:.0f} ms/epoch "
              "incl. the BPTT probe"),
-        _row("default run total: training + evaluation + 200-step forecast" + scale, round(cold["evaluated"], 2), "s",
+        row("default run total: training + evaluation + 200-step forecast" + scale, round(cold["evaluated"], 2), "s",
              "<= 15" if not quick else None, (cold["evaluated"] <= 15) if not quick else None,
              f"test MSE {cold['test_mse']:.3g}; beats best baseline: {cold['beats']}"),
-        _row("default run total, later Train clicks" + scale, round(warm["evaluated"], 2), "s", None, None, ""),
+        row("default run total, later Train clicks" + scale, round(warm["evaluated"], 2), "s", None, None, ""),
     ]
     o_epochs, repeats = (5, 3) if quick else (20, 11)
     o = _overhead(o_epochs, repeats)
     ratio, spread = o["inst_ratio"], o["inst_ratios"]
     rows += [
-        _row("bare model.fit (plain keras.Model)", round(o["bare"], 3), "s", None, None,
+        row("bare model.fit (plain keras.Model)", round(o["bare"], 3), "s", None, None,
              f"SimpleRNN(50), sine 500, window 10, batch 32, {o_epochs} epochs with validation; median of {repeats}; "
              "fed the same pre-shuffled batches as train() (explorer.train.training.shuffled_batches)"),
-        _row("explorer.train.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
+        row("explorer.train.training.train (InstrumentedModel + LiveCallback)", round(o["inst"], 3), "s", None, None,
              f"same data, epochs, batch; per-layer gradient norms, per-step loss, live sink; median of {repeats}"),
-        _row("instrumented / bare", round(ratio, 3), "×", "<= 1.15", ratio <= 1.15,
+        row("instrumented / bare", round(ratio, 3), "×", "<= 1.15", ratio <= 1.15,
              f"median of {repeats} paired ratios (each pair run back to back), warm-up excluded; "
              f"the ratios range {spread[0]:.2f}–{spread[-1]:.2f}× on this shared machine"),
-        _row("instrumented + BPTT probe each epoch / bare", round(o["probe_ratio"], 3), "×", None, None,
+        row("instrumented + BPTT probe each epoch / bare", round(o["probe_ratio"], 3), "×", None, None,
              "what the page runs: ‖∂L/∂h_t‖ on 32 validation windows after every epoch; median of paired ratios"),
     ]
     rows += big_csv(200_000 if quick else BIG_ROWS)

@@ -45,7 +45,8 @@ QUICK = Setup("Quick default: LSTM, 200 words (under a minute)", TextConfig(voca
 # co-occurrence in the training reviews (explorer.nn.word_vectors, no labels read). Chosen on validation reviews
 # only: the random-start version had the highest validation accuracy of the variants in
 # bench/tuning-history-test-in-view.jsonl (whose test figures are not used), no one-knob change lifted it beyond
-# noise (bench/gpu_search), and starting from co-occurrence vectors did, for every model seed (bench/tuning.jsonl).
+# noise (a search on a GPU, its runs in bench/tuning.jsonl), and starting from co-occurrence vectors did, for
+# every model seed (bench/tuning.jsonl).
 # Its test accuracy, scored once per seed by bench/bench_sentiment.py, is in bench/RESULTS.md.
 BEST = Setup("Best accuracy: bidirectional GRU, 500 words, co-occurrence word vectors (several minutes)",
              TextConfig(vocab_size=20_000, max_len=500, mask=True),
