@@ -144,6 +144,8 @@ class Panel:
     def __post_init__(self) -> None:
         for part, p in self.parts.items():
             for knob in p.knobs:
+                if p.prefix + knob.field in self._index:  # parts may share a prefix, never a key
+                    raise ValueError(f"two knobs of {self.name!r} have the URL key {p.prefix + knob.field!r}")
                 self._index[p.prefix + knob.field] = (part, knob)
 
     # ------------------------------------------------------------ keys and state
