@@ -50,10 +50,10 @@ def _probe_time(quick: bool) -> list[dict]:
     from explorer.introspect import probe
     from explorer.introspect.probe import GradientProbe, _probe_fn
     from explorer.tasks.lab.arch import fit_arch, start_arch
-    from explorer.tasks.lab.config import LabConfig, lab_task
+    from explorer.tasks.lab.config import LabConfig, lab_task, with_fields
 
     T = 200 if quick else 500
-    cfg = LabConfig(task="first_value", T=T, units=32, epochs=1, samples=128 if quick else 256)
+    cfg = with_fields(LabConfig(), task="first_value", T=T, units=32, epochs=1, samples=128 if quick else 256)
     task = lab_task(cfg)
     run = start_arch(cfg, "SimpleRNN", task)
     fit_arch(run, cfg, task)
@@ -89,10 +89,11 @@ def _overhead(quick: bool) -> list[dict]:
     """Same seed and data: the lab's training with the probe every epoch vs without it (paired, repeated)."""
     from explorer.nn.models import build_model
     from explorer.tasks.lab.arch import fit_arch, start_arch
-    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.tasks.lab.config import (ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config,
+                                           with_fields)
     from explorer.train.training import train
 
-    cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
+    cfg = with_fields(LabConfig(), epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
     rows = []
     for arch in ARCHS:
@@ -106,8 +107,8 @@ def _overhead(quick: bool) -> list[dict]:
 
         bare(), probed()  # both traced once, as after the app's warm-up
         ratio, tb, tp = _interleaved(bare, probed, 1 if quick else 3)
-        rows.append(row(f"probe every epoch: wall time with / without, {arch}({cfg.units}) T={cfg.T}, "
-                         f"{cfg.epochs} epochs, {cfg.samples} seqs", round(ratio, 3), "×",
+        rows.append(row(f"probe every epoch: wall time with / without, {arch}({cfg.model.units}) T={cfg.T}, "
+                         f"{cfg.train.epochs} epochs, {cfg.samples} seqs", round(ratio, 3), "×",
                          None if quick else "≤ 1.15", None if quick else ratio <= 1.15,
                          "median of paired runs; without " + ", ".join(f"{t:.2f}" for t in tb) + " s; with "
                          + ", ".join(f"{t:.2f}" for t in tp) + " s (build, probe twin, training, held-out scoring)"))
@@ -116,10 +117,11 @@ def _overhead(quick: bool) -> list[dict]:
 
 def _xla(quick: bool) -> list[dict]:
     from explorer.nn.models import build_model
-    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config
+    from explorer.tasks.lab.config import (ARCHS, LabConfig, lab_heldout, lab_task, model_config, train_config,
+                                           with_fields)
     from explorer.train.training import train
 
-    cfg = LabConfig(epochs=2, samples=512) if quick else LabConfig()
+    cfg = with_fields(LabConfig(), epochs=2, samples=512) if quick else LabConfig()
     task, held = lab_task(cfg), lab_heldout(cfg)
     rows = []
     for arch in ARCHS:
@@ -129,7 +131,7 @@ def _xla(quick: bool) -> list[dict]:
             train(model, task.x, task.y, tc, (held.x, held.y))
 
         ratio, t_off, t_on = _interleaved(lambda: fit(False), lambda: fit(True), 1 if quick else 3)
-        rows.append(row(f"XLA on / off, lab default {arch}({cfg.units}) T={cfg.T}, {cfg.epochs} epochs", round(ratio, 3),
+        rows.append(row(f"XLA on / off, lab default {arch}({cfg.model.units}) T={cfg.T}, {cfg.train.epochs} epochs", round(ratio, 3),
                          "×", note="median of paired runs, each a fresh model (compile included); off "
                          + ", ".join(f"{t:.2f}" for t in t_off) + " s; on " + ", ".join(f"{t:.2f}" for t in t_on)
                          + " s. The lab compiles with XLA when this is below 1."))
@@ -139,11 +141,11 @@ def _xla(quick: bool) -> list[dict]:
 def _ratios(quick: bool) -> list[dict]:
     from explorer.data.numbers import power_of_ten
     from explorer.tasks.lab.arch import fit_arch, start_arch, summarize
-    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task
+    from explorer.tasks.lab.config import ARCHS, LabConfig, lab_task, with_fields
 
     rows = []
-    sets = [LabConfig(samples=512, epochs=2)] if quick else [LabConfig(), LabConfig(task="adding", T=500, epochs=3,
-                                                                                   samples=256)]
+    sets = ([with_fields(LabConfig(), samples=512, epochs=2)] if quick else
+            [LabConfig(), with_fields(LabConfig(), task="adding", T=500, epochs=3, samples=256)])
     for cfg in sets:
         task = lab_task(cfg)
         for arch in ARCHS:
@@ -152,7 +154,8 @@ def _ratios(quick: bool) -> list[dict]:
             r = summarize(run, cfg, task)
             before = r.probes[0][0] / r.probes[0][-1]
             what = f"{cfg.task} T={cfg.T}"
-            note = (f"{arch}({cfg.units}), gate biases {cfg.gate_init}, adam lr {cfg.lr:g}, {cfg.samples} seqs; "
+            note = (f"{arch}({cfg.model.units}), gate biases {cfg.model.gate_init}, adam lr {cfg.train.learning_rate:g}, "
+                    f"{cfg.samples} seqs; "
                     f"horizon {r.horizons[0]} → {r.horizon} steps; decay/step {r.decay:.3f}; "
                     f"carry {r.carry[0]:.3f} → {r.carry[-1]:.3f}; {r.status}")
             rows.append(row(f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ {arch} {what}, before training", power_of_ten(before), "", note=note))

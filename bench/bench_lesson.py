@@ -17,7 +17,6 @@ TensorFlow is imported and the app's warm-up run before any clock starts.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import statistics
 import sys
@@ -47,26 +46,26 @@ def _test_accuracy(model, cfg) -> float:
 
     from explorer.data.memory_tasks import make_task
 
-    test = make_task(cfg.task, 2048, cfg.T, seed=cfg.seed + TEST_SEED)
+    test = make_task(cfg.task, 2048, cfg.T, seed=cfg.train.seed + TEST_SEED)
     p = np.asarray(model.predict(test.x, batch_size=512, verbose=0)).reshape(-1)
     return float(np.mean((p > 0.5) == (test.y.reshape(-1) > 0.5)))
 
 
 def _default_run(quick: bool) -> list[dict]:
     from explorer.data.numbers import power_of_ten
-    from explorer.tasks.lab.config import ARCHS, LabConfig
+    from explorer.tasks.lab.config import ARCHS, LabConfig, with_fields
 
-    base = LabConfig(samples=512, epochs=2) if quick else LabConfig()
+    base = with_fields(LabConfig(), samples=512, epochs=2) if quick else LabConfig()
     seeds = (0,) if quick else (0, 1, 2)
     seconds, scores, reach = [], {a: [] for a in ARCHS}, {a: [] for a in ARCHS}
     for seed in seeds:
-        cfg = dataclasses.replace(base, seed=seed)
+        cfg = with_fields(base, seed=seed)
         took, runs, results = _click(cfg)
         seconds.append(took)
         for arch in ARCHS:
             scores[arch].append(_test_accuracy(runs[arch].model, cfg))
             reach[arch].append(results[arch].reach)
-    rows = [row(f"lab default, one Train click: SimpleRNN + LSTM + GRU, lag {base.T - 5}, {base.epochs} epochs, "
+    rows = [row(f"lab default, one Train click: SimpleRNN + LSTM + GRU, lag {base.T - 5}, {base.train.epochs} epochs, "
                  f"{base.samples} sequences", round(seconds[0], 1), "s", "≤ 60 s", seconds[0] <= 60,
                  "seed 0 after the warm-up; all seeds: " + ", ".join(f"{s:.1f}" for s in seconds) + " s")]
     for arch in ARCHS:
@@ -84,15 +83,15 @@ def _default_run(quick: bool) -> list[dict]:
 
 
 def _sweeps(quick: bool) -> list[dict]:
-    from explorer.tasks.lab.config import LabConfig
+    from explorer.tasks.lab.config import LabConfig, with_fields
     from explorer.tasks.lab.sweep import sweep
 
     rows = []
     for gate in ("chrono", "keras"):
-        cfg = dataclasses.replace(LabConfig(), gate_init=gate)
+        cfg = with_fields(LabConfig(), gate_init=gate)
         kwargs = {"lags": (10, 50), "epochs": 1, "samples": 256} if quick else {}
         out = sweep(cfg, **kwargs)
-        default = gate == LabConfig().gate_init and not quick
+        default = gate == LabConfig().model.gate_init and not quick
         rows.append(row(f"sweep over the lag, gate biases {gate}: {len(out.lags)} lags × {len(out.archs)} cells",
                          round(out.seconds, 1), "s", "≤ 120 s" if default else None,
                          out.seconds <= 120 if default else None,
@@ -114,7 +113,7 @@ def _explosion(quick: bool) -> list[dict]:
 
     rows = []
     for name, cfg in (("③ explode", EXPLODE), ("④ clipped", CLIPPED)):
-        cfg = dataclasses.replace(cfg, samples=256, epochs=1) if quick else cfg
+        cfg = with_fields(cfg, samples=256, epochs=1) if quick else cfg
         took, runs, results = _click(cfg)
         r = results["SimpleRNN"]
         losses = r.history.get("loss", [])

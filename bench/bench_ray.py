@@ -40,7 +40,7 @@ def _lab_spec():
     from explorer.tasks.lab.config import ARCHS, LabConfig
 
     cfg = LabConfig()
-    return JobSpec("lab", dict(cfg=cfg, archs=list(ARCHS)), work=len(ARCHS) * cfg.epochs * cfg.samples * cfg.T)
+    return JobSpec("lab", dict(cfg=cfg, archs=list(ARCHS)), work=len(ARCHS) * cfg.train.epochs * cfg.samples * cfg.T)
 
 
 def _timed(board, spec) -> tuple[float, float]:

@@ -18,7 +18,7 @@ loading = page_start("🧪 Gradient lab", "Plain RNNs forget long-range informat
                      "curve below is computed from the trained models.")
 
 from explorer.server.jobs import JobSpec  # noqa: E402
-from explorer.tasks.lab.config import LabConfig, lab_problems  # noqa: E402
+from explorer.tasks.lab.config import LabConfig, changed_fields, lab_problems  # noqa: E402
 from ui import knobs as K  # noqa: E402
 from ui import code_export, lab_sweep, lab_views, live  # noqa: E402
 from ui.guard import friendly  # noqa: E402
@@ -31,23 +31,24 @@ PRESETS = K.LAB_PRESETS
 
 def _settings(links: dict) -> tuple[LabConfig, list]:
     for col, (key, (label, preset)) in zip(st.columns(len(PRESETS)), PRESETS.items()):
-        col.button(label, key=f"gl_preset_{key}", on_click=KNOBS.apply, args=({"lab": preset},), width="stretch")
+        col.button(label, key=f"gl_preset_{key}", on_click=KNOBS.apply, args=(K.lab_parts(preset),), width="stretch")
     c1, c2, c3 = st.columns(3)
     c1.markdown("**Task**")
     for key in ("gl_task", "gl_T", "gl_samples", "gl_seed"):
         KNOBS.show(key, c1)
     c2.markdown("**Training** (the same for all three)")
-    for key in ("gl_units", "gl_optimizer", "gl_lr", "gl_epochs", "gl_batch", "gl_jit_compile"):
+    for key in ("gl_units", "gl_optimizer", "gl_learning_rate", "gl_epochs", "gl_batch_size", "gl_jit_compile"):
         KNOBS.show(key, c2)
     c3.markdown("**Recurrent weights and clipping**")
     for key in ("gl_activation", "gl_recurrent_init", "gl_recurrent_scale", "gl_clipnorm", "gl_gate_init"):
         KNOBS.show(key, c3)
     KNOBS.show("gl_archs")
     cfgs = KNOBS.configs()
+    cfg = K.lab_config(cfgs)
     with c3:
-        lab_views.spectrum_before(cfgs["lab"])
+        lab_views.spectrum_before(cfg)
     KNOBS.sync_url(cfgs, links)
-    return cfgs["lab"], KNOBS.value("gl_archs").split(",") if KNOBS.value("gl_archs") else []
+    return cfg, KNOBS.value("gl_archs").split(",") if KNOBS.value("gl_archs") else []
 
 
 # ---------------------------------------------------------------- the page: knobs → train → results → sweep
@@ -61,18 +62,18 @@ for problem in problems[:1]:
 if st.button("▶ Train side by side", key="gl_train", type="primary", disabled=bool(problems) or not archs,
              help="Trains on the server: change knobs, read the theory or visit other pages meanwhile."):
     job = live.submit(PAGE, JobSpec("lab", dict(cfg=cfg, archs=archs),
-                                    work=len(archs) * cfg.epochs * cfg.samples * cfg.T))
+                                    work=len(archs) * cfg.train.epochs * cfg.samples * cfg.T))
 if job is not None and not job.done:
     live.watch(job, lab_views.live_cells, PAGE)
 elif job is not None and job.result is not None and job.result.results:
     lab = job.result
     if job.status == STOPPED:
         st.warning(job.message or "Training was stopped; the epochs finished so far are shown.")
-    changed = [f.name for f in dataclasses.fields(LabConfig) if getattr(lab.cfg, f.name) != getattr(cfg, f.name)]
+    changed = changed_fields(lab.cfg, cfg)
     if changed:
         st.caption("Showing the last run; the knobs above have changed since: " + ", ".join(changed) + ".")
     lab_views.conclusion(lab)
-    st.caption(f"This run's set-up: `{KNOBS.link({'lab': lab.cfg, 'cells': K.Cells(','.join(lab.archs))})}`")
+    st.caption(f"This run's set-up: `{KNOBS.link({**K.lab_parts(lab.cfg), 'cells': K.Cells(','.join(lab.archs))})}`")
     lab_views.numbers(lab)
     with friendly("Drawing the results"):
         lab_views.pictures(lab)

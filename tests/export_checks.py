@@ -125,7 +125,8 @@ def configs_from_link(panel, params: dict) -> dict:
     """A page's configs as a link sets them (what a reload of the page would train with)."""
     from explorer.nn import config
 
-    return {name: config.from_query(type(p.default), params, p.prefix, p.default) for name, p in panel.parts.items()}
+    return {name: config.from_query(type(p.default), p.params(params), p.prefix, p.default)
+            for name, p in panel.parts.items()}
 
 
 __all__ = ["ROOT"]

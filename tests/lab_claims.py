@@ -8,15 +8,13 @@ table must be checked against the new numbers, not loosened.
 """
 from __future__ import annotations
 
-import dataclasses
-
 from streamlit.testing.v1 import AppTest
 
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from jobs_at import press, shown
 from explorer.nn import config
-from explorer.tasks.lab.config import LabConfig
+from explorer.tasks.lab.config import LabConfig, with_fields
 from explorer.tasks.lab.verdict import REACHED, clipped_steps
 from ui import knobs as K
 
@@ -52,11 +50,11 @@ CLAIMS = {
     "clip": (PRESET["clip"], {"SimpleRNN": ("worse", "exploding"), "LSTM": ("chance", "vanishing"),
                               "GRU": ("chance", "optimizer")}),
     # A scale of 1.2 without clipping does not explode a tanh RNN: saturation shrinks the slope, it vanishes.
-    "scale 1.2, no clipping": (dataclasses.replace(LabConfig(), recurrent_scale=1.2, clipnorm=0.0),
+    "scale 1.2, no clipping": (with_fields(LabConfig(), recurrent_scale=1.2, clipnorm=0.0),
                                {"SimpleRNN": ("chance", "vanishing"), "LSTM": ("learned", "learned"),
                                 "GRU": ("learned", "learned")}),
     # Lag 20 with Keras' gates: within reach of SimpleRNN and the LSTM's f ≈ 0.73, beyond the GRU's z ≈ 0.50.
-    "lag 20, Keras gates": (dataclasses.replace(LabConfig(), T=25, gate_init="keras"),
+    "lag 20, Keras gates": (with_fields(LabConfig(), T=25, gate_init="keras"),
                             {"SimpleRNN": ("learned", "learned"), "LSTM": ("learned", "learned"),
                              "GRU": ("chance", "gate_memory")}),
 }
@@ -91,7 +89,7 @@ def check(name: str) -> None:
         assert named == {cause}, (arch, cause, line)
         assert STANDING_WORDS[standing] in line, (arch, standing, line)
         # Clipping is named only where it acted, with how often.
-        acted = clipped_steps(lab.results[arch], cfg.clipnorm)
+        acted = clipped_steps(lab.results[arch], cfg.train.clipnorm)
         if acted:
             assert f"Clipping acted on {acted} of " in line, line
         else:

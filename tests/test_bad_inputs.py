@@ -331,7 +331,7 @@ def test_divergent_learning_rate_then_a_sane_one():
     ({"gl_units": "0"}, "Units 0 → 4", "gl_units", 4),
     ({"gl_task": "telepathy"}, "Task that needs long memory telepathy → lag_recall", "gl_task", "lag_recall"),
     ({"gl_samples": "1"}, "Training sequences 1 → 64", "gl_samples", 64),
-    ({"gl_lr": "-1"}, "Learning rate -1 → 0.0001", "gl_lr", 1e-4),
+    ({"gl_lr": "-1"}, "Learning rate -1 → 0.0001", "gl_learning_rate", 1e-4),
 ], ids=["T_huge", "units_0", "unknown_task", "one_sample", "negative_lr"])
 def test_gradient_lab_bad_link_is_clamped_to_the_nearest_valid_value_and_says_so(params, expected, knob, value):
     # One policy on every page: a link's value the page does not offer becomes the nearest one it does, said once.

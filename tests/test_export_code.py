@@ -56,7 +56,7 @@ def sent_script(cfgs: dict) -> str:
 
 
 def lab_script(cfgs: dict) -> str:
-    return lab_code.lab_script(cfgs["lab"], cfgs["cells"].archs.split(",")).to_py()
+    return lab_code.lab_script(KN.lab_config(cfgs), cfgs["cells"].archs.split(",")).to_py()
 
 
 def _with(cfgs: dict, part: str, **changes) -> dict:
@@ -122,8 +122,8 @@ def test_every_target_the_page_offers_has_a_transform():
 def test_the_same_run_gives_the_same_files():
     a, b = ts_script(TS), ts_script(TS)
     assert a == b
-    s = lab_code.lab_script(LAB["lab"], ["GRU"])
-    assert s.to_ipynb() == lab_code.lab_script(LAB["lab"], ["GRU"]).to_ipynb()  # numbered cell ids, no random ones
+    s = lab_code.lab_script(KN.lab_config(LAB), ["GRU"])
+    assert s.to_ipynb() == lab_code.lab_script(KN.lab_config(LAB), ["GRU"]).to_ipynb()  # numbered cell ids, no random ones
 
 
 # ---------------------------------------------------------------- plain Keras: what the scripts import
@@ -151,7 +151,7 @@ SCRIPTS = {
         dataclasses.replace(QUICK, model=dataclasses.replace(QUICK.model, readout="max"),
                             train=dataclasses.replace(QUICK.train, schedule="cosine")),
         origin.ReviewSource("csv", "random", "review", "sentiment", "split", "mine.csv")),
-    "gradient lab, all cells": lambda: lab_code.lab_script(LAB["lab"], ["SimpleRNN", "LSTM", "GRU"]),
+    "gradient lab, all cells": lambda: lab_code.lab_script(KN.lab_config(LAB), ["SimpleRNN", "LSTM", "GRU"]),
     "gradient lab, adding, exploding": lambda: lab_code.lab_script(KN.LAB_PRESETS["explode"][1], ["SimpleRNN"]),
 }
 

@@ -1,8 +1,6 @@
 """The gradient lab's script, run where the project cannot be imported, is the run: the same task, the same
 model per cell, a held-out accuracy within the spread of the app's own run over seeds 0–2 (cut down), and its
 ~20-line ‖∂L/∂h_t‖ (tf.GradientTape on the unrolled cell) equal to the app's probe on the same weights."""
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -11,11 +9,11 @@ from explorer.export.lab_code import lab_script
 from explorer.introspect.probe import GradientProbe
 from explorer.nn.models import build_model
 from explorer.tasks.lab.arch import LabRun, run_lab
-from explorer.tasks.lab.config import LabConfig, lab_task, model_config, train_config
+from explorer.tasks.lab.config import LabConfig, lab_task, model_config, train_config, with_fields
 
 SETUPS = {  # (set-up, cells)
-    "default": (LabConfig(samples=256, epochs=1), ["SimpleRNN", "LSTM", "GRU"]),  # all at chance so briefly
-    "lag 50": (LabConfig(T=55, samples=1024, epochs=3), ["SimpleRNN", "GRU"]),
+    "default": (with_fields(LabConfig(), samples=256, epochs=1), ["SimpleRNN", "LSTM", "GRU"]),  # at chance so briefly
+    "lag 50": (with_fields(LabConfig(), T=55, samples=1024, epochs=3), ["SimpleRNN", "GRU"]),
 }
 
 
@@ -35,7 +33,7 @@ def runs(tmp_path_factory):
         # next click does: no new trace or XLA compile); seed 0's run is kept to compare with its script.
         held = {a: [] for a in archs}
         for seed in (1, 2, 0):
-            lab = app_run(dataclasses.replace(cfg, seed=seed), archs)
+            lab = app_run(with_fields(cfg, seed=seed), archs)
             for a in archs:
                 held[a].append(lab.results[a].final_metric)
         app[name] = (lab, held)
@@ -70,7 +68,7 @@ def test_the_exported_script_is_the_run(runs, name):
 
 
 def test_the_notebook_runs_top_to_bottom(tmp_path):
-    lab = app_run(LabConfig(task="first_value", T=12, samples=64, epochs=1, units=4), ["SimpleRNN"])
+    lab = app_run(with_fields(LabConfig(), task="first_value", T=12, samples=64, epochs=1, units=4), ["SimpleRNN"])
     cells = X.run_notebook(lab_script(lab.cfg, lab.archs), tmp_path)
     text = X.outputs(cells)
     assert "held-out accuracy" in text and "SimpleRNN: ‖∂L/∂h_t‖ at the decisive step / at the loss" in text

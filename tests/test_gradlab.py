@@ -17,7 +17,7 @@ from explorer.data import memory_tasks as mt
 from explorer.nn import config
 from explorer.tasks.lab.arch import run_lab, start_arch
 from lab_runs import train_arch
-from explorer.tasks.lab.config import ARCHS, LabConfig, lab_problems, lab_task
+from explorer.tasks.lab.config import ARCHS, LabConfig, lab_problems, lab_task, with_fields
 from explorer.tasks.lab.sweep import sweep
 from explorer.tasks.lab.theory import initial_spectrum
 
@@ -67,7 +67,7 @@ def _loss_with_eps(model, x, y, eps):
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_probe_matches_eager_autodiff_and_finite_differences(arch):
-    cfg = LabConfig(task="first_value", T=12, units=6, samples=8, seed=3)
+    cfg = with_fields(LabConfig(), task="first_value", T=12, units=6, samples=8, seed=3)
     task = lab_task(cfg)
     run = start_arch(cfg, arch, task)
     probe = run.probe(run.model)
@@ -94,12 +94,12 @@ def test_numpy_carry_recomputation_matches_keras():
     from explorer.nn.models import recurrent_layers
     from explorer.tasks.lab.cells import numpy_unroll
 
-    cfg = LabConfig(task="adding", T=15, units=5, samples=4, seed=1)
+    cfg = with_fields(LabConfig(), task="adding", T=15, units=5, samples=4, seed=1)
     task = lab_task(cfg)
     for arch in ARCHS:
         run = start_arch(cfg, arch, task)
         layer_out = keras.Model(run.model.inputs, recurrent_layers(run.model)[0].output)
-        h_np, carry = numpy_unroll(run.model, task.x, cfg.activation)
+        h_np, carry = numpy_unroll(run.model, task.x, cfg.model.activation)
         np.testing.assert_allclose(h_np, layer_out.predict(task.x, verbose=0), atol=1e-5)
         assert 0.0 < carry < 1.0
         assert run.spectra[0] == pytest.approx(initial_spectrum(cfg, arch), nan_ok=True)
@@ -119,7 +119,7 @@ def test_below_the_line_plain_rnn_fades_orders_of_magnitude_faster_than_lstm():
     """σ_max(W_hh) < 1/γ forces vanishing (Pascanu et al.): at T = 100 the plain RNN's
     ‖∂L/∂h_1‖/‖∂L/∂h_T‖ falls orders of magnitude below the LSTM's, whose cell path
     is scaled by its forget gate instead of by W_hh."""
-    cfg = LabConfig(task="first_value", T=100, units=16, samples=32, recurrent_scale=0.5, seed=0)
+    cfg = with_fields(LabConfig(), task="first_value", T=100, units=16, samples=32, recurrent_scale=0.5, seed=0)
     assert initial_spectrum(cfg)["max_singular"] < 1.0
     plain, plain_decay = _ratio_at_init(cfg, "SimpleRNN")
     lstm, _ = _ratio_at_init(cfg, "LSTM")
@@ -132,7 +132,7 @@ def test_on_the_line_default_init_plain_rnn_does_not_fade_faster_at_epoch_0():
     """The honest flip side the page explains: Keras' default orthogonal W_hh sits exactly on
     the 1/γ line (σ_max = 1), so at epoch 0 the plain RNN fades *slower* than the LSTM, whose
     forget gate starts near σ(1) ≈ 0.73. Gates help once training opens them."""
-    cfg = LabConfig(task="first_value", T=100, units=16, samples=32, seed=0, gate_init="keras")
+    cfg = with_fields(LabConfig(), task="first_value", T=100, units=16, samples=32, seed=0, gate_init="keras")
     assert initial_spectrum(cfg)["max_singular"] == pytest.approx(1.0, abs=1e-4)
     plain, _ = _ratio_at_init(cfg, "SimpleRNN")
     lstm, _ = _ratio_at_init(cfg, "LSTM")
@@ -145,8 +145,8 @@ def test_on_the_line_default_init_plain_rnn_does_not_fade_faster_at_epoch_0():
 def test_chrono_gate_biases_carry_the_gradient_across_T_before_any_training(arch):
     """Chrono initialisation opens the keep gates for time scales up to T: at epoch 0 the gradient
     reaching h_1 is orders of magnitude larger than with Keras' default biases, and than the plain RNN's."""
-    chrono = LabConfig(task="first_value", T=100, units=16, samples=32, seed=0)
-    keras_default = LabConfig(**{**config.to_dict(chrono), "gate_init": "keras"})
+    chrono = with_fields(LabConfig(), task="first_value", T=100, units=16, samples=32, seed=0)
+    keras_default = with_fields(chrono, gate_init="keras")
     gated, _ = _ratio_at_init(chrono, arch)
     default, _ = _ratio_at_init(keras_default, arch)
     plain, _ = _ratio_at_init(chrono, "SimpleRNN")
@@ -164,7 +164,7 @@ def test_the_lesson_gated_cells_bridge_a_long_lag_where_the_plain_rnn_and_keras_
     from explorer.tasks.lab.config import lab_heldout
     from explorer.tasks.lab.verdict import findings
 
-    cfg = LabConfig(task="lag_recall", T=55, units=16, samples=1024, epochs=3, jit_compile=NO_XLA)
+    cfg = with_fields(LabConfig(), task="lag_recall", T=55, units=16, samples=1024, epochs=3, jit_compile=NO_XLA)
     results = run_lab(cfg)
     plain, lstm, gru = results["SimpleRNN"], results["LSTM"], results["GRU"]
     assert lstm.learned and gru.learned and lstm.final_metric > 0.9 and gru.final_metric > 0.9
@@ -175,7 +175,7 @@ def test_the_lesson_gated_cells_bridge_a_long_lag_where_the_plain_rnn_and_keras_
     assert found["LSTM"].cause == found["GRU"].cause == "learned"
     assert found["LSTM"].sentence.startswith("LSTM learned it (")
     assert found["SimpleRNN"].cause == "vanishing" and "50 steps back" in found["SimpleRNN"].sentence
-    default = train_arch(LabConfig(**{**config.to_dict(cfg), "gate_init": "keras"}), "LSTM")
+    default = train_arch(with_fields(cfg, gate_init="keras"), "LSTM")
     assert not default.learned and abs(default.final_metric - default.chance) < 0.1
 
 
@@ -185,7 +185,7 @@ def test_after_brief_training_with_default_init_plain_rnn_fades_orders_of_magnit
     magnitude below the LSTM's (bench_gradients records both, before and after)."""
     from lab_runs import train_arch
 
-    cfg = LabConfig(task="adding", T=100, epochs=2, samples=256, jit_compile=NO_XLA)
+    cfg = with_fields(LabConfig(), task="adding", T=100, epochs=2, samples=256, jit_compile=NO_XLA)
     task = lab_task(cfg)
     plain, lstm = (train_arch(cfg, arch, task) for arch in ("SimpleRNN", "LSTM"))
     assert plain.status == lstm.status == "finished"
@@ -194,17 +194,18 @@ def test_after_brief_training_with_default_init_plain_rnn_fades_orders_of_magnit
 
 @pytest.mark.parametrize("activation,init,scale", [("tanh", "orthogonal", 2.0), ("relu", "identity", 1.05)])
 def test_large_recurrent_scale_makes_the_gradient_grow_back_in_time(activation, init, scale):
-    cfg = LabConfig(task="adding", T=100, units=16, samples=32, activation=activation,
-                    recurrent_init=init, recurrent_scale=scale)
+    cfg = with_fields(LabConfig(), task="adding", T=100, units=16, samples=32, activation=activation,
+                      recurrent_init=init, recurrent_scale=scale)
     assert initial_spectrum(cfg)["spectral_radius"] > 1.0
     ratio, decay = _ratio_at_init(cfg, "SimpleRNN")
-    small_ratio, small_decay = _ratio_at_init(LabConfig(**{**config.to_dict(cfg), "recurrent_scale": 0.5}), "SimpleRNN")
+    small_ratio, small_decay = _ratio_at_init(with_fields(cfg, recurrent_scale=0.5), "SimpleRNN")
     assert ratio > 10.0 and decay > 1.0  # ‖∂L/∂h_1‖ above ‖∂L/∂h_T‖: growth, not decay
     assert small_ratio < 1e-3 and small_decay < 1.0
 
 
-EXPLODE = LabConfig(task="adding", T=100, units=16, samples=256, epochs=1, optimizer="sgd", lr=0.1,
-                    activation="relu", recurrent_init="identity", recurrent_scale=1.05, clipnorm=0.0, seed=0)
+EXPLODE = with_fields(LabConfig(), task="adding", T=100, units=16, samples=256, epochs=1, optimizer="sgd",
+                      learning_rate=0.1, activation="relu", recurrent_init="identity", recurrent_scale=1.05,
+                      clipnorm=0.0, seed=0)
 
 
 def test_clipnorm_keeps_an_exploding_run_finite():
@@ -212,7 +213,7 @@ def test_clipnorm_keeps_an_exploding_run_finite():
     assert wild.status == "diverged"
     assert "exploding gradients" in wild.message and "peaked" in wild.message
     assert math.isnan(wild.final_metric) and not wild.learned
-    tamed = train_arch(LabConfig(**{**config.to_dict(EXPLODE), "clipnorm": 1.0}), "SimpleRNN")
+    tamed = train_arch(with_fields(EXPLODE, clipnorm=1.0), "SimpleRNN")
     assert tamed.status == "finished", tamed.message
     assert np.isfinite(tamed.history["loss"]).all()
     assert np.isfinite(tamed.probes).all()
@@ -227,7 +228,7 @@ def test_run_lab_refuses_a_bad_set_up_in_plain_words():
 
 
 def test_sweep_returns_one_value_per_architecture_and_lag():
-    cfg = LabConfig(units=4, batch=16, jit_compile=NO_XLA)
+    cfg = with_fields(LabConfig(), units=4, batch_size=16, jit_compile=NO_XLA)
     seen = []
     archs = ("GRU",)  # the page test sweeps two architectures
     out = sweep(cfg, lags=(6, 3), archs=archs, epochs=1, samples=32, val_samples=32,
@@ -243,13 +244,14 @@ def test_sweep_returns_one_value_per_architecture_and_lag():
 
 
 def test_lab_config_round_trips_through_the_url_and_checks_itself():
-    cfg = LabConfig(task="adding", T=500, lr=0.05, activation="relu", clipnorm=1.0, recurrent_scale=1.5)
+    cfg = with_fields(LabConfig(), task="adding", T=500, learning_rate=0.05, activation="relu", clipnorm=1.0,
+                      recurrent_scale=1.5)
     params = config.to_query(cfg, "gl_")
     assert params["gl_T"] == "500" and "gl_units" not in params  # defaults stay out of the URL
     assert config.from_query(LabConfig, params, "gl_") == cfg
-    assert config.from_query(LabConfig, {"gl_T": "lots", "gl_lr": "nan"}, "gl_") == LabConfig()
+    assert config.from_query(LabConfig, {"gl_T": "lots", "gl_learning_rate": "nan"}, "gl_") == LabConfig()
     assert lab_problems(cfg) == []
-    bad = lab_problems(LabConfig(task="nope", T=5000, lr=-1, recurrent_scale=0))
+    bad = lab_problems(with_fields(LabConfig(), task="nope", T=5000, learning_rate=-1, recurrent_scale=0))
     assert len(bad) == 4 and any("learning rate" in p for p in bad)
 
 

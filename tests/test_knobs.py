@@ -52,3 +52,17 @@ def test_a_link_carries_every_knob_that_differs_from_the_page_default():
     cfgs = {name: part.default for name, part in lab.parts.items()}
     cfgs["cells"] = dataclasses.replace(cfgs["cells"], archs="SimpleRNN,GRU")
     assert lab.query(cfgs) == {"gl_archs": "SimpleRNN,GRU"}  # the lab's link carries the chosen cells
+
+
+def test_the_lab_link_reads_its_old_keys_and_only_its_knobs():
+    train, model = K.GRADIENT_LAB.parts["train"], K.GRADIENT_LAB.parts["model"]
+    assert train.params({"gl_lr": "0.1", "gl_batch": "64", "gl_patience": "3", "m_units": "7"}) == \
+        {"gl_learning_rate": "0.1", "gl_batch_size": "64"}  # old names read, fields the lab has no knob for not
+    assert train.params({"gl_lr": "0.1", "gl_learning_rate": "0.3"}) == {"gl_learning_rate": "0.3"}  # the new key wins
+    assert model.params({"gl_layers": "3", "gl_units": "8", "gl_cell": "GRU"}) == {"gl_units": "8"}
+    cfgs = {**K.lab_parts(K.LAB_PRESETS["explode"][1]), "cells": K.Cells()}
+    assert K.GRADIENT_LAB.query(cfgs) == {"gl_task": "adding", "gl_T": "100", "gl_activation": "relu",
+                                          "gl_recurrent_init": "identity", "gl_recurrent_scale": "1.05",
+                                          "gl_optimizer": "sgd", "gl_learning_rate": "0.1", "gl_epochs": "5",
+                                          "gl_clipnorm": "0.0"}
+    assert K.lab_config(cfgs) == K.LAB_PRESETS["explode"][1]

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from alerts import DIVERGED, expect_error
 from conftest import ROOT
 from jobs_at import press, shown
+from explorer.tasks.lab.config import LabConfig, with_fields
 from explorer.tasks.lab.presets import CLIPPED
 from ui import knobs as K
 
@@ -82,7 +83,7 @@ def test_side_by_side_training_shows_heatmaps_numbers_and_theory():
     link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     cfgs = configs_from_link(GRADIENT_LAB, link)
     code = next(c.value for c in at.code if c.value.startswith('"""'))
-    assert code == lab_script(cfgs["lab"], cfgs["cells"].archs.split(",")).to_py().strip() and "def first_value(" in code
+    assert code == lab_script(K.lab_config(cfgs), cfgs["cells"].archs.split(",")).to_py().strip() and "def first_value(" in code
     assert {"gl_dl_py", "gl_dl_ipynb"} <= {el.key for el in at.get("download_button")}
 
 
@@ -102,7 +103,7 @@ def test_divergent_setup_shows_the_plain_message_and_no_traceback():
         at.button(key="gl_preset_clip").click().run()
     knob = lambda url_key: K.GRADIENT_LAB.key(url_key, at.session_state)  # noqa: E731  (a preset renews the keys)
     assert knob("gl_clipnorm") == "gl_clipnorm~1"
-    assert at.select_slider(key=knob("gl_clipnorm")).value == CLIPPED.clipnorm > 0
+    assert at.select_slider(key=knob("gl_clipnorm")).value == CLIPPED.train.clipnorm > 0
     assert at.radio(key=knob("gl_activation")).value == "relu" and not at.exception
 
 
@@ -122,3 +123,35 @@ def test_sweep_runs_on_a_tiny_grid_and_bad_links_are_clamped():
     spec = json.loads(sweep[0].proto.spec)
     assert {t["name"] for t in spec["data"]} == {"SimpleRNN", "GRU"}
     assert all(t["y"][0] is not None for t in spec["data"])
+
+
+# A link as the lab wrote it before it composed ModelConfig and TrainConfig: every knob off its default, with the
+# keys of then (gl_lr, gl_batch), and the set-up that link opened then.
+OLD_LINK = {"gl_task": "adding", "gl_T": "50", "gl_samples": "512", "gl_seed": "11", "gl_units": "16",
+            "gl_optimizer": "rmsprop", "gl_lr": "0.003", "gl_epochs": "7", "gl_batch": "64", "gl_jit_compile": "False",
+            "gl_activation": "relu", "gl_recurrent_init": "identity", "gl_recurrent_scale": "1.5",
+            "gl_clipnorm": "5.0", "gl_gate_init": "keras", "gl_archs": "SimpleRNN,GRU"}
+OLD_SETUP = with_fields(LabConfig(), task="adding", T=50, samples=512, seed=11, units=16, optimizer="rmsprop",
+                        learning_rate=0.003, epochs=7, batch_size=64, jit_compile=False, activation="relu",
+                        recurrent_init="identity", recurrent_scale=1.5, clipnorm=5.0, gate_init="keras")
+
+
+def test_a_link_with_the_old_keys_opens_the_same_set_up():
+    at = _page(OLD_LINK)
+    assert not at.exception and not at.warning  # every value understood, none clamped
+    panel = K.GRADIENT_LAB
+    assert {p.prefix + k.field for p in panel.parts.values() for k in p.knobs} >= {"gl_learning_rate", "gl_batch_size"}
+    shown_cfgs = {name: {k.field: k.from_widget(at.session_state[panel.key(p.prefix + k.field, at.session_state)])
+                         for k in p.knobs} for name, p in panel.parts.items()}
+    expected = {**K.lab_parts(OLD_SETUP), "cells": K.Cells("SimpleRNN,GRU")}
+    for name, fields in shown_cfgs.items():
+        assert fields == {f: getattr(expected[name], f) for f in fields}, name
+    # The page's link now carries the canonical keys, and that link opens the same set-up again.
+    link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert "gl_lr" not in link and "gl_batch" not in link
+    assert link["gl_learning_rate"] == "0.003" and link["gl_batch_size"] == "64"
+    assert link == panel.query(expected)
+    again = _page(link)
+    assert not again.exception and not again.warning
+    assert all(again.session_state[panel.key(url_key, again.session_state)] == at.session_state[url_key]
+               for url_key in (p.prefix + k.field for p in panel.parts.values() for k in p.knobs))

@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import tarfile
+import typing
 from pathlib import Path
 
 import pytest
@@ -128,8 +129,15 @@ def assert_no_way_in(at: AppTest, watch: OpenWatch) -> None:
     assert MARKER not in text and "root:x:0:0" not in text
 
 
+def _names(cls) -> list[str]:
+    """A config's field names, a config within it (the lab's model and training) named by its own fields."""
+    hints = typing.get_type_hints(cls)
+    return [name for f in dataclasses.fields(cls)
+            for name in (_names(hints[f.name]) if dataclasses.is_dataclass(hints[f.name]) else [f.name])]
+
+
 def _keys(prefixes: dict) -> list[str]:
-    return [p + f.name for p, cls in prefixes.items() for f in dataclasses.fields(cls)] + list(GUESSES)
+    return [p + name for p, cls in prefixes.items() for name in _names(cls)] + list(GUESSES)
 
 
 # ---------------------------------------------------------------- every input of every page

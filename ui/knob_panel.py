@@ -102,11 +102,33 @@ def _short(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """One config dataclass of a page: its URL prefix, the page's default, and its knobs."""
+    """One config dataclass of a page: its URL prefix, the page's default, and its knobs.
+
+    only_knobs: the link reads and writes only the knobs' fields (the rest stay the page's: a lab set-up has
+    no layers). aliases: old URL names (after the prefix) → field, so links written before a rename still open."""
 
     prefix: str
     default: Any
     knobs: tuple[Knob, ...] = ()
+    only_knobs: bool = False
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The link's params as this part reads them: old names under their field's key, others left out."""
+        out = dict(params)
+        for old, new in self.aliases.items():
+            if self.prefix + old in out:
+                value = out.pop(self.prefix + old)
+                out.setdefault(self.prefix + new, value)
+        if self.only_knobs:
+            keys = {self.prefix + k.field for k in self.knobs}
+            out = {k: v for k, v in out.items() if k in keys}
+        return out
+
+    def query(self, cfg: Any) -> dict[str, str]:
+        """`config.to_query` of `cfg`, only the knobs' fields where `only_knobs`."""
+        out = config.to_query(cfg, self.prefix)
+        return self.params(out) if self.only_knobs else out
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,8 @@ class Panel:
     def __post_init__(self) -> None:
         for part, p in self.parts.items():
             for knob in p.knobs:
+                if p.prefix + knob.field in self._index:  # parts may share a prefix, never a key
+                    raise ValueError(f"two knobs of {self.name!r} have the URL key {p.prefix + knob.field!r}")
                 self._index[p.prefix + knob.field] = (part, knob)
 
     # ------------------------------------------------------------ keys and state
@@ -152,9 +176,10 @@ class Panel:
         said so in one sentence); later, put back the state of any widget Streamlit dropped."""
         ss = st.session_state
         if self._base_key not in ss:
-            params = st.query_params.to_dict()
+            link = st.query_params.to_dict()
             base, changed = {}, []
             for name, p in self.parts.items():
+                params = p.params(link)
                 cfg = config.from_query(type(p.default), params, p.prefix, p.default)
                 fixes = {}
                 for knob in p.knobs:
@@ -212,7 +237,7 @@ class Panel:
         """URL params of every field that differs from the page's default."""
         out: dict[str, str] = {}
         for name, p in self.parts.items():
-            now, was = config.to_query(cfgs[name], p.prefix), config.to_query(p.default, p.prefix)
+            now, was = p.query(cfgs[name]), p.query(p.default)
             out.update({k: v for k, v in now.items() if was.get(k) != v})
             plain = type(p.default)()
             out.update({k: str(getattr(plain, k[len(p.prefix):])) for k in was if k not in now})  # class default

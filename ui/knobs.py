@@ -2,19 +2,20 @@
 
 Knobs shared by pages (cell, units, learning rate …) are declared first; a page's table narrows one
 with `knob.at(...)` (other bounds, options or words), never by writing it again. Widget keys are the
-URL keys (`m_units`, `gl_T`; the sentiment page's are prefixed `sent_`), so one knob can be
+URL keys (`m_units`, `gl_T`, `gl_learning_rate`; the sentiment page's are prefixed `sent_`), so one knob can be
 followed from its widget to its config field in this file. How a table works: `ui/knob_panel.py`.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from explorer.data.memory_tasks import MAX_T, TASK_LABELS, TASKS
 from explorer.data.text_pipeline import PADDINGS
 from explorer.nn.config import (ACTIVATIONS, CELLS, EMBEDDING_INITS, GATE_INIT_LABELS, GATE_INITS, GATE_NOTE,
                                 OPTIMIZERS, READOUTS, SCHEDULES, SERIES_TARGETS, ModelConfig, SeriesConfig)
-from explorer.tasks.lab.config import ARCHS, LabConfig
+from explorer.tasks.lab.config import ARCHS, LINK_ALIASES, LabConfig, with_fields
 from explorer.tasks.lab.presets import CLIPPED, EXPLODE
 from explorer.tasks.sentiment.presets import QUICK
 from explorer.tasks.sentiment.run import EMBEDDING_WORDS, READOUT_WORDS
@@ -149,12 +150,12 @@ SENTIMENT = Panel("sent", widget_prefix="sent_", extra_url_keys=("model", "run")
 })
 
 
-# ---------------------------------------------------------------- gradient lab (gl_)
+# ---------------------------------------------------------------- gradient lab (gl_: task, model and training)
 LAB_PRESETS = {
     "memory": ("① Long memory: recall 100 steps back", LabConfig()),
-    "keras": ("② Same, Keras' default gate biases", dataclasses.replace(LabConfig(), gate_init="keras")),
+    "keras": ("② Same, Keras' default gate biases", with_fields(LabConfig(), gate_init="keras")),
     "explode": ("③ Explode: ReLU, scale 1.05, SGD 0.1", EXPLODE),
-    "clip": (f"④ Same, with clipnorm {CLIPPED.clipnorm:g}", CLIPPED),
+    "clip": (f"④ Same, with clipnorm {CLIPPED.train.clipnorm:g}", CLIPPED),
 }
 INITS = {"orthogonal": "orthogonal (Keras default)", "identity": "identity (IRNN)",
          "normal": "Gaussian N(0, s²/n)", "glorot_uniform": "Glorot uniform"}
@@ -167,26 +168,43 @@ class Cells:
     archs: str = ",".join(ARCHS)
 
 
+# One prefix for the whole set-up, as before the lab composed ModelConfig and TrainConfig: its links keep their
+# keys (gl_units, gl_T …); gl_lr and gl_batch, renamed gl_learning_rate and gl_batch_size, still open.
+LAB = LabConfig()
 GRADIENT_LAB = Panel("gl", extra_url_keys=("run", "sweep"), parts={
-    "lab": Part("gl_", LabConfig(), (
+    "lab": Part("gl_", LAB, (
         Knob("task", "Task that needs long memory", "select", TASKS, labels=TASK_LABELS),
         Knob("T", "Sequence length T", "slider", lo=6, hi=MAX_T,
                help="How many steps lie between the decisive input and the loss."),
         Knob("samples", "Training sequences", "select_slider", (64, 128, 256, 512, 1024, 2048, 4096)),
-        SEED.at(hi=10_000),
+    ), only_knobs=True),
+    "model": Part("gl_", LAB.model, (
         UNITS.at(label="Units", widget="select_slider", options=(4, 8, 16, 32, 64, 128)),
-        OPTIMIZER,
-        LEARNING_RATE.at(field="lr", widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)),
-        EPOCHS.at(widget="slider", hi=40, step=1),
-        BATCH_SIZE.at(field="batch", widget="select_slider", options=(8, 16, 32, 64, 128)),
-        XLA.at(help=XLA.help + " SimpleRNN, which it slows, always runs without it."),
         ACTIVATION.at(label="Activation φ", widget="radio", horizontal=True),
         Knob("recurrent_init", "W_hh initialiser", "select", tuple(INITS), labels=INITS),
         Knob("recurrent_scale", "Recurrent weight scale", "slider", lo=0.1, hi=3.0, step=0.05,
                help="Multiplies W_hh at initialisation; it sets the spectral radius."),
+        GATE_INIT.at(widget="radio", options=("chrono", "keras")),  # the lab offers its default first
+    ), only_knobs=True),
+    "train": Part("gl_", LAB.train, (
+        SEED.at(hi=10_000),
+        OPTIMIZER,
+        LEARNING_RATE.at(widget="select_slider", options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)),
+        EPOCHS.at(widget="slider", hi=40, step=1),
+        BATCH_SIZE.at(widget="select_slider", options=(8, 16, 32, 64, 128)),
+        XLA.at(help=XLA.help + " SimpleRNN, which it slows, always runs without it."),
         CLIPNORM.at(label="Gradient clipping (clipnorm, 0 = off)", widget="select_slider",
                       options=(0.0, 0.1, 0.5, 1.0, 5.0, 10.0), labels={0.0: "off"}),
-        GATE_INIT.at(widget="radio", options=("chrono", "keras")),  # the lab offers its default first
-    )),
+    ), only_knobs=True, aliases=LINK_ALIASES),
     "cells": Part("gl_", Cells(), (Knob("archs", "Architectures", "multiselect", ARCHS),)),
 })
+
+
+def lab_config(cfgs: Mapping[str, Any]) -> LabConfig:
+    """The lab set-up of the panel's configs (its task, model and training parts)."""
+    return dataclasses.replace(cfgs["lab"], model=cfgs["model"], train=cfgs["train"])
+
+
+def lab_parts(cfg: LabConfig) -> dict[str, Any]:
+    """The panel's parts of a lab set-up (what a preset or a link fills in)."""
+    return {"lab": cfg, "model": cfg.model, "train": cfg.train}

@@ -13,7 +13,7 @@ from explorer.charts import gradients as cg
 from explorer.data.numbers import power_of_ten
 from explorer.server import jobs
 from explorer.tasks.lab.arch import LabRun
-from explorer.tasks.lab.config import HELD_OUT, LabConfig
+from explorer.tasks.lab.config import HELD_OUT, LabConfig, with_fields
 from explorer.tasks.lab.theory import bound_note
 from explorer.tasks.lab.verdict import verdict
 from ui.guard import friendly
@@ -88,7 +88,7 @@ def pictures(lab: LabRun) -> None:
     right.plotly_chart(cg.loss_together({a: r.history for a, r in results.items()}, metric, chance),
                        width="stretch", key="gl_loss")
     left, right = st.columns(2)
-    left.plotly_chart(cg.weight_grad_steps({a: r.step_grad_norms for a, r in results.items()}, lab.cfg.clipnorm),
+    left.plotly_chart(cg.weight_grad_steps({a: r.step_grad_norms for a, r in results.items()}, lab.cfg.train.clipnorm),
                       width="stretch", key="gl_steps")
     gamma = next(iter(results.values())).gamma
     shown = {a: r for a, r in results.items() if a == "SimpleRNN"} or results
@@ -158,16 +158,16 @@ def conclusion(lab: LabRun) -> None:
 def _initial_spectrum(init: str, scale: float, units: int, seed: int) -> dict:
     from explorer.tasks.lab.theory import initial_spectrum
 
-    return initial_spectrum(LabConfig(recurrent_init=init, recurrent_scale=scale, units=units, seed=seed))
+    return initial_spectrum(with_fields(LabConfig(), recurrent_init=init, recurrent_scale=scale, units=units, seed=seed))
 
 
 def spectrum_before(cfg: LabConfig) -> None:
     """The plain RNN's W_hh before training: spectral radius, σ_max against the 1/γ line."""
     with friendly("Computing the spectrum of W_hh"):
-        spec = _initial_spectrum(cfg.recurrent_init, cfg.recurrent_scale, cfg.units, cfg.seed)
+        spec = _initial_spectrum(cfg.model.recurrent_init, cfg.model.recurrent_scale, cfg.model.units, cfg.train.seed)
         a, b = st.columns(2)
         a.metric("Spectral radius ρ(W_hh)", f"{spec['spectral_radius']:.3f}",
                  help="Plain RNN, before training: the largest |eigenvalue| of W_hh.")
         side = "above" if spec["max_singular"] > 1.0 + 1e-6 else ("on" if spec["max_singular"] > 1 - 1e-6 else "below")
         b.metric("σ_max(W_hh) vs 1/γ = 1", f"{spec['max_singular']:.3f}", delta=side, delta_color="off")
-        st.caption(bound_note(cfg.activation))
+        st.caption(bound_note(cfg.model.activation))

@@ -78,7 +78,7 @@ def lab_script(cfg: LabConfig, archs: list[str]) -> Script:
     """The script of a lab run: every cell in `archs` trained with `cfg` on the same data and seed."""
     from explorer.data.memory_tasks import make_task
 
-    task = make_task(cfg.task, 2, cfg.T, seed=cfg.seed)  # what it needs: head, metric, lag (two tiny samples)
+    task = make_task(cfg.task, 2, cfg.T, seed=cfg.train.seed)  # what it needs: head, metric, lag (two tiny samples)
     head = task.head
     binary = head == "binary"
     func, generator, decisive = TASK_CODE[cfg.task]
@@ -94,7 +94,7 @@ def lab_script(cfg: LabConfig, archs: list[str]) -> Script:
                 ("HELD_OUT", HELD_OUT, "fresh sequences scored after every epoch"), ("", None, ""),
                 ("CELLS", list(archs), "trained one after the other, each on the same data and seed"),
                 *model_code.model_constants(models[archs[0]], train)]
-    if cfg.jit_compile and any(a != "SimpleRNN" for a in archs):
+    if cfg.train.jit_compile and any(a != "SimpleRNN" for a in archs):
         settings.insert(-1, ("XLA_FOR_GATED_CELLS", True, "compile LSTM and GRU training steps with XLA (faster on a CPU)"))
     script.add("Settings", "This run's settings; change them and run again.",
                "import keras\nimport numpy as np\nimport pandas as pd\nimport tensorflow as tf\n\n" + constants(settings))
@@ -107,7 +107,7 @@ def lab_script(cfg: LabConfig, archs: list[str]) -> Script:
                + ("chance = max(y_held.mean(), 1 - y_held.mean())" if binary else "chance = y_held.var()"))
     helpers = []
     gated = [a for a in archs if a != "SimpleRNN"]
-    if cfg.gate_init == "chrono" and gated:
+    if cfg.model.gate_init == "chrono" and gated:
         helpers.append("T_MAX = T  # the longest memory the gates start with (steps)")
         helpers += [model_code.chrono_code(a) for a in gated]
     branches = []

@@ -153,20 +153,34 @@ def from_dict(cls: type[T], data: Mapping[str, Any] | None, base: T | None = Non
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if not data or f.name not in data:
             continue
+        typ = hints.get(f.name, f.type)
+        if dataclasses.is_dataclass(typ):  # a config within a config: from its dict, anything else is ignored
+            if isinstance(data[f.name], Mapping):
+                inner = getattr(base, f.name) if base is not None else getattr(cls(), f.name)
+                kwargs[f.name] = from_dict(typ, data[f.name], inner)
+            continue
         try:
-            kwargs[f.name] = _coerce(data[f.name], hints.get(f.name, f.type))
+            kwargs[f.name] = _coerce(data[f.name], typ)
         except (TypeError, ValueError):
             continue
     return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
 
 
 def to_query(cfg: Any, prefix: str = "") -> dict[str, str]:
-    """Flat string params for a URL; only fields that differ from the defaults."""
-    default = type(cfg)()
+    """Flat string params for a URL; only fields that differ from the defaults.
+
+    A config within a config (the lab's model and training) is flattened under the same prefix, its fields
+    compared with the outer default's, so their names must not collide."""
+    return _query(cfg, type(cfg)(), prefix)
+
+
+def _query(cfg: Any, default: Any, prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
-        if value != getattr(default, f.name):
+        if dataclasses.is_dataclass(value):
+            out.update(_query(value, getattr(default, f.name), prefix))
+        elif value != getattr(default, f.name):
             out[prefix + f.name] = str(value)
     return out
 
@@ -174,7 +188,14 @@ def to_query(cfg: Any, prefix: str = "") -> dict[str, str]:
 def from_query(cls: type[T], params: Mapping[str, Any], prefix: str = "", base: T | None = None) -> T:
     """Inverse of `to_query`: read `prefix`-ed keys of a URL's params (keys not there keep `base`'s values)."""
     data = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-    return from_dict(cls, data, base)
+    return _from_flat(cls, data, base)
+
+
+def _from_flat(cls: type[T], data: Mapping[str, Any], base: T | None) -> T:
+    out = from_dict(cls, {k: v for k, v in data.items() if not isinstance(v, Mapping)}, base)
+    inner = {f.name: _from_flat(type(getattr(out, f.name)), data, getattr(out, f.name))
+             for f in dataclasses.fields(out) if dataclasses.is_dataclass(getattr(out, f.name))}  # type: ignore[arg-type]
+    return dataclasses.replace(out, **inner) if inner else out
 
 
 @dataclass

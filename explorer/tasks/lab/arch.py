@@ -106,7 +106,7 @@ class ArchResult:
 
 def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
                held: Optional[MemoryTask] = None) -> ArchRun:
-    """Build `arch` for `task` (seeded by cfg.seed) with its probe on the first 32 sequences.
+    """Build `arch` for `task` (seeded by cfg.train.seed) with its probe on the first 32 sequences.
 
     `held` (default: `lab_heldout(cfg)`) is scored after every epoch.
 
@@ -120,12 +120,12 @@ def start_arch(cfg: LabConfig, arch: str, task: MemoryTask, twin: bool = True,
     pooled = pool_key(mc, tc, task.timesteps, task.features)
     model = POOL.lend(build_model(mc, tc, task.timesteps, task.features), pooled)
     n = min(PROBE_BATCH, len(task.x))
-    key = (arch, cfg.units, cfg.activation, task.head, task.timesteps, task.features, n)
+    key = (arch, cfg.model.units, cfg.model.activation, task.head, task.timesteps, task.features, n)
     make_twin = (lambda: model) if twin else None  # the twin is found (or built) from this model's config
     probe = TimedProbe(task.x[:n], task.y[:n], key, make_twin)
     run = ArchRun(arch, model, probe, RunResult(), held=lab_heldout(cfg) if held is None else held)
     run.spectra.append(spectrum(recurrent_matrix(recurrent_layers(model)[0])))
-    run.carry0 = carry_per_step(model, run.probe.x, cfg.activation)
+    run.carry0 = carry_per_step(model, run.probe.x, cfg.model.activation)
     POOL.return_with(run, model, pooled)  # back to the pool when the run is dropped
     return run
 
@@ -177,13 +177,13 @@ def summarize(run: ArchRun, cfg: LabConfig, task: MemoryTask) -> ArchResult:
         ratio=float(last[0] / last[-1]) if finite else float("nan"),
         max_singular=[s["max_singular"] for s in spectra],
         spectral_radius=[s["spectral_radius"] for s in spectra],
-        gamma=gamma(cfg.activation),
+        gamma=gamma(cfg.model.activation),
         metric=task.metric, final_metric=final, chance=run.held.chance, chance_band=run.held.chance_band(),
         standing=run.held.standing(final),
         learned=run.held.learned(final) if r.status != "diverged" else False,
         train_metric=train_final, train_standing=run.held.standing(train_final), decisive_step=decisive + 1,
         reach=float(last[decisive] / last[-1]) if finite else float("nan"),
-        carry=[run.carry0, carry_per_step(run.model, run.probe.x, cfg.activation)
+        carry=[run.carry0, carry_per_step(run.model, run.probe.x, cfg.model.activation)
                if r.status != "diverged" else float("nan")],
         train_seconds=float(r.seconds), probe_seconds=float(sum(run.probe.seconds)),
         probe_calls=len(run.probe.seconds),
@@ -272,7 +272,7 @@ def run_job(ctx, cfg: LabConfig, archs: Sequence[str]) -> LabRun:
     from explorer.train.status import STOPPED
 
     lab = LabRun(cfg, list(archs))
-    total = cfg.epochs * len(lab.archs)
+    total = cfg.train.epochs * len(lab.archs)
 
     def sink(arch: str, event) -> None:
         i = lab.archs.index(arch)
@@ -288,8 +288,8 @@ def run_job(ctx, cfg: LabConfig, archs: Sequence[str]) -> LabRun:
                      lag=lab.task.lag, chance=lab.runs[arch].held.chance, metric=lab.metric)
         reach = f" · memory horizon {memory_horizon(probes[-1])} steps" if probes else ""
         where = "held-out" if event.kind == "epoch" else "training"
-        ctx.progress((i * cfg.epochs + event.epoch + (event.kind == "epoch")) / total,
-                     f"{arch}: epoch {event.epoch + 1}/{cfg.epochs} · {where} {name.replace('val_', '')} "
+        ctx.progress((i * cfg.train.epochs + event.epoch + (event.kind == "epoch")) / total,
+                     f"{arch}: epoch {event.epoch + 1}/{cfg.train.epochs} · {where} {name.replace('val_', '')} "
                      f"{event.logs.get(name, float('nan')):.4g}{reach}")
 
     run_lab(cfg, lab.archs, lab=lab, sink=sink, should_stop=ctx.should_stop)

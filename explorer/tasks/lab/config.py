@@ -1,7 +1,9 @@
 """A gradient-lab set-up (`LabConfig`, kept in the URL) and what it means for models, training and data."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from explorer.data.memory_tasks import MAX_T, TASKS, MemoryTask, make_task
 from explorer.nn.config import CELLS, ModelConfig, TrainConfig
@@ -12,28 +14,52 @@ PROBE_BATCH = 32
 HELD_OUT = 512  # fresh sequences every lab and sweep run is scored on
 DEFAULT_LAGS = (10, 25, 50, 100, 200, 500)
 
+# The lab's model: 32 units whose gated cells start with chrono gate biases (each unit its own memory up to T).
+# Its cell and head are placeholders: every architecture is trained, with the task's head (`model_config`).
+LAB_MODEL = ModelConfig(units=32, gate_init="chrono")
+# The lab's training: Adam at 0.01, clipped to norm 1 (without it Adam at 0.01 occasionally jumps out of a
+# solution), 4 epochs of batches of 32, a live point every 5 batches. XLA for the gated cells, where it saves
+# time; SimpleRNN trains slower with it, so it never compiles (`train_config`; bench/bench_gradients.py compares).
+LAB_TRAIN = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=4, clipnorm=1.0, seed=0,
+                        batch_every=5, jit_compile=True)
+# URL keys the lab read before it composed ModelConfig and TrainConfig (gl_lr, gl_batch): old links still open.
+LINK_ALIASES = {"lr": "learning_rate", "batch": "batch_size"}
+
 
 @dataclass(frozen=True)
 class LabConfig:
-    """One lab set-up; every architecture is trained with it. Lives in the URL (prefix 'gl_')."""
+    """One lab set-up; every architecture is trained with it. Lives in the URL (prefix 'gl_').
+
+    The task and its data are the lab's own; the network and its training are the shared `ModelConfig`
+    and `TrainConfig` (with the lab's defaults), so one name means one thing on every page."""
 
     task: str = "lag_recall"
     T: int = 105  # lag_recall: the answer sits T − 5 = 100 steps before the loss
-    units: int = 32
-    optimizer: str = "adam"
-    lr: float = 0.01
-    epochs: int = 4
-    batch: int = 32
-    activation: str = "tanh"
-    recurrent_init: str = "orthogonal"
-    recurrent_scale: float = 1.0
-    gate_init: str = "chrono"
-    clipnorm: float = 1.0  # Adam at 0.01 occasionally jumps out of a solution without it
-    seed: int = 0
     samples: int = 2048
-    # XLA for the gated cells, where it saves time; SimpleRNN trains slower with it, so it never compiles
-    # (bench/bench_gradients.py compares both).
-    jit_compile: bool = True
+    model: ModelConfig = LAB_MODEL
+    train: TrainConfig = LAB_TRAIN
+
+
+def with_fields(cfg: LabConfig, **changes: Any) -> LabConfig:
+    """`cfg` with each named field changed in the config that has it (the lab's own, its model's or its training's)."""
+    parts: dict[str, dict[str, Any]] = {"lab": {}, "model": {}, "train": {}}
+    for name, value in changes.items():
+        part = next((p for p, c in (("lab", cfg), ("model", cfg.model), ("train", cfg.train))
+                     if name in {f.name for f in dataclasses.fields(c)} and name not in ("model", "train")), None)
+        if part is None:
+            raise TypeError(f"a lab set-up has no field {name!r}")
+        parts[part][name] = value
+    return dataclasses.replace(cfg, **parts["lab"], model=dataclasses.replace(cfg.model, **parts["model"]),
+                               train=dataclasses.replace(cfg.train, **parts["train"]))
+
+
+def changed_fields(a: LabConfig, b: LabConfig) -> list[str]:
+    """The names of the fields in which two set-ups differ (the lab's own, then the model's, then training's)."""
+    out = [f.name for f in dataclasses.fields(LabConfig) if f.name not in ("model", "train")
+           and getattr(a, f.name) != getattr(b, f.name)]
+    for x, y in ((a.model, b.model), (a.train, b.train)):
+        out += [f.name for f in dataclasses.fields(x) if getattr(x, f.name) != getattr(y, f.name)]
+    return out
 
 
 def lab_problems(cfg: LabConfig) -> list[str]:
@@ -54,22 +80,21 @@ def lab_problems(cfg: LabConfig) -> list[str]:
 
 
 def model_config(cfg: LabConfig, arch: str, head: str) -> ModelConfig:
-    return ModelConfig(cell=arch, units=cfg.units, activation=cfg.activation, recurrent_init=cfg.recurrent_init,
-                       recurrent_scale=cfg.recurrent_scale, gate_init=cfg.gate_init, head=head)
+    """The set-up's model as cell `arch` with the task's `head`."""
+    return dataclasses.replace(cfg.model, cell=arch, head=head)
 
 
 def train_config(cfg: LabConfig, epochs: int | None = None, arch: str | None = None) -> TrainConfig:
     """The training settings of a set-up; for `arch`, XLA only where it pays (the gated cells)."""
-    return TrainConfig(optimizer=cfg.optimizer, learning_rate=cfg.lr, batch_size=cfg.batch,
-                       epochs=cfg.epochs if epochs is None else epochs, clipnorm=cfg.clipnorm,
-                       seed=cfg.seed, batch_every=5, jit_compile=cfg.jit_compile and arch != "SimpleRNN")
+    return dataclasses.replace(cfg.train, epochs=cfg.train.epochs if epochs is None else epochs,
+                               jit_compile=cfg.train.jit_compile and arch != "SimpleRNN")
 
 
 def lab_task(cfg: LabConfig) -> MemoryTask:
     """The training data of a set-up (lag_recall asks for the value T − 5 steps before the end)."""
-    return make_task(cfg.task, cfg.samples, cfg.T, seed=cfg.seed)
+    return make_task(cfg.task, cfg.samples, cfg.T, seed=cfg.train.seed)
 
 
 def lab_heldout(cfg: LabConfig) -> MemoryTask:
     """Fresh sequences of the same task (another seed), scored after every epoch: what "learned" means."""
-    return make_task(cfg.task, HELD_OUT, cfg.T, seed=cfg.seed + 7919)
+    return make_task(cfg.task, HELD_OUT, cfg.T, seed=cfg.train.seed + 7919)

@@ -73,7 +73,7 @@ def sweep(cfg: LabConfig = LabConfig(), lags: Sequence[int] = DEFAULT_LAGS, arch
     samples = cfg.samples if samples is None else samples
     values = {a: [float("nan")] * len(lags) for a in archs}
     out = SweepResult(lags, list(archs), values, 0.5, epochs, samples, complete=False)
-    data = {lag: (lag_recall(samples, lag, seed=cfg.seed), lag_recall(val_samples, lag, seed=cfg.seed + 7919))
+    data = {lag: (lag_recall(samples, lag, seed=cfg.train.seed), lag_recall(val_samples, lag, seed=cfg.train.seed + 7919))
             for lag in lags}
     out.chance = data[lags[0]][1].chance
 

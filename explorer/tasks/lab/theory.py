@@ -26,5 +26,5 @@ def initial_spectrum(cfg: LabConfig, arch: str = "SimpleRNN") -> dict[str, float
     from explorer.nn.models import recurrent_initializer, spectrum
 
     gates = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[arch]
-    init = recurrent_initializer(model_config(cfg, arch, "binary"), cfg.seed)  # layer 0 is seeded with train.seed + 0
-    return spectrum(np.asarray(init((cfg.units, gates * cfg.units))))
+    init = recurrent_initializer(model_config(cfg, arch, "binary"), cfg.train.seed)  # layer 0 is seeded with train.seed + 0
+    return spectrum(np.asarray(init((cfg.model.units, gates * cfg.model.units))))

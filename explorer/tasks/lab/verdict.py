@@ -69,7 +69,7 @@ def cause_of(r: ArchResult, cfg: LabConfig, task: MemoryTask) -> str:
         return "exploding"
     reached = math.isfinite(r.reach) and r.reach >= REACHED
     if not reached:
-        if r.arch != "SimpleRNN" and cfg.gate_init == "keras" and gate_memory(r.carry[0]) < task.lag:
+        if r.arch != "SimpleRNN" and cfg.model.gate_init == "keras" and gate_memory(r.carry[0]) < task.lag:
             return "gate_memory"
         return "vanishing"
     if r.train_standing in ("chance", "worse", "none"):
@@ -98,11 +98,11 @@ def _standing_words(r: ArchResult) -> str:
 def _tries(cfg: LabConfig) -> str:
     """What stops an explosion, from what this set-up has not done yet."""
     tries = []
-    if cfg.clipnorm <= 0:
+    if cfg.train.clipnorm <= 0:
         tries.append("gradient clipping")
-    if cfg.recurrent_scale > 1:
+    if cfg.model.recurrent_scale > 1:
         tries.append("a recurrent scale ≤ 1")
-    if cfg.activation == "relu":
+    if cfg.model.activation == "relu":
         tries.append("tanh")
     tries.append("a smaller learning rate")
     return ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
@@ -139,9 +139,9 @@ def _sentence(r: ArchResult, cfg: LabConfig, task: MemoryTask, cause: str) -> st
                 f"it vanished{slope}. {fix}.")
     train = f"{r.train_metric:.2f}" if r.metric == "accuracy" else f"MSE {r.train_metric:.3g}"
     if cause == "optimizer":
-        other = "Adam or another learning rate" if cfg.optimizer == "sgd" else "another learning rate"
-        return (f"{head}: its training score stayed at chance too ({train}): {cfg.optimizer} at learning rate "
-                f"{cfg.lr:g} made no headway, although the gradient at the decisive input was {reach} of its size at "
+        other = "Adam or another learning rate" if cfg.train.optimizer == "sgd" else "another learning rate"
+        return (f"{head}: its training score stayed at chance too ({train}): {cfg.train.optimizer} at learning rate "
+                f"{cfg.train.learning_rate:g} made no headway, although the gradient at the decisive input was {reach} of its size at "
                 f"the loss. Try {other}, or more epochs.")
     return (f"{head}: the gradient reached the decisive input ({reach} of its size at the loss) and the training "
             f"score rose ({train}), but {r.epochs_done} epoch(s) were not enough to hold out. Try more epochs or "
@@ -150,19 +150,19 @@ def _sentence(r: ArchResult, cfg: LabConfig, task: MemoryTask, cause: str) -> st
 
 def _clip_words(r: ArchResult, cfg: LabConfig, clipped: int) -> str:
     """What clipping did in this cell's run, only when it was on."""
-    if cfg.clipnorm <= 0 or r.status == "diverged":
+    if cfg.train.clipnorm <= 0 or r.status == "diverged":
         return ""
     peak = max((g for g in r.max_weight_grad if math.isfinite(g)), default=float("nan"))
     if clipped == 0:
-        return f" Clipping never acted (the largest weight gradient was {peak:.3g}, below {cfg.clipnorm:g})."
+        return f" Clipping never acted (the largest weight gradient was {peak:.3g}, below {cfg.train.clipnorm:g})."
     return (f" Clipping acted on {clipped} of {len(r.max_weight_grad)} steps (largest weight gradient {peak:.3g} "
-            f"before clipping, cut to {cfg.clipnorm:g}).")
+            f"before clipping, cut to {cfg.train.clipnorm:g}).")
 
 
 def finding(r: ArchResult, cfg: LabConfig, task: MemoryTask) -> Finding:
     """The conclusion about one cell, from its own measured numbers."""
     cause = cause_of(r, cfg, task)
-    clipped = clipped_steps(r, cfg.clipnorm)
+    clipped = clipped_steps(r, cfg.train.clipnorm)
     sentence = _sentence(r, cfg, task, cause) + _clip_words(r, cfg, clipped)
     standing = "diverged" if r.status == "diverged" else r.standing
     return Finding(r.arch, standing, cause, clipped, len(r.max_weight_grad), sentence)
