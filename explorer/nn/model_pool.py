@@ -137,6 +137,11 @@ class ModelPool:
             self._maker = None
             self._refilling.release()
 
+    def waiting(self, key: Optional[Hashable] = None) -> list:
+        """The idle models (of `key`, or of any), least recently returned first."""
+        with self._lock:
+            return [m for k, m in self._idle.values() if key is None or k == key]
+
     def idle(self, key: Optional[Hashable] = None) -> int:
         """How many models wait (of `key`, or of any)."""
         with self._lock:

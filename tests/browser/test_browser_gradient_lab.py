@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from explorer.tasks.lab.presets import CLIPPED
-from ui.knobs import GRADIENT_LAB, Cells
+from ui.knobs import GRADIENT_LAB, Cells, lab_parts
 
 from .harness import exceptions_on, figures, shoot, wait_figure, wait_idle
 
@@ -46,7 +46,7 @@ def test_a_preset_clicked_just_before_train_is_what_trains(app_server, page):
     }""")
     expect(page.get_by_text("What this run measured")).to_be_visible(timeout=300_000)
     wait_idle(page)
-    wanted = GRADIENT_LAB.link({"lab": CLIPPED, "cells": Cells()})
+    wanted = GRADIENT_LAB.link({**lab_parts(CLIPPED), "cells": Cells()})
     assert page.get_by_text("This run's set-up:").inner_text().split(": ", 1)[1].strip() == wanted
     expect(page.get_by_text("the knobs above have changed since")).to_have_count(0)
     verdict = page.get_by_test_id("stAlertContentInfo").filter(has_text="What this run measured").inner_text()
