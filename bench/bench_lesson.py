@@ -108,6 +108,7 @@ def _sweeps(quick: bool) -> list[dict]:
 
 
 def _explosion(quick: bool) -> list[dict]:
+    from explorer.tasks.lab.config import with_fields
     from explorer.tasks.lab.presets import CLIPPED, EXPLODE
     from explorer.tasks.lab.verdict import verdict
 
