@@ -34,6 +34,7 @@ VIEWPORT = {"width": 1280, "height": 860}
 TRAIN = "▶ Train"
 DONE = re.compile(r"Trained (\d+) epoch\(s\) in ([\d.]+) s")
 WATCHED = "d_length=300&m_units=8&t_patience=0&t_batch_size=16&t_epochs=60"
+SETTLE_S = 15.0  # after a run ends, before a CPU window: the server's after-work is not the cost of polling
 SWEEP = dict(lags=[10, 25])  # with the page's default sweep knobs: 4 epochs at most, 2,048 sequences
 
 
@@ -173,6 +174,7 @@ def typed_reviews(browser, before: Path | None, repeats: int) -> list[dict]:
 
 def idle_cost(browser, server: AppServer, n: int = 8, seconds: float = 20.0) -> list[dict]:
     pid = server.proc.pid
+    time.sleep(SETTLE_S)  # the last run's after-work (the pool's spares, memory given back) is not polling
     c0 = _cpu_seconds(pid)
     time.sleep(seconds)
     alone = (_cpu_seconds(pid) - c0) / seconds
@@ -184,7 +186,7 @@ def idle_cost(browser, server: AppServer, n: int = 8, seconds: float = 20.0) -> 
         page.get_by_text(DONE).first.wait_for(state="visible", timeout=600_000)
         wait_idle(page, timeout=300_000)
         pages.append(page)
-    time.sleep(3)
+    time.sleep(SETTLE_S)
     c0 = _cpu_seconds(pid)
     time.sleep(seconds)
     watched = (_cpu_seconds(pid) - c0) / seconds
