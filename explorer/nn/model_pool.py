@@ -74,10 +74,9 @@ class ModelPool:
         """A model in exactly `fresh`'s state: an idle one of the same `key` (its traces kept), else `fresh`.
 
         With `owner`, the model comes back to the pool when `owner` is collected; else call `give_back`."""
-        if threading.get_ident() == self._maker:
-            return fresh  # `refill` makes a spare: a new model, not one of those it made before
-        model = self._take(key)
-        if model is None and (making := self._making.get(key)) is not None:
+        maker = threading.get_ident() == self._maker  # `refill` makes a spare: a new model, not one it made before
+        model = None if maker else self._take(key)
+        if model is None and not maker and (making := self._making.get(key)) is not None:
             making.wait(SPARE_WAIT_S)  # a spare of this key is being made: sooner than making another
             model = self._take(key)
         model = fresh if model is None else model
@@ -144,8 +143,7 @@ class ModelPool:
 
     def idle(self, key: Optional[Hashable] = None) -> int:
         """How many models wait (of `key`, or of any)."""
-        with self._lock:
-            return sum(1 for k, _ in self._idle.values() if key is None or k == key)
+        return len(self.waiting(key))
 
 
 POOL = ModelPool()  # one per process: the traces it saves are the process's

@@ -253,6 +253,9 @@ def make_optimizer(train: TrainConfig, accumulate: int = 1):
             "sgd": keras.optimizers.SGD}[train.optimizer](**kwargs)
 
 
+_BUILDING = threading.RLock()  # two runs built at once in threads (the lab's sweep, two visitors) start as if alone
+
+
 def seed_keras(seed: int) -> None:
     """Seed what Keras draws a layer's default seeds from (Python's and NumPy's generators).
 
@@ -260,8 +263,9 @@ def seed_keras(seed: int) -> None:
     kernel caches, so every traced function (a pooled model's train step, the probe) is instantiated
     again at its next call, which delays a run's first step. Nothing here draws from TF's
     global seed (layers get explicit seeds, `explorer.train.training` shuffles with its own generator)."""
-    random.seed(seed)
-    np.random.seed(seed)
+    with _BUILDING:  # never between another thread's seeding and its build's draws
+        random.seed(seed)
+        np.random.seed(seed)
 
 
 def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
@@ -283,9 +287,6 @@ def build_model(cfg: ModelConfig, train: TrainConfig, timesteps: int | None,
         raise ValueError(" ".join(problems))
     with _BUILDING:  # the layers Keras seeds by default draw from the generators seed_keras sets: one build at a time
         return _build(cfg, train, timesteps, features, time_scale, accumulate, word_vectors, wanted)
-
-
-_BUILDING = threading.Lock()  # two runs built at once in threads (the lab's sweep, two visitors) start as if alone
 
 
 def _build(cfg: ModelConfig, train: TrainConfig, timesteps, features, time_scale, accumulate, word_vectors, wanted):
