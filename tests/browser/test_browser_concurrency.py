@@ -23,7 +23,10 @@ pytestmark = pytest.mark.browser
 
 # Long enough that a run outlasts the next one's start (runs start one after the other, each up to its first
 # point, and a second model of a set-up traces its own functions): at 4 epochs a warm run ended in under a second.
-EPOCHS = 60
+# Not longer: three pages redrawing a growing curve twice a second cost the browser more than the runs cost the
+# server, and beside the suite's other worker (another server, another browser) that made a run of 60 epochs last
+# over a minute.
+EPOCHS = 20
 COMMON = f"m_units=8&t_batch_size=16&t_epochs={EPOCHS}&t_patience=0"
 RUNNING = re.compile(r"Epoch \d+/\d+")
 
