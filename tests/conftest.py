@@ -47,6 +47,30 @@ def _fresh_alert_expectations():
 
 
 @pytest.fixture(scope="session")
+def chromium_path() -> str:
+    from browser.harness import find_chromium
+
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("Debian's chromium is not installed (python3 dev.py test installs it when run as "
+                     "root; or: sudo apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One headless Chromium per test process: Playwright's sync API allows one at a time in a thread."""
+    from playwright.sync_api import sync_playwright
+
+    from browser.harness import launch_chromium
+
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw, chromium_path)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     """../shared/datasets; skipped when this machine has no offline copy, a failure under CI."""
     if not (SHARED / "aclImdb_v1.tar.gz").exists():

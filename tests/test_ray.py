@@ -183,60 +183,52 @@ def test_the_three_pages_train_on_the_cluster(executor, shared_datasets, tmp_pat
 
 
 @pytest.mark.browser
-def test_the_three_pages_in_a_browser_on_the_cluster(cluster, shared_datasets, tmp_path):
+def test_the_three_pages_in_a_browser_on_the_cluster(cluster, browser, shared_datasets, tmp_path):
     """The app started with one setting, RNN_EXPLORER_RAY_ADDRESS: a visitor trains on each page in Chromium."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from browser.conftest import serving
-    from browser.harness import (ARTIFACTS, exceptions_on, find_chromium, launch_chromium, wait_figure, wait_idle,
-                                 watch_alerts)
-
-    chromium_path = find_chromium()
-    if chromium_path is None:
-        skip_or_fail("Debian's chromium is not installed (python3 dev.py test installs it when run as root)")
+    from browser.harness import ARTIFACTS, exceptions_on, wait_figure, wait_idle, watch_alerts
 
     server = serving(env={"RNN_EXPLORER_RAY_ADDRESS": cluster.address, "RNN_EXPLORER_CACHE": str(tmp_path)},
                      log_path=ARTIFACTS / "app-server-ray.log")
     try:
-        with sync_playwright() as pw:
-            browser = launch_chromium(pw, chromium_path)
-            context = browser.new_context(viewport={"width": 1280, "height": 860})
-            context.set_default_timeout(60_000)
-            page = context.new_page()
-            alerts = watch_alerts(page)
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        alerts = watch_alerts(page)
 
-            def train(path: str, button: str = "▶ Train") -> None:
-                page.goto(f"{server.url}/{path}")
-                if path.startswith("sentiment"):
-                    expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)
-                expect(page.get_by_role("button", name=button)).to_be_enabled(timeout=90_000)
-                wait_idle(page)
-                page.get_by_role("button", name=button).click()
-
-            train("time_series?d_length=240&m_units=8&t_batch_size=16&t_patience=0&t_epochs=10")
-            expect(page.get_by_text("Trained 10 epoch(s)")).to_be_visible(timeout=240_000)
+        def train(path: str, button: str = "▶ Train") -> None:
+            page.goto(f"{server.url}/{path}")
+            if path.startswith("sentiment"):
+                expect(page.get_by_text("Positive share (train)")).to_be_visible(timeout=120_000)
+            expect(page.get_by_role("button", name=button)).to_be_enabled(timeout=90_000)
             wait_idle(page)
-            assert wait_figure(page, "SimpleRNN(8): loss (scaled units)", min_points=10)["traces"][0]["n"] == 10
-            wait_figure(page, "One-step-ahead predictions")
+            page.get_by_role("button", name=button).click()
 
-            train("gradient_lab?gl_T=20&gl_units=8&gl_epochs=2&gl_samples=64&gl_batch=32", "▶ Train side by side")
-            expect(page.get_by_text("What this run measured")).to_be_visible(timeout=240_000)
-            wait_idle(page)
-            assert wait_figure(page, "GRU: ‖∂L/∂h_t‖")["traces"][0]["z_rows"] == 3
+        train("time_series?d_length=240&m_units=8&t_batch_size=16&t_patience=0&t_epochs=10")
+        expect(page.get_by_text("Trained 10 epoch(s)")).to_be_visible(timeout=240_000)
+        wait_idle(page)
+        assert wait_figure(page, "SimpleRNN(8): loss (scaled units)", min_points=10)["traces"][0]["n"] == 10
+        wait_figure(page, "One-step-ahead predictions")
 
-            train("sentiment?m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64&x_vocab_size=2000"
-                  "&x_max_len=50&d_n_train=500&d_n_test=500")
-            expect(page.get_by_text("Answering:").first).to_contain_text("your run (its link", timeout=240_000)
-            box = page.get_by_label("Your review (plain text; HTML is not rendered)")
-            box.fill("A wonderful film, moving and beautifully acted.")
-            box.press("Control+Enter")
-            value = page.get_by_test_id("stMetric").filter(has_text="P(positive)").get_by_test_id("stMetricValue")
-            expect(value).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=60_000)
-            wait_idle(page)
-            assert exceptions_on(page) == []
-            alerts.check()
-            context.close()
-            browser.close()
+        train("gradient_lab?gl_T=20&gl_units=8&gl_epochs=2&gl_samples=64&gl_batch=32", "▶ Train side by side")
+        expect(page.get_by_text("What this run measured")).to_be_visible(timeout=240_000)
+        wait_idle(page)
+        assert wait_figure(page, "GRU: ‖∂L/∂h_t‖")["traces"][0]["z_rows"] == 3
+
+        train("sentiment?m_cell=GRU&m_units=8&m_embedding_dim=8&t_epochs=1&t_batch_size=64&x_vocab_size=2000"
+              "&x_max_len=50&d_n_train=500&d_n_test=500")
+        expect(page.get_by_text("Answering:").first).to_contain_text("your run (its link", timeout=240_000)
+        box = page.get_by_label("Your review (plain text; HTML is not rendered)")
+        box.fill("A wonderful film, moving and beautifully acted.")
+        box.press("Control+Enter")
+        value = page.get_by_test_id("stMetric").filter(has_text="P(positive)").get_by_test_id("stMetricValue")
+        expect(value).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=60_000)
+        wait_idle(page)
+        assert exceptions_on(page) == []
+        alerts.check()
+        context.close()
     finally:
         server.stop()
     log = (ARTIFACTS / "app-server-ray.log").read_text(errors="replace")

@@ -1,4 +1,5 @@
-"""Real-browser fixtures: one app server for the whole session, a headless Chromium, a page per test.
+"""Real-browser fixtures: one app server for the whole session and a page per test (Chromium itself, one per
+worker, comes from tests/conftest.py: the Ray tests drive it too).
 
 Without Chromium the browser tests skip with a reason; in CI (CI=true) they fail instead,
 because CI must prove the app in a real browser. Screenshots go to test-artifacts/ and,
@@ -10,20 +11,9 @@ import re
 
 import pytest
 
-from conftest import skip_or_fail
-
-from .harness import ALERT_LOGS, ARTIFACTS, AppServer, find_chromium, launch_chromium, watch_alerts
+from .harness import ALERT_LOGS, ARTIFACTS, AppServer, watch_alerts
 
 VIEWPORT = {"width": 1280, "height": 860}
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        skip_or_fail("Debian's chromium is not installed (python3 dev.py test installs it when run as "
-                     "root; or: sudo apt-get install chromium)")
-    return path
 
 
 def serving(**kwargs) -> AppServer:
@@ -44,16 +34,6 @@ def app_server(chromium_path):
     yield server
     server.stop()
     (ARTIFACTS / "app-peak-rss.txt").write_text(f"{server.rss.peak / 2**20:.0f} MiB\n")
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw, chromium_path)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
