@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.entry import page_start
+from ui.entry import first_paint, first_run, page_start
 
 loading = page_start("💬 Sentiment: IMDB movie reviews",
                      "Type a movie review and a recurrent network trained on the Large Movie Review Dataset "
@@ -60,7 +60,10 @@ if view is not None:
               + ("a stored model (nothing to train)" if view.stored else "your run (its link: ?run=…)"))
 b.button("Train your own model", key="sent_train_own", on_click=_train_own, width="stretch",
          help="Starts a run with the settings in section 2 (the quick preset unless you change them).")
-try_it(view)
+first = first_run(PAGE)
+try_it(view, fragment=not first)  # a new visitor's review, typed at once, restarts this run and is answered first
+if first:
+    first_paint()  # and the browser draws the box before the rest of the page arrives
 
 # ---------------------------------------------------------------- 1 · data, 2 · knobs
 st.header("1 · The data")

@@ -32,3 +32,18 @@ def test_every_builder_returns_a_figure():
     figs = [charts.overlay_curves({"LSTM": [1, 2]}, "t"), charts.step_norms({"rnn_0": [1.0, 2.0]}),
             charts.series_lines({"truth": ([0, 1], [1, 2])}, "s", shade=[(0, 1, "train")])]
     assert all(isinstance(f, go.Figure) and f.data for f in figs)
+
+
+def test_the_review_length_chart_sends_bars_that_count_every_review_once():
+    from explorer.charts.text import length_histogram
+
+    lengths = np.random.default_rng(0).integers(5, 3000, 25_000)
+    fig = length_histogram(lengths, max_len=200, clip=1500)
+    bars = fig.data[0]
+    assert bars.type == "bar" and len(bars.y) <= 60
+    assert sum(bars.y) == len(lengths)  # every review in one bar, the longer ones in the last
+    lo, hi = np.asarray(bars.customdata).T
+    assert bars.y[-1] == np.sum((lengths >= lo[-1]) | (lengths > 1500))
+    assert bars.y[0] == np.sum(lengths <= hi[0])
+    assert len(fig.to_json()) < 20_000  # a page sends bars, not 25,000 lengths for the browser to bin
+    assert list(length_histogram(np.array([3, 3, 5]), max_len=2).data[0].y) == [0, 0, 0, 2, 0, 1]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import streamlit as st
 
@@ -22,6 +23,25 @@ def page_start(title: str, intro: str):
     if "tensorflow" not in sys.modules:
         note.caption("Loading TensorFlow…")
     return note
+
+
+FIRST_PAINT_S = 1.5  # how long a session's first run of a page waits below its top section
+
+
+def first_run(page: str) -> bool:
+    """True on this session's first run of `page` (a new visitor, a reload), False on every later run."""
+    key = f"first_run_done_{page}"
+    first = not st.session_state.get(key)
+    st.session_state[key] = True
+    return first
+
+
+def first_paint(seconds: float = FIRST_PAINT_S) -> None:
+    """Call below a page's top section on a session's first run: wait, so that the browser draws the top before
+    the rest arrives (sent in one burst, the whole page is laid out before any of it shows, as the browser shares
+    the machine with the server) and a visitor can use it. A change of a plain widget meanwhile does not wait:
+    Streamlit starts the page's run again at once (its `runner.fastReruns`) and this one ends."""
+    time.sleep(seconds)
 
 
 def start_warmup() -> None:

@@ -57,9 +57,16 @@ def _use_example(text: str) -> None:
     st.session_state[REVIEW_KEY] = text
 
 
-@st.fragment
-def try_it(view: sr.ModelView | None) -> None:
-    """The review box and its analysis: typing reruns only this part, so the answer comes at once."""
+def try_it(view: sr.ModelView | None, fragment: bool = True) -> None:
+    """The review box and its analysis. As a fragment, typing reruns only this part, so the answer comes at once.
+
+    Not a fragment (`fragment=False`) on a session's first run of the page: Streamlit runs a fragment's rerun
+    only after the page's run is over, while a change of a plain widget restarts the page's run, so a review
+    typed while the rest of a new visitor's page still loads is answered first."""
+    (_review_fragment if fragment else _review)(view)
+
+
+def _review(view: sr.ModelView | None) -> None:
     review_text = st.text_area("Your review (plain text; HTML is not rendered)", key=REVIEW_KEY, height=120,
                                placeholder=f"e.g. The plot was thin but the acting was wonderful. (Up to {MAX_CHARS:,} "
                                            "characters are read; a longer paste is cut, with a note.)")
@@ -122,3 +129,6 @@ def try_it(view: sr.ModelView | None) -> None:
                         st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
 
 
+
+
+_review_fragment = st.fragment(_review)

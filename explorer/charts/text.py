@@ -21,11 +21,20 @@ def safe(word: str) -> str:
     return html.escape(str(word), quote=True)
 
 
-def length_histogram(counts: np.ndarray, max_len: int | None = None, clip: int = 1500) -> go.Figure:
-    """Words per review; a line marks the model's maximum length (longer reviews are truncated)."""
+def length_histogram(counts: np.ndarray, max_len: int | None = None, clip: int = 1500, bins: int = 60) -> go.Figure:
+    """Words per review; a line marks the model's maximum length (longer reviews are truncated).
+
+    Binned here, not by Plotly in the browser: the page sends `bins` bars instead of every review's length
+    (tens of thousands of numbers), which a new visitor's browser would have to bin before drawing."""
     counts = np.asarray(counts)
-    fig = go.Figure(go.Histogram(x=np.minimum(counts, clip), nbinsx=60, marker_color=COLORS["train"],
-                                 hovertemplate="%{x} words: %{y} reviews<extra></extra>"))
+    top = int(min(counts.max(), clip)) if len(counts) else 1
+    width = max(1, -(-(top + 1) // bins))  # whole words per bar, enough bars to reach the longest (clipped) review
+    edges = np.arange(0, top + width + 1, width)
+    n, edges = np.histogram(np.minimum(counts, clip), bins=edges)
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=n, width=width, marker_color=COLORS["train"],
+                           customdata=np.stack([edges[:-1], edges[1:] - 1], axis=1),
+                           hovertemplate="%{customdata[0]}–%{customdata[1]} words: %{y} reviews<extra></extra>"))
+    fig.update_layout(bargap=0)
     if max_len:
         share = float(np.mean(counts > max_len)) if len(counts) else 0.0
         fig.add_vline(x=max_len, line_dash="dash", line_color=NEG,
