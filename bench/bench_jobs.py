@@ -193,7 +193,7 @@ def idle_cost(browser, server: AppServer, n: int = 8, seconds: float = 20.0) -> 
     for page in pages:
         page.context.close()
     added = 100 * (watched - alone)
-    return [row(f"{n} idle sessions with a finished run on screen: server CPU added", round(added, 2),
+    return [row(f"{n} idle sessions with a finished run on screen: server CPU added", round(added, 2) + 0.0,
                 "% of a core", "< 2", added < 2,
                 f"{100 * watched:.2f} % with them, {100 * alone:.2f} % alone, over {seconds:.0f} s each")]
 

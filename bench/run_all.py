@@ -176,7 +176,7 @@ def fmt(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value + 0.0:.4g}"  # + 0.0: a difference that rounds to zero is 0, never "-0"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 

@@ -23,3 +23,8 @@ def test_a_partial_run_keeps_the_other_rows_in_order_and_says_when_they_ran():
     assert again[0]["note"] == "from an earlier run (2026-11-29 16:25 UTC): 3 seeds"  # dated once, by its own run
     assert run_all.merge_kept(previous, dict(res, error="crashed"))["rows"] == res["rows"]  # a failed run keeps nothing
     assert run_all.partial_run({"BENCH_SENTIMENT_ONLY": "best"}) and not run_all.partial_run({"BENCH_APP_NO_BEST": "1"})
+
+
+def test_a_difference_that_rounds_to_zero_is_written_0_never_minus_0():
+    assert run_all.fmt(round(100 * (0.5 - 0.5000000000000001), 2)) == "0"  # round() gives -0.0 here
+    assert run_all.fmt(-0.004) == "-0.004" and run_all.fmt(1.23456) == "1.235"
