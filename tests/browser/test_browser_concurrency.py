@@ -75,7 +75,9 @@ def test_three_sessions_train_at_once_without_mixing(app_server, new_page):
         page.get_by_role("button", name="▶ Train").click()
     # Watch the three progress bars: how many sessions are mid-training at the same moment.
     most_at_once, finished = 0, set()
-    while len(finished) < len(pages) and time.monotonic() - t0 < 240:
+    # Correctness and overlap, not speed (bench/bench_load.py times a class): beside the suite's other worker the
+    # three runs have taken 200-210 s on 2 cores, against 35 s alone.
+    while len(finished) < len(pages) and time.monotonic() - t0 < 480:
         running = 0
         for name, page in pages.items():
             if name in finished:
