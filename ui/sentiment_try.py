@@ -2,7 +2,8 @@
 
 That model is this session's last run, the stored model a person chose or a link names, or the
 store's default (`explorer.tasks.sentiment.run`); the review box and its analysis are one fragment, so
-typing reruns only that part and never waits for the reviews to load or a model to train.
+typing reruns only that part and never waits for the reviews to load or a model to train (on a session's
+first run they are plain widgets instead: see `try_it`).
 """
 from __future__ import annotations
 
@@ -129,6 +130,4 @@ def _review(view: sr.ModelView | None) -> None:
                         st.caption("Each dot is the hidden state after a word, coloured by the prediction at that point.")
 
 
-
-
-_review_fragment = st.fragment(_review)
+_review_fragment = st.fragment(_review)  # later runs: typing reruns only the answer
