@@ -64,7 +64,11 @@ def try_it(view: sr.ModelView | None, fragment: bool = True) -> None:
     Not a fragment (`fragment=False`) on a session's first run of the page: Streamlit runs a fragment's rerun
     only after the page's run is over, while a change of a plain widget restarts the page's run, so a review
     typed while the rest of a new visitor's page still loads is answered first."""
-    (_review_fragment if fragment else _review)(view)
+    if fragment:
+        _review_fragment(view)
+    else:
+        with st.container():  # where a fragment draws (st.fragment wraps one): the page below keeps its places
+            _review(view)
 
 
 def _review(view: sr.ModelView | None) -> None:
