@@ -49,7 +49,10 @@ def test_a_preset_clicked_just_before_train_is_what_trains(app_server, page):
     wanted = GRADIENT_LAB.link({**lab_parts(CLIPPED), "cells": Cells()})
     assert page.get_by_text("This run's set-up:").inner_text().split(": ", 1)[1].strip() == wanted
     changed = page.get_by_text("the knobs above have changed since")
-    assert changed.count() == 0, changed.first.inner_text()
+    try:
+        expect(changed).to_have_count(0)
+    except AssertionError:  # say which knobs differ from the run
+        raise AssertionError(changed.first.inner_text()) from None
     verdict = page.get_by_test_id("stAlertContentInfo").filter(has_text="What this run measured").inner_text()
     assert "Clipping acted on" in verdict and "exploding gradients" in verdict
     assert exceptions_on(page) == []
