@@ -1,6 +1,6 @@
 """The server does no full garbage collection after each script run (`.streamlit/config.toml`, runner.postScriptGC).
 
-Every live page reruns its fragment twice a second while a run trains; Streamlit's default collects all
+Every live page reruns its fragment every second while a run trains; Streamlit's default collects all
 generations after each of those runs, holding the GIL while the training threads wait.
 """
 import inspect

@@ -23,7 +23,7 @@ from ui.streamlit_private import keep_keras_state
 
 keep_keras_state()  # before this process trains any job: the pages' redraws must not reset Keras under it
 
-POLL_S = 0.5  # seconds between two redraws of a job in progress
+POLL_S = 1.0  # seconds between two redraws of a job in progress
 FIRST_STEP_WAIT_S = 1.0  # the longest the first draw of a new run waits for its first step
 _IDS = "live_jobs"  # session_state: page key → id of the job the page shows
 _PREVIOUS = "live_previous"  # page key → the job shown before the one in line (shown again if that one leaves)

@@ -34,7 +34,7 @@ def keep_keras_state() -> None:
     Streamlit ends every script run, each `st.fragment` rerun included, with
     `ScriptRunner._clean_problem_modules`, which calls `keras.backend.clear_session()` when Keras is loaded
     (for apps that build a model on each rerun). Here runs train in job threads while their pages redraw
-    twice a second, so each redraw would reset Keras' global state under a model being built, clear
+    every second, so each redraw would reset Keras' global state under a model being built, clear
     TensorFlow's kernel cache under a running `fit` and force a full garbage collection. Only that caller
     is turned away: a deliberate `clear_session()` still works.
 

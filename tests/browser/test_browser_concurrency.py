@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 # Long enough that a run outlasts the next one's start (runs start one after the other, each up to its first
 # point, and a second model of a set-up traces its own functions): at 4 epochs a warm run ended in under a second.
-# Not longer: three pages redrawing a growing curve twice a second cost the browser more than the runs cost the
+# Not longer: three pages redrawing a growing curve every second cost the browser more than the runs cost the
 # server, and beside the suite's other worker (another server, another browser) that made a run of 60 epochs last
 # over a minute.
 EPOCHS = 20
