@@ -20,6 +20,21 @@ def test_a_running_point_continues_the_train_curve_into_the_epoch_in_progress():
     assert len(charts.loss_curves({"loss": [1.0]}, running=(1.5, float("nan"))).data) == 1  # nothing untrue drawn
 
 
+def test_a_long_run_is_drawn_light_every_epoch_and_the_last_point_still_in_it():
+    """A live chart is sent to the browser every second: a long run's curves stay lines of bounded size."""
+    epochs = charts.MARKERS_UP_TO + 1
+    short = charts.loss_curves({"loss": [1.0] * charts.MARKERS_UP_TO})
+    assert short.data[0].mode == "lines+markers"
+    batches = [(i / 7, 10.0 / (i + 1)) for i in range(5 * charts.BATCH_POINTS + 3)]
+    fig = charts.loss_curves({"loss": list(np.linspace(3, 1, epochs)), "val_loss": [2.0] * epochs},
+                             batches={"loss": batches})
+    assert [t.mode for t in fig.data[:2]] == ["lines", "lines"] and len(fig.data[0].x) == epochs  # every epoch
+    within = fig.data[2]
+    assert len(within.x) == charts.BATCH_POINTS
+    assert (within.x[0], within.x[-1]) == (batches[0][0], batches[-1][0])  # from the first point to the newest
+    assert list(within.x) == sorted(within.x) and set(zip(within.x, within.y)) <= set(batches)
+
+
 def test_log_heatmap_spans_decades_and_hides_zeros():
     z = np.array([[1e-6, 1e-3, 1.0], [0.0, 1e-2, 10.0]])
     fig = charts.heatmap(z, "grad", "t", "epoch", log=True)

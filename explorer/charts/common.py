@@ -8,6 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 TEMPLATE = "plotly_white"
+MARKERS_UP_TO = 60  # epochs: a longer curve is drawn as a line (a marker per epoch is a shape for the browser to draw)
+BATCH_POINTS = 300  # live points within epochs drawn at most: a long run's are thinned evenly, the last one kept
 COLORS = {"SimpleRNN": "#d62728", "LSTM": "#1f77b4", "GRU": "#2ca02c", "train": "#1f77b4",
           "val": "#ff7f0e", "truth": "#444444", "pred": "#d62728"}
 
@@ -41,9 +43,10 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
     for key, name, color in ((metric, "train", COLORS["train"]), (f"val_{metric}", "validation", COLORS["val"])):
         values = list(history.get(key, []))
         if values:
-            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
+            mode = "lines+markers" if len(values) <= MARKERS_UP_TO else "lines"
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode=mode,
                                      name=name, line=dict(color=color)))
-    points = list((batches or {}).get(metric, []))
+    points = thinned(list((batches or {}).get(metric, [])), BATCH_POINTS)
     if points:
         fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines",
                                  name="train, within each epoch", line=dict(color=COLORS["train"], width=1),
@@ -57,6 +60,15 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
     if log_y:
         fig.update_yaxes(type="log")
     return _layout(fig, title, "epoch", metric)
+
+
+def thinned(points: Sequence, most: int) -> list:
+    """At most `most` of `points`, evenly spaced, first and last kept: a live chart redrawn every second stays
+    small for the browser however long the run."""
+    if len(points) <= most:
+        return list(points)
+    keep = np.unique(np.linspace(0, len(points) - 1, most).round().astype(int))
+    return [points[i] for i in keep]
 
 
 def overlay_curves(curves: Mapping[str, Sequence[float]], title: str, y: str = "loss",
