@@ -20,7 +20,7 @@ def train_button(page):
 
 
 def test_training_draws_a_growing_loss_curve(app_server, page):
-    epochs = 10
+    epochs = 100  # a few seconds of training: the live chart is redrawn every second (ui.live.POLL_S)
     page.goto(f"{app_server.url}/time_series?{TINY}&t_epochs={epochs}")
     expect(page.get_by_role("heading", name="Time series")).to_be_visible(timeout=90_000)
     expect(train_button(page)).to_be_enabled(timeout=90_000)
