@@ -51,6 +51,12 @@ def _settings(links: dict) -> tuple[LabConfig, list]:
     return cfg, KNOBS.value("gl_archs").split(",") if KNOBS.value("gl_archs") else []
 
 
+def _hint() -> None:
+    st.info("Press **Train side by side** (about 20 s on two CPU cores). Preset ① asks all three cells to "
+            "recall a value 100 steps back; ② is the same with Keras' default gate biases; ③ makes the "
+            "gradient explode and ④ clips it.", icon="👉")
+
+
 # ---------------------------------------------------------------- the page: knobs → train → results → sweep
 KNOBS.start()
 loading.empty()
@@ -59,13 +65,12 @@ cfg, archs = _settings({k: j.id for k, j in (("run", job), ("sweep", sweep_job))
 problems = lab_problems(cfg)
 for problem in problems[:1]:
     st.error(problem, icon="⚠️")
-if st.button("▶ Train side by side", key="gl_train", type="primary", disabled=bool(problems) or not archs,
-             help="Trains on the server: change knobs, read the theory or visit other pages meanwhile."):
-    job = live.submit(PAGE, JobSpec("lab", dict(cfg=cfg, archs=archs),
-                                    work=len(archs) * cfg.train.epochs * cfg.samples * cfg.T))
-if job is not None and not job.done:
-    live.watch(job, lab_views.live_cells, PAGE)
-elif job is not None and job.result is not None and job.result.results:
+live.train_section(PAGE, "▶ Train side by side", "gl_train",
+                   lambda: JobSpec("lab", dict(cfg=cfg, archs=archs),
+                                   work=len(archs) * cfg.train.epochs * cfg.samples * cfg.T),
+                   lab_views.live_cells, disabled=bool(problems) or not archs, idle=_hint,
+                   help="Trains on the server: change knobs, read the theory or visit other pages meanwhile.")
+if job is not None and job.done and job.result is not None and job.result.results:
     lab = job.result
     if job.status == STOPPED:
         st.warning(job.message or "Training was stopped; the epochs finished so far are shown.")
@@ -82,8 +87,6 @@ elif job is not None and job.result is not None and job.result.results:
     code_export.lab(lab)
 elif job is not None and job.status == FAILED:
     st.error(job.message, icon="⚠️")
-else:
-    st.info("Press **Train side by side** (about 20 s on two CPU cores). Preset ① asks all three cells to "
-            "recall a value 100 steps back; ② is the same with Keras' default gate biases; ③ makes the "
-            "gradient explode and ④ clips it.", icon="👉")
+elif job is not None and job.done:
+    _hint()  # stopped before its first epoch: nothing to show
 lab_sweep.sweep_section(cfg, archs, sweep_job)

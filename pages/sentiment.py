@@ -91,15 +91,14 @@ from explorer.nn.models import config_problems  # noqa: E402  (TensorFlow loads 
 problems = config_problems(setup.model, setup.train)
 for problem in problems:
     st.warning(problem)
-start = st.button("▶ Train", type="primary", disabled=data is None or bool(problems), key="sent_train",
-                  help="Trains on the server: change knobs, visit other pages or reload meanwhile; Stop keeps what it "
-                       "learned.")
-if (st.session_state.pop(TRAIN_NOW, False) or start) and data is not None and not problems:
-    job = live.submit(PAGE, JobSpec("sentiment", dict(data=data, source_key=source_key, setup=setup, keep=keep),
-                                    work=setup.train.epochs * setup.data.n_train * setup.text.max_len))
-if job is not None and not job.done:
-    live.watch(job, live.model_curves(metric="accuracy", title="Accuracy", more=(("loss", "Loss"),)), PAGE)
-elif job is not None and job.status in (DIVERGED, FAILED):
+live.train_section(PAGE, "▶ Train", "sent_train",
+                   lambda: JobSpec("sentiment", dict(data=data, source_key=source_key, setup=setup, keep=keep),
+                                   work=setup.train.epochs * setup.data.n_train * setup.text.max_len),
+                   live.model_curves(metric="accuracy", title="Accuracy", more=(("loss", "Loss"),)),
+                   disabled=data is None or bool(problems), start_key=TRAIN_NOW,
+                   help="Trains on the server: change knobs, visit other pages or reload meanwhile; Stop keeps what "
+                        "it learned.")
+if job is not None and job.done and job.status in (DIVERGED, FAILED):
     st.error(job.message)
 
 # ---------------------------------------------------------------- results and the store

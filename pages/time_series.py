@@ -81,13 +81,11 @@ if data is not None:
 
 _model_section()
 st.subheader("3 · Train")
-if st.button("▶ Train", type="primary", key=TRAIN_KEY, disabled=not ready,
-             help="Trains a fresh model with the settings above, on the server: change knobs, visit other pages or "
-                  "reload meanwhile; Stop keeps what it learned."):
-    job = live.submit(PAGE, _spec(data, cfgs))
-if job is not None and not job.done:
-    live.watch(job, live.model_curves(title="Loss while training (scaled units)", decorate=_with_floor), PAGE)
-elif job is not None:
+live.train_section(PAGE, "▶ Train", TRAIN_KEY, lambda: _spec(data, cfgs),
+                   live.model_curves(title="Loss while training (scaled units)", decorate=_with_floor),
+                   disabled=not ready, help="Trains a fresh model with the settings above, on the server: change "
+                   "knobs, visit other pages or reload meanwhile; Stop keeps what it learned.")
+if job is not None and job.done:
     if live.first_sight(job) and job.result is not None:
         st.session_state.setdefault(HISTORY_KEY, []).append(history_entry(job.result.record, job.result.result))
     with friendly("Showing the results"):

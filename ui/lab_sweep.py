@@ -40,14 +40,13 @@ def sweep_section(cfg: LabConfig, archs: list, job: Job | None) -> None:
     epochs = c2.slider("Epochs per run (at most)", 1, 10, SWEEP_EPOCHS, key="gl_sweep_epochs")
     samples = c3.select_slider("Sequences per run", [32, 64, 128, 256, 512, 1024, 2048, 4096], LabConfig().samples,
                                key="gl_sweep_samples")
-    if st.button("Run the sweep", key="gl_sweep_go", disabled=not lags or not archs):
-        lags = sorted(lags)
-        work = len(archs) * epochs * samples * sum(lag + 5 for lag in lags)  # at most: a solved run stops early
-        job = live.submit(PAGE, JobSpec("sweep", dict(cfg=cfg, lags=lags, archs=list(archs), epochs=epochs,
-                                                      samples=samples), work=work), param="sweep")
-    if job is not None and not job.done:
-        live.watch(job, _draw, PAGE, stop_label="⏹ Stop the sweep")
-    elif job is not None and job.result is not None:
+    work = len(archs) * epochs * samples * sum(lag + 5 for lag in lags)  # at most: a solved run stops early
+    live.train_section(PAGE, "Run the sweep", "gl_sweep_go",
+                       lambda: JobSpec("sweep", dict(cfg=cfg, lags=sorted(lags), archs=list(archs), epochs=epochs,
+                                                     samples=samples), work=work),
+                       _draw, disabled=not lags or not archs, primary=False, param="sweep",
+                       stop_label="⏹ Stop the sweep")
+    if job is not None and job.done and job.result is not None:
         out = job.result
         if job.status == STOPPED:
             st.warning(job.message)

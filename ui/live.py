@@ -1,6 +1,6 @@
 """Runs as a page sees them: Train submits a job (explorer.server.jobs) and the page goes on at once.
 
-While the job waits or trains, `watch` draws it in a fragment that Streamlit reruns every POLL_S
+While the job waits or trains, `train_section` draws it in a fragment that Streamlit reruns every POLL_S
 (`st.fragment(run_every=…)`, its documented way to stream): its place in line or its progress, its
 live curves, and a Stop button. When the job ends, the fragment reruns the whole page, which draws
 the results; with no job in progress nothing polls. The job's id is in the page's link (`?run=…`),
@@ -93,10 +93,35 @@ def first_sight(job: Job) -> bool:
     return True
 
 
-def watch(job: Job, draw: Callable[[Job], None], key: str, stop_label: str = "⏹ Stop") -> None:
-    """While `job` waits or trains: its live view, redrawn every POLL_S, with Stop; the page reruns once it ends."""
-    if not job.done:
-        _live(job.id, draw, key, stop_label)
+def train_section(page: str, label: str, key: str, spec: Callable[[], JobSpec], draw: Callable[[Job], None], *,
+                  disabled: bool = False, help: str = "", primary: bool = True, param: str = "run",
+                  stop_label: str = "⏹ Stop", start_key: str = "", idle: Optional[Callable[[], None]] = None) -> None:
+    """The page's Train button and its run's live view (redrawn every POLL_S, with Stop), as one fragment.
+
+    A click submits `spec()` and reruns only this part when the page shows no run yet, so the first curve point
+    arrives without the whole page being run and laid out again; when the page shows an earlier run, the whole
+    page reruns, for the new run replaces its results. When the run ends the whole page reruns to draw them.
+    `start_key` in session_state (set by another button's callback) starts a run as a click does; `idle` draws
+    what the part shows while the page has no run (a hint)."""
+    _train_section(page, (label, key, disabled, help, primary), spec, draw, param, stop_label, start_key, idle)
+
+
+@st.fragment
+def _train_section(page, button, spec, draw, param, stop_label, start_key, idle) -> None:
+    board, ids = jobs.board(), st.session_state.setdefault(_IDS, {})
+    job = board.get(ids[page]) if page in ids else None
+    label, key, disabled, help, primary = button
+    clicked = st.button(label, type="primary" if primary else "secondary", key=key, disabled=disabled,
+                        help=help or None)
+    if (st.session_state.pop(start_key, False) if start_key else False) or clicked:
+        if not disabled:
+            shown, job = job, submit(page, spec(), param)
+            if shown is not None:
+                st.rerun()  # the whole page: the new run replaces the one it shows
+    if job is not None and not job.done:
+        _live(job.id, draw, page, stop_label)
+    elif job is None and idle is not None:
+        idle()
 
 
 def _first_step(job: Job) -> None:
