@@ -12,8 +12,7 @@ Starts the app with the README's command and drives it in headless Chromium:
 4. watching cost: one time-series run trained while 8 tabs watch it live (its link, `?run=`) against the
    same run with nobody watching, 3 pairs in alternating order: ratio of the seconds per epoch over the epochs
    trained once every tab draws the run (the whole runs' ratio, the tabs' opening included, is in the note);
-   that browser runs at nice 19: its tabs stand for a class's own machines, so their drawing yields the
-   server's cores, while what watching costs the server itself competes with training at equal priority;
+   the browsers draw on the same 2 cores as the server, which this ratio includes;
 5. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
    sweep with the same settings and seeds, run undisturbed in this process.
 """
@@ -24,7 +23,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -239,16 +237,6 @@ def _pace(epochs: dict, first: int) -> float:
     return statistics.linear_regression(ks, [epochs[k] for k in ks]).slope
 
 
-def _lowest_priority(chromium: str, folder: Path) -> str:
-    """A launcher for `chromium` at the lowest CPU priority (nice 19): the tabs stand for a class's own browsers,
-    which draw on their own machines, so their drawing must not take the server's cores from training; what
-    watching costs the server (redraw script runs, charts sent) still competes at equal priority."""
-    launcher = folder / "chromium-nice"
-    launcher.write_text(f'#!/bin/sh\nexec nice -n 19 "{chromium}" "$@"\n')
-    launcher.chmod(0o755)
-    return str(launcher)
-
-
 def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3) -> list[dict]:
     """Training pace while `watchers` tabs draw the run live against the same run unwatched: the epochs trained
     after every tab has drawn it (opening a tab is a visit, not watching; its cost shows in the whole-run ratio)."""
@@ -273,7 +261,7 @@ def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3)
     return [row(f"one run watched live by {watchers} tabs vs by none: its training pace once every tab draws it "
                 f"(median of {len(ratios)} pairs)", round(ratio, 3), "×", "≤ 1.10", bool(ratios) and ratio <= 1.10,
                 "; ".join(notes) + f"; whole-run ratios (the {watchers} tabs opening included) "
-                + ", ".join(f"{r:.2f}" for r in whole) + "; the browser at nice 19 on the same 2 cores")]
+                + ", ".join(f"{r:.2f}" for r in whole) + f"; the tabs' browser draws on the same 2 cores")]
 
 
 def _wiggle_every_knob(page) -> int:
@@ -368,12 +356,7 @@ def run(quick: bool = False) -> list[dict]:
             if "idle" in parts:
                 rows += idle_cost(browser, server, 3 if quick else 8, 10 if quick else 20)
             if "watching" in parts:
-                with tempfile.TemporaryDirectory() as tmp:
-                    far = launch_chromium(pw, _lowest_priority(chromium, Path(tmp)))
-                    try:
-                        rows += watching_cost(far, server, 3 if quick else 8, 1 if quick else 3)
-                    finally:
-                        far.close()
+                rows += watching_cost(browser, server, 3 if quick else 8, 1 if quick else 3)
             if "sweep" in parts:
                 rows += undisturbed_sweep(browser, server)
         finally:

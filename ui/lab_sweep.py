@@ -19,11 +19,14 @@ CHANCE = 0.5  # lag recall's labels are half +1, half −1 (explorer.data.memory
 
 def _draw(job: Job) -> None:
     """The sweep so far: each cell's held-out accuracy at every lag that has landed."""
-    lags, archs = job.spec.args["lags"], job.spec.args["archs"]
-    values = {a: [math.nan] * len(lags) for a in archs}
-    for e in job.events_of("cell"):
-        values[e.data["arch"]][lags.index(e.data["lag"])] = e.data["value"]
-    st.plotly_chart(cg.sweep_lines(lags, values, CHANCE), width="stretch")
+    def figure():
+        lags, archs = job.spec.args["lags"], job.spec.args["archs"]
+        values = {a: [math.nan] * len(lags) for a in archs}
+        for e in job.events_of("cell"):
+            values[e.data["arch"]][lags.index(e.data["lag"])] = e.data["value"]
+        return cg.sweep_lines(lags, values, CHANCE)
+
+    st.plotly_chart(live.shared(job, "sweep", figure), width="stretch")
 
 
 def sweep_section(cfg: LabConfig, archs: list, job: Job | None) -> None:

@@ -18,22 +18,24 @@ from explorer.tasks.lab.theory import bound_note
 from explorer.tasks.lab.verdict import verdict
 from ui.guard import friendly
 from explorer.server.jobs import Job
-from ui.live import status_banner
+from ui.live import shared, status_banner
 
 
 def live_cells(job: Job) -> None:
     """A lab job in progress: every cell's held-out curve so far, and the latest ‖∂L/∂h_t‖ of each by distance."""
-    archs = list(job.spec.args["archs"])
-    histories = {a: jobs.curves(job.events, a)[0] for a in archs}
-    probes = {e.data["arch"]: e for e in job.events_of("probe")}  # the latest per cell
-    if not probes:
-        return
-    first = next(iter(probes.values())).data
-    left, right = st.columns(2)
-    left.plotly_chart(cg.loss_together({a: h for a, h in histories.items() if h}, first["metric"], first["chance"]),
-                      width="stretch")
-    right.plotly_chart(cg.distance_lines({a: e.data["norms"] for a, e in probes.items()}, "latest epoch",
-                                         first["lag"]), width="stretch")
+    def figures() -> list:
+        archs = list(job.spec.args["archs"])
+        histories = {a: jobs.curves(job.events, a)[0] for a in archs}
+        probes = {e.data["arch"]: e for e in job.events_of("probe")}  # the latest per cell
+        if not probes:
+            return []
+        first = next(iter(probes.values())).data
+        return [cg.loss_together({a: h for a, h in histories.items() if h}, first["metric"], first["chance"]),
+                cg.distance_lines({a: e.data["norms"] for a, e in probes.items()}, "latest epoch", first["lag"])]
+
+    drawn = shared(job, "cells", figures)
+    for col, fig in zip(st.columns(2) if drawn else [], drawn):
+        col.plotly_chart(fig, width="stretch")
 
 
 def numbers(lab: LabRun) -> None:

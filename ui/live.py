@@ -8,8 +8,9 @@ so a reload, another page and back, or a second tab with the link find the same 
 """
 from __future__ import annotations
 
+import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ from ui.streamlit_private import keep_keras_state
 keep_keras_state()  # before this process trains any job: the pages' redraws must not reset Keras under it
 
 POLL_S = 1.0  # seconds between two redraws of a job in progress
+SHARE_S = POLL_S / 2  # a job's live figures are built at most once in this long, however many tabs watch it
 FIRST_STEP_WAIT_S = 1.0  # the longest the first draw of a new run waits for its first step
 _IDS = "live_jobs"  # session_state: page key → id of the job the page shows
 _PREVIOUS = "live_previous"  # page key → the job shown before the one in line (shown again if that one leaves)
@@ -152,20 +154,50 @@ def _live(job_id: str, draw: Callable[[Job], None], key: str, stop_label: str) -
     draw(job)
 
 
+T = TypeVar("T")
+_built: dict[tuple[str, str], tuple[float, Any]] = {}  # (job id, view) → (when, figures), for every tab
+_built_lock = threading.Lock()
+
+
+def shared(job: Job, view: str, build: Callable[[], T]) -> T:
+    """`build()` (a live view's figures of `job`), built at most once per SHARE_S for all the tabs that watch the
+    job: a Plotly figure costs the server tens of milliseconds of the GIL that its training threads share, so a
+    class watching one run costs one figure a redraw, not one per tab. Only a holder of the job's id asks."""
+    now = time.monotonic()
+    with _built_lock:
+        hit = _built.get((job.id, view))
+    if hit is not None and now - hit[0] < SHARE_S:
+        return hit[1]
+    value = build()
+    with _built_lock:
+        for key in [k for k, (t, _) in _built.items() if now - t > 10 * POLL_S]:
+            del _built[key]
+        _built[(job.id, view)] = (now, value)
+    return value
+
+
 def model_curves(metric: str = "loss", title: str = "Live training", more: tuple = (),
                  decorate: Optional[Callable[[Any, Job], Any]] = None) -> Callable[[Job], None]:
     """A live view of a one-model job: `metric`'s curves (and `more`'s (metric, title) beside them), growing
     with every batch point; `decorate(figure, job)` adds to each (a reference line)."""
-    def draw(job: Job) -> None:
+    panels = ((metric, title), *more)
+
+    def figures(job: Job) -> list:
         history, batches, running = jobs.curves(job.events)
         if not history and running is None:
-            return
-        panels = ((metric, title), *more)
-        for col, (m, t) in zip(st.columns(len(panels)) if len(panels) > 1 else [st.container()], panels):
+            return []
+        out = []
+        for m, t in panels:
             point = (running.data["x"], float(running.data["logs"][m])) if running and m in running.data["logs"] \
                 else None
             fig = charts.loss_curves(history, title=t, metric=m, running=point, batches=batches)
-            col.plotly_chart(decorate(fig, job) if decorate else fig, width="stretch")
+            out.append(decorate(fig, job) if decorate else fig)
+        return out
+
+    def draw(job: Job) -> None:
+        drawn = shared(job, f"curves {panels}", lambda: figures(job))
+        for col, fig in zip(st.columns(len(panels)) if len(panels) > 1 else [st.container()], drawn):
+            col.plotly_chart(fig, width="stretch")
     return draw
 
 
