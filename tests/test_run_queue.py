@@ -64,6 +64,34 @@ def test_estimates_follow_each_kinds_pace_the_runs_own_size_and_progress():
     assert q.place(second).wait_s == pytest.approx(2.0)
 
 
+def test_runs_that_shared_the_cores_teach_a_pace_for_the_load_a_waiting_visitor_will_see():
+    clock = Clock()
+    q = RunQueue(2, clock)
+    a, b = q.join("a", "ts"), q.join("b", "ts")
+    clock.t += 10.0  # two at once on one machine: each takes 10 s, twice its time alone
+    for t in (a, b):
+        q.report(t, 1.0)
+        q.leave(t)
+    alone = q.join("c", "ts")
+    clock.t += 5.0
+    q.report(alone, 1.0)
+    q.leave(alone)
+    assert q.estimate("ts") == pytest.approx(5.0)  # both lessons agree: 5 s alone
+    x, y, waiting = (q.join(o, "ts") for o in "xyz")
+    clock.t += 4.0
+    assert q.place(waiting).wait_s == pytest.approx(6.0)  # both slots busy: 10 s each, 4 gone
+    cluster_clock = Clock()
+    cluster = RunQueue(2, cluster_clock, shares_cores=False)  # runs at once do not slow each other (Ray)
+    a, b = cluster.join("a", "ts"), cluster.join("b", "ts")
+    cluster_clock.t += 10.0
+    for t in (a, b):
+        cluster.report(t, 1.0)
+        cluster.leave(t)
+    assert cluster.estimate("ts") == pytest.approx(10.0)
+    x, y, waiting = (cluster.join(o, "ts") for o in "xyz")
+    assert cluster.place(waiting).wait_s == pytest.approx(10.0)
+
+
 def test_a_session_that_ends_frees_every_place_it_holds():
     q = RunQueue(1, Clock())
     mine_running, other, mine_waiting = q.join("me", "ts"), q.join("you", "ts"), q.join("me", "ts")

@@ -186,7 +186,7 @@ class ClusterExecutor(EmbeddedExecutor):
     """The server's queue in front of the cluster: a job that holds its slot trains as one Ray task."""
 
     def __init__(self, cpus: float, gpus: float):
-        super().__init__(RunQueue(1))
+        super().__init__(RunQueue(1, shares_cores=False))  # each run has a worker's cores
         self.cpus, self.gpus = float(cpus), float(gpus)
         self.task = self.flags = None
         self.warming: list = []  # the warm-up tasks sent to the nodes when the server joined (ObjectRefs of pids)

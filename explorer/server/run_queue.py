@@ -43,6 +43,7 @@ class Ticket:
     started: Optional[float] = None
     work: float = 1.0
     progress: float = 0.0
+    load_s: float = 0.0  # seconds trained × runs training at the time (itself included): its mean load × its time
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,13 @@ class RunQueue:
     """First come, first served, one run per visitor first; at most `slots` tickets hold a slot at a time,
     and start one at a time."""
 
-    def __init__(self, slots: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, slots: int, clock: Callable[[], float] = time.monotonic, shares_cores: bool = True):
+        """`shares_cores`: runs at once share one machine's cores, so each is slower the more train beside it (the
+        embedded executor); a cluster's runs (Ray) each have their own."""
         if slots < 1:
             raise ValueError("a queue needs at least one slot")
-        self.slots, self._clock = int(slots), clock
+        self.slots, self._clock, self.shares_cores = int(slots), clock, shares_cores
+        self._since = clock()
         self._cond = threading.Condition()
         self._waiting: deque[Ticket] = deque()
         self._running: list[Ticket] = []
@@ -148,10 +152,13 @@ class RunQueue:
         """Give up the ticket's place or slot (idempotent); a finished run teaches the estimate."""
         with self._cond:
             if ticket in self._running:
+                now = self._clock()
+                self._accrue(now)
                 self._running.remove(ticket)
-                took = self._clock() - ticket.started
-                if ticket.progress > 0:  # seconds per unit of work, from the part it did (a stopped run too)
-                    pace = took / (ticket.work * min(1.0, ticket.progress))
+                took = now - ticket.started
+                if ticket.progress > 0:  # seconds per unit of work alone, from the part it did (a stopped run too)
+                    load = max(1.0, ticket.load_s / took) if self.shares_cores and took > 0 else 1.0
+                    pace = took / (ticket.work * min(1.0, ticket.progress) * load)
                     self._recent.setdefault(ticket.kind, deque(maxlen=RECENT)).append(pace)
             elif ticket in self._waiting:
                 self._waiting.remove(ticket)
@@ -180,8 +187,19 @@ class RunQueue:
             ticket = self._order()[0]
             self._waiting.remove(ticket)
             ticket.started = self._clock()
+            self._accrue(ticket.started)
             self._running.append(ticket)
         self._cond.notify_all()
+
+    def _accrue(self, now: float) -> None:
+        """Credit each running ticket with the time since the running set last changed, times its size."""
+        for t in self._running:
+            t.load_s += (now - self._since) * len(self._running)
+        self._since = now
+
+    def _busy_load(self) -> float:
+        """How many runs share the cores while anyone waits (every slot busy)."""
+        return float(self.slots) if self.shares_cores else 1.0
 
     def _order(self) -> list[Ticket]:
         """The waiting tickets in the order they will start: first come, first served, except that a visitor
@@ -201,7 +219,7 @@ class RunQueue:
         ticket.progress = min(1.0, max(ticket.progress, float(progress)))
 
     def estimate(self, kind: str, work: float = 1.0) -> float:
-        """Seconds a run of `kind` and size `work` takes here: its kind's recent pace × work, else a default."""
+        """Seconds a run of `kind` and size `work` takes here alone: its kind's recent pace × work, else a default."""
         with self._cond:
             return self._expected(kind, work)
 
@@ -219,19 +237,20 @@ class RunQueue:
             free += [0.0] * (self.slots - len(free))
             heapq.heapify(free)
             for t in ahead:
-                heapq.heappush(free, heapq.heappop(free) + self._expected(t.kind, t.work))
+                heapq.heappush(free, heapq.heappop(free) + self._expected(t.kind, t.work, self._busy_load()))
             return Place(len(ahead), len(self._running), free[0])
 
-    def _expected(self, kind: str, work: float) -> float:
+    def _expected(self, kind: str, work: float, load: float = 1.0) -> float:
+        """Seconds a run takes beside `load` − 1 others (runs at once share the cores: each takes `load` × longer)."""
         recent = self._recent.get(kind)
-        return statistics.median(recent) * work if recent else DEFAULT_ESTIMATE_S
+        return statistics.median(recent) * work * load if recent else DEFAULT_ESTIMATE_S
 
     def _remaining(self, ticket: Ticket, now: float) -> float:
         """A running run's time left: from its own pace once it has reported progress, else from its kind's."""
         elapsed = now - ticket.started
         if ticket.progress >= MIN_PROGRESS:
             return elapsed * (1.0 - ticket.progress) / ticket.progress
-        expected = self._expected(ticket.kind, ticket.work)
+        expected = self._expected(ticket.kind, ticket.work, self._busy_load())
         return max(expected - elapsed, 0.1 * expected)  # late, but still running: not "any moment now"
 
     def counts(self) -> tuple[int, int]:
