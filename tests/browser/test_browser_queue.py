@@ -49,8 +49,10 @@ def _in_line(page, place: str):
 
 def test_waiting_visitors_see_their_place_and_can_leave(browser, one_slot_server):
     server = one_slot_server
-    # A's run must outlast the whole test (it is stopped near the end): 1,000 epochs of a long series.
-    a, b, c, d = pages = [_open(browser, server, 1000, "&d_length=5000")] + [_open(browser, server, 3) for _ in "bcd"]
+    # A's run must outlast the whole test (it is stopped near the end): 1,000 epochs of a long series, with no
+    # early stopping (its default patience ended it after ~100 epochs, 21 s, before B had been told its place).
+    a, b, c, d = pages = ([_open(browser, server, 1000, "&d_length=5000&t_patience=0")]
+                          + [_open(browser, server, 3) for _ in "bcd"])
     try:
         for page in pages:
             _ready(page)
