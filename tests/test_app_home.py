@@ -48,15 +48,19 @@ def test_every_page_paints_its_title_before_tensorflow_loads():
 
 def test_the_apps_warm_up_freezes_the_startup_heap():
     """app.py's background warm-up ends with `freeze_startup_heap`, so a full garbage collection (which holds
-    every session) no longer scans TensorFlow's objects."""
+    every session) no longer scans TensorFlow's objects; and the server hands the GIL back to a training thread
+    within `SWITCH_S`, not Python's 5 ms, while the pages' redraws hold it."""
     import gc
+    import sys
 
+    from explorer.server.warmup import SWITCH_S
     from ui.entry import wait_for_warmup
 
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     wait_for_warmup(timeout=300)
     assert gc.get_freeze_count() > 10_000
+    assert sys.getswitchinterval() == SWITCH_S < 0.005
 
 
 def test_no_private_streamlit_state_outside_its_one_module():

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any, Callable, Optional, TypeVar
 
+import plotly.io as pio
 import streamlit as st
 
 from explorer.charts import common as charts
@@ -23,6 +24,7 @@ from ui.queue import waiting_text
 from ui.streamlit_private import keep_keras_state
 
 keep_keras_state()  # before this process trains any job: the pages' redraws must not reset Keras under it
+pio.templates.default = charts.TEMPLATE  # every figure starts with the app's template, checked once (charts._layout)
 
 POLL_S = 1.0  # seconds between two redraws of a job in progress
 SHARE_S = POLL_S / 2  # a job's live figures are built at most once in this long, however many tabs watch it
@@ -156,23 +158,37 @@ def _live(job_id: str, draw: Callable[[Job], None], key: str, stop_label: str) -
 
 T = TypeVar("T")
 _built: dict[tuple[str, str], tuple[float, Any]] = {}  # (job id, view) → (when, figures), for every tab
+_building: dict[tuple[str, str], threading.Lock] = {}  # (job id, view) → held while one tab builds them
 _built_lock = threading.Lock()
 
 
 def shared(job: Job, view: str, build: Callable[[], T]) -> T:
     """`build()` (a live view's figures of `job`), built at most once per SHARE_S for all the tabs that watch the
-    job: a Plotly figure costs the server tens of milliseconds of the GIL that its training threads share, so a
-    class watching one run costs one figure a redraw, not one per tab. Only a holder of the job's id asks."""
-    now = time.monotonic()
-    with _built_lock:
-        hit = _built.get((job.id, view))
-    if hit is not None and now - hit[0] < SHARE_S:
+    job: a Plotly figure costs the server milliseconds of the GIL that its training threads share, so a class
+    watching one run costs one figure a redraw, not one per tab. Tabs that ask while one builds wait for it
+    (their redraws often come at the same moment). Only a holder of the job's id asks."""
+    key = (job.id, view)
+
+    def fresh() -> Any:
+        with _built_lock:
+            hit = _built.get(key)
+            return hit if hit is not None and time.monotonic() - hit[0] < SHARE_S else None
+
+    if (hit := fresh()) is not None:
         return hit[1]
-    value = build()
     with _built_lock:
-        for key in [k for k, (t, _) in _built.items() if now - t > 10 * POLL_S]:
-            del _built[key]
-        _built[(job.id, view)] = (now, value)
+        building = _building.setdefault(key, threading.Lock())
+    with building:
+        if (hit := fresh()) is not None:  # another tab built them while this one waited
+            return hit[1]
+        value = build()
+        now = time.monotonic()
+        with _built_lock:
+            for old in [k for k, (t, _) in _built.items() if now - t > 10 * POLL_S]:
+                del _built[old]
+                if old != key:
+                    _building.pop(old, None)
+            _built[key] = (now, value)
     return value
 
 

@@ -6,6 +6,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 TEMPLATE = "plotly_white"
 MARKERS_UP_TO = 60  # epochs: a longer curve is drawn as a line (a marker per epoch is a shape for the browser to draw)
@@ -22,8 +23,11 @@ def title_above_plot(title: str) -> dict:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
-    fig.update_layout(title=title_above_plot(title), xaxis_title=x, yaxis_title=y, template=TEMPLATE, height=height,
-                      margin=dict(l=50, r=20, t=64, b=40), legend=dict(orientation="h", y=-0.25))
+    """Title, axes and TEMPLATE. Where TEMPLATE is Plotly's default (the app sets it), every figure starts with it,
+    and naming it again would have Plotly copy and check the whole template for each figure."""
+    theme = {} if pio.templates.default == TEMPLATE else dict(template=TEMPLATE)
+    fig.update_layout(title=title_above_plot(title), xaxis_title=x, yaxis_title=y, height=height,
+                      margin=dict(l=50, r=20, t=64, b=40), legend=dict(orientation="h", y=-0.25), **theme)
     return fig
 
 
@@ -41,14 +45,14 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str = "Loss",
     """
     fig = go.Figure()
     for key, name, color in ((metric, "train", COLORS["train"]), (f"val_{metric}", "validation", COLORS["val"])):
-        values = list(history.get(key, []))
-        if values:
-            mode = "lines+markers" if len(values) <= MARKERS_UP_TO else "lines"
-            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode=mode,
+        values = np.asarray(history.get(key, []), dtype=float)  # arrays: Plotly checks a list value by value
+        if values.size:
+            mode = "lines+markers" if values.size <= MARKERS_UP_TO else "lines"
+            fig.add_trace(go.Scatter(x=np.arange(1, values.size + 1), y=values, mode=mode,
                                      name=name, line=dict(color=color)))
-    points = thinned(list((batches or {}).get(metric, [])), BATCH_POINTS)
-    if points:
-        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines",
+    points = np.asarray(thinned(list((batches or {}).get(metric, [])), BATCH_POINTS), dtype=float).reshape(-1, 2)
+    if points.size:
+        fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines",
                                  name="train, within each epoch", line=dict(color=COLORS["train"], width=1),
                                  opacity=0.45))
     if running is not None and math.isfinite(running[1]):

@@ -11,18 +11,22 @@ lab's default set-ups are already traced (they are cached per architecture, see
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from typing import Callable, Optional
 
 import numpy as np
 
+# A training thread gives up the GIL for every TensorFlow op and waits for it back after; while the pages'
+# redraws hold it (a script run, a figure), Python hands it over only after this many seconds (its default: 5 ms).
+SWITCH_S = 0.001
 _thread: Optional[threading.Thread] = None
 _lock = threading.Lock()
 
 
 def start(models: int = 1, before: Optional[Callable[[], None]] = None) -> None:
-    """Once per process: `before()` (the app's own set-up of Keras), `warm_up` in a background thread, then
-    `freeze_startup_heap`."""
+    """Once per process: the GIL's switch interval (SWITCH_S), `before()` (the app's own set-up of Keras),
+    `warm_up` in a background thread, then `freeze_startup_heap`."""
     global _thread
 
     def work() -> None:
@@ -36,6 +40,7 @@ def start(models: int = 1, before: Optional[Callable[[], None]] = None) -> None:
 
     with _lock:
         if _thread is None:
+            sys.setswitchinterval(SWITCH_S)
             _thread = threading.Thread(target=work, name="warm-tensorflow", daemon=True)
             _thread.start()
 
