@@ -9,10 +9,12 @@ Starts the app with the README's command and drives it in headless Chromium:
    12 new sessions, paired with the code before jobs as in 1;
 3. idle cost: 8 sessions with a finished run on screen, the server's CPU over 20 s against 20 s with no
    session (no run in progress, so nothing polls): added share of one core;
-4. watching cost: one time-series run trained while 8 tabs watch it live (its link, `?run=`) against the
-   same run with nobody watching, 3 pairs in alternating order: ratio of the seconds per epoch over the epochs
-   trained once every tab draws the run (the whole runs' ratio, the tabs' opening included, is in the note);
-   the browsers draw on the same 2 cores as the server, which this ratio includes;
+4. watching cost: one time-series run trained while 8 sessions watch it live (its link, `?run=`) against the
+   same run with nobody watching, 5 pairs in alternating order (3 with tabs): ratio of the seconds per epoch
+   over the epochs trained once every session draws the run (the whole runs' ratio, the sessions' opening
+   included, is in the note). `watching`: the sessions are bench/watcher.py clients, which speak Streamlit's protocol and draw
+   nothing, so the ratio is the server's cost, as for a class whose browsers are on their own machines.
+   `watching_tabs`: Chromium tabs, whose drawing on the same 2 cores as the server this ratio includes;
 5. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
    sweep with the same settings and seeds, run undisturbed in this process.
 """
@@ -30,6 +32,7 @@ from urllib.parse import parse_qs, urlparse
 from common import ROOT, row  # also puts ROOT on the import path
 
 from tests.browser.harness import AppServer, find_chromium, figure, launch_chromium, tree_pids, wait_idle  # noqa: E402
+from watcher import Watcher  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 860}
 TRAIN = "▶ Train"
@@ -207,27 +210,41 @@ EPOCH_CLOCK = """() => { window.__epochs = {}; setInterval(() => {
   if (m && !(m[1] in window.__epochs)) window.__epochs[m[1]] = Date.now() / 1000; }, 50); }"""
 
 
-def _train_watched(browser, server: AppServer, watchers: int) -> dict:
+def _train_watched(browser, server: AppServer, watchers: int, protocol: bool = False) -> dict:
     """One run of WATCHED with `watchers` more tabs on its link: its training seconds (from its page), when each
-    epoch showed on its page, and when every watching tab had drawn the run live (None without watchers)."""
+    epoch showed on its page, and when every watching tab had drawn the run live (None without watchers).
+    `protocol`: the watchers are sessions of bench/watcher.py (no browser), not Chromium tabs."""
     page = _page(browser, f"{server.url}/time_series?{WATCHED}")
     _ready(page)
     page.evaluate(EPOCH_CLOCK)
+    cpu0 = _cpu_seconds(server.proc.pid)
     page.get_by_role("button", name=TRAIN).click()
     page.get_by_text(re.compile(r"Epoch \d+/\d+")).first.wait_for(state="visible", timeout=300_000)
     run = parse_qs(urlparse(page.url).query)["run"][0]
-    tabs = [_page(browser, f"{server.url}/time_series?{WATCHED}&run={run}") for _ in range(watchers)]
-    for tab in tabs:
-        tab.get_by_text(LIVE).first.wait_for(state="visible", timeout=300_000)
+    if protocol:
+        tabs = [Watcher(server.url, "time_series", f"{WATCHED}&run={run}", LIVE.encode()) for _ in range(watchers)]
+        for tab in tabs:
+            tab.start()
+        while any(tab.seen_at is None and tab.error is None for tab in tabs):
+            time.sleep(0.05)
+        failed = [tab.error for tab in tabs if tab.error]
+        if failed:
+            raise RuntimeError(f"a watcher failed: {failed[0]}")
+    else:
+        tabs = [_page(browser, f"{server.url}/time_series?{WATCHED}&run={run}") for _ in range(watchers)]
+        for tab in tabs:
+            tab.get_by_text(LIVE).first.wait_for(state="visible", timeout=300_000)
     live_at = time.time() if tabs else None
     done = page.get_by_text(DONE).first
     done.wait_for(state="visible", timeout=900_000)
     seconds = float(DONE.search(done.inner_text()).group(2))
+    cpu = (_cpu_seconds(server.proc.pid) - cpu0) / seconds
     epochs = {int(k): t for k, t in page.evaluate("() => window.__epochs").items()}
     for tab in tabs:
-        tab.context.close()
+        tab.close() if protocol else tab.context.close()
     page.context.close()
-    return {"seconds": seconds, "epochs": epochs, "live_at": live_at}
+    return {"seconds": seconds, "epochs": epochs, "live_at": live_at, "cpu": cpu,
+            "runs": [tab.runs for tab in tabs] if protocol else None}
 
 
 def _pace(epochs: dict, first: int) -> float:
@@ -237,14 +254,16 @@ def _pace(epochs: dict, first: int) -> float:
     return statistics.linear_regression(ks, [epochs[k] for k in ks]).slope
 
 
-def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3) -> list[dict]:
-    """Training pace while `watchers` tabs draw the run live against the same run unwatched: the epochs trained
-    after every tab has drawn it (opening a tab is a visit, not watching; its cost shows in the whole-run ratio)."""
+def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3, protocol: bool = True) -> list[dict]:
+    """Training pace while `watchers` sessions draw the run live against the same run unwatched: the epochs trained
+    after every one has drawn it (opening a tab is a visit, not watching; its cost shows in the whole-run ratio).
+    `protocol`: the sessions are bench/watcher.py clients (the server's cost alone, as for a class whose browsers
+    are on its own machines); otherwise Chromium tabs drawing on the server's 2 cores."""
     _train_watched(browser, server, 0)  # the set-up's model traced once
     ratios, whole, notes = [], [], []
     for i in range(pairs):
         order = (0, watchers) if i % 2 == 0 else (watchers, 0)
-        took = {w: _train_watched(browser, server, w) for w in order}
+        took = {w: _train_watched(browser, server, w, protocol) for w in order}
         seen, alone = took[watchers], took[0]
         whole.append(seen["seconds"] / alone["seconds"])
         first = min((k for k, t in seen["epochs"].items() if t >= seen["live_at"]), default=None)
@@ -256,12 +275,18 @@ def watching_cost(browser, server: AppServer, watchers: int = 8, pairs: int = 3)
         ratios.append(watched_s / alone_s)
         notes.append(f"from epoch {first} of {max(seen['epochs'])}: {watched_s * 1000:.1f} ms per epoch watched, "
                      f"{alone_s * 1000:.1f} ms not; whole runs {seen['seconds']:.1f} s watched, "
-                     f"{alone['seconds']:.1f} s not")
+                     f"{alone['seconds']:.1f} s not; server CPU {seen['cpu']:.2f} vs {alone['cpu']:.2f} core-seconds "
+                     f"per training second" + (f"; script runs per watcher {min(seen['runs'])}–{max(seen['runs'])}"
+                                               if protocol else ""))
     ratio = statistics.median(ratios) if ratios else float("nan")
-    return [row(f"one run watched live by {watchers} tabs vs by none: its training pace once every tab draws it "
-                f"(median of {len(ratios)} pairs)", round(ratio, 3), "×", "≤ 1.10", bool(ratios) and ratio <= 1.10,
-                "; ".join(notes) + f"; whole-run ratios (the {watchers} tabs opening included) "
-                + ", ".join(f"{r:.2f}" for r in whole) + f"; the tabs' browser draws on the same 2 cores")]
+    who = (f"{watchers} sessions without a browser (bench/watcher.py)" if protocol else f"{watchers} tabs")
+    return [row(f"one run watched live by {who} vs by none: its training pace once every "
+                f"{'one' if protocol else 'tab'} draws it (median of {len(ratios)} pairs)", round(ratio, 3), "×",
+                "≤ 1.10", bool(ratios) and ratio <= 1.10,
+                "per pair " + ", ".join(f"{r:.3f}" for r in ratios) + "; " + "; ".join(notes)
+                + f"; whole-run ratios (the {watchers} opening included) "
+                + ", ".join(f"{r:.2f}" for r in whole)
+                + ("" if protocol else "; the tabs' Chromium draws on the server's 2 cores"))]
 
 
 def _wiggle_every_knob(page) -> int:
@@ -339,9 +364,10 @@ def run(quick: bool = False) -> list[dict]:
     if chromium is None:
         return [row("jobs", None, "", note="Debian's chromium is not installed; run python3 dev.py test once")]
     before = Path(os.environ["BENCH_JOBS_BEFORE"]) if os.environ.get("BENCH_JOBS_BEFORE") else None
-    # BENCH_JOBS_ONLY=first,review,idle,watching,sweep: some measures only (bench/run_all.py keeps the others' rows).
+    # BENCH_JOBS_ONLY=first,review,idle,watching,watching_tabs,sweep: some measures only (bench/run_all.py keeps
+    # the others' rows).
     parts = (set(filter(None, os.environ.get("BENCH_JOBS_ONLY", "").split(",")))
-             or {"first", "review", "idle", "watching", "sweep"})
+             or {"first", "review", "idle", "watching", "watching_tabs", "sweep"})
     rows = []
     with sync_playwright() as pw:
         browser = launch_chromium(pw, chromium)
@@ -355,8 +381,11 @@ def run(quick: bool = False) -> list[dict]:
                 _warm(browser, server)
             if "idle" in parts:
                 rows += idle_cost(browser, server, 3 if quick else 8, 10 if quick else 20)
+            pairs = 1 if quick else int(os.environ.get("BENCH_JOBS_PAIRS", "5"))
             if "watching" in parts:
-                rows += watching_cost(browser, server, 3 if quick else 8, 1 if quick else 3)
+                rows += watching_cost(browser, server, 3 if quick else 8, pairs)
+            if "watching_tabs" in parts:
+                rows += watching_cost(browser, server, 3 if quick else 8, min(pairs, 3), protocol=False)
             if "sweep" in parts:
                 rows += undisturbed_sweep(browser, server)
         finally:
