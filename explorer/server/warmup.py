@@ -19,6 +19,7 @@ import numpy as np
 
 # A training thread gives up the GIL for every TensorFlow op and waits for it back after; while the pages'
 # redraws hold it (a script run, a figure), Python hands it over only after this many seconds (its default: 5 ms).
+# Measured in bench/bench_jobs.py (watching) and bench/bench_switch.py (two runs at once).
 SWITCH_S = 0.001
 _thread: Optional[threading.Thread] = None
 _lock = threading.Lock()
