@@ -12,9 +12,9 @@ Starts the app with the README's command and drives it in headless Chromium:
 4. watching cost: one time-series run trained while 8 sessions watch it live (its link, `?run=`) against the
    same run with nobody watching, 5 pairs in alternating order (3 with tabs): ratio of the seconds per epoch
    over the epochs trained once every session draws the run (the whole runs' ratio, the sessions' opening
-   included, is in the note). `watching`: the sessions are bench/watcher.py clients, which speak Streamlit's protocol and draw
-   nothing, so the ratio is the server's cost, as for a class whose browsers are on their own machines.
-   `watching_tabs`: Chromium tabs, whose drawing on the same 2 cores as the server this ratio includes;
+   included, is in the note). `watching`: the sessions are bench/watcher.py clients, which speak Streamlit's
+   protocol and draw nothing, so the ratio is the server's cost, as for a class whose browsers are on their own
+   machines. `watching_tabs`: Chromium tabs, whose drawing on the same 2 cores as the server this ratio includes;
 5. the sweep while its visitor moves every knob of the lab page twice: its values against the engine's
    sweep with the same settings and seeds, run undisturbed in this process.
 """
