@@ -372,7 +372,7 @@ def run(quick: bool = False) -> list[dict]:
     with sync_playwright() as pw:
         browser = launch_chromium(pw, chromium)
         if "first" in parts:
-            rows += first_points(browser, before, 3 if quick else 5)
+            rows += first_points(browser, before, 3 if quick else int(os.environ.get("BENCH_JOBS_REPEATS", "5")))
         if "review" in parts:
             rows += typed_reviews(browser, before, 4 if quick else 12)
         server = _server() if parts - {"first", "review"} else None
