@@ -211,8 +211,8 @@ EPOCH_CLOCK = """() => { window.__epochs = {}; setInterval(() => {
 
 
 def _train_watched(browser, server: AppServer, watchers: int, protocol: bool = False) -> dict:
-    """One run of WATCHED with `watchers` more tabs on its link: its training seconds (from its page), when each
-    epoch showed on its page, and when every watching tab had drawn the run live (None without watchers).
+    """One run of WATCHED with `watchers` more sessions on its link: its training seconds (from its page), when each
+    epoch showed on its page, and when every watcher had drawn the run live (None without watchers).
     `protocol`: the watchers are sessions of bench/watcher.py (no browser), not Chromium tabs."""
     page = _page(browser, f"{server.url}/time_series?{WATCHED}")
     _ready(page)
@@ -225,10 +225,13 @@ def _train_watched(browser, server: AppServer, watchers: int, protocol: bool = F
         tabs = [Watcher(server.url, "time_series", f"{WATCHED}&run={run}", LIVE.encode()) for _ in range(watchers)]
         for tab in tabs:
             tab.start()
-        while any(tab.seen_at is None and tab.error is None for tab in tabs):
+        deadline = time.monotonic() + 300  # as long as a tab is given to draw the run
+        while any(tab.seen_at is None and tab.error is None for tab in tabs) and time.monotonic() < deadline:
             time.sleep(0.05)
-        failed = [tab.error for tab in tabs if tab.error]
+        failed = [tab.error or "did not draw the run live within 300 s" for tab in tabs if tab.seen_at is None]
         if failed:
+            for tab in tabs:
+                tab.close()
             raise RuntimeError(f"a watcher failed: {failed[0]}")
     else:
         tabs = [_page(browser, f"{server.url}/time_series?{WATCHED}&run={run}") for _ in range(watchers)]
