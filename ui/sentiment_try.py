@@ -4,8 +4,15 @@ That model is this session's last run, the stored model a person chose or a link
 store's default (`explorer.tasks.sentiment.run`); the review box and its analysis are one fragment, so
 typing reruns only that part and never waits for the reviews to load or a model to train (on a session's
 first run they are plain widgets instead: see `try_it`).
+
+A session's first answer pauses FIRST_ANSWER_PAUSE_S between its numbers and its charts. A browser's first Plotly
+chart loads Plotly's code (4.7 MB, seconds of a slow machine's main thread), and when the numbers and that chart
+reach the browser in one go it draws neither until the code has loaded: a new visitor saw P(positive) ~3 s late
+in 6 of 22 visits measured (bench/bench_jobs.py); with the pause the numbers are drawn first.
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import streamlit as st
@@ -18,6 +25,8 @@ from ui.guard import friendly
 
 REVIEW_KEY = "sentiment_review"
 VIEW_KEY = "sent_view_tab"  # which view of a typed review is open (only that one is computed)
+ANSWERED_KEY = "sent_answered"  # set by the session's first answer
+FIRST_ANSWER_PAUSE_S = 0.3  # a session's first answer: between its numbers and its charts (see the module's note)
 ANSWER_KEY = "sent_answer"  # which model answers: "run" (this session's last run) or a store key
 
 
@@ -99,6 +108,9 @@ def _review(view: sr.ModelView | None) -> None:
                 m1.metric("P(positive)", f"{p:.3f}")
                 m2.metric("Sentiment", reading.label_of(p).capitalize(), help="positive when P ≥ 0.5")
                 m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
+                if not st.session_state.get(ANSWERED_KEY):  # this browser's first charts: Plotly's code loads
+                    st.session_state[ANSWERED_KEY] = True
+                    time.sleep(FIRST_ANSWER_PAUSE_S)
                 ks, traj = reading.trajectory(model, rv, pipe.cfg)
                 st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
                 # Lazy tabs: only the open one is computed and drawn (the others would cost a new visitor's
