@@ -1,8 +1,8 @@
 """The page's own clock, for timing what a visitor sees.
 
 A time read in Python after Playwright's `locator.wait_for` or `expect` lands on their polling grid: they look
-at the page 0, 20, 50, 100, 100 ms apart, then every 500 ms (`expect`: up to every 1,000 ms), so a chart drawn
-0.30 s after a click reads as ~0.8 s and one drawn at 0.25 s as ~0.3 s. Medians of such readings are bimodal
+at the page 0, 20, 50, 100, 100 ms apart, then every 500 ms, so a chart drawn 0.30 s after a click reads as
+~0.8 s and one drawn at 0.25 s as ~0.3 s. Medians of such readings are bimodal
 and can differ by more than the change measured. Here the page times itself: a capture listener notes each
 click, and a watcher notes the animation frame in which each named target first shows (its element in the
 DOM, with its text, laid out). Times are `performance.now()` in seconds, whose origin is the navigation's start.
