@@ -8,7 +8,7 @@ first run they are plain widgets instead: see `try_it`).
 A session's first answer pauses FIRST_ANSWER_PAUSE_S between its numbers and its charts. A browser's first Plotly
 chart loads Plotly's code (4.7 MB, seconds of a slow machine's main thread), and when the numbers and that chart
 reach the browser in one go it draws neither until the code has loaded: a new visitor saw P(positive) ~3 s late
-in 6 of 22 visits measured (bench/bench_jobs.py); with the pause the numbers are drawn first.
+in 6 of 28 visits measured (bench/bench_jobs.py); with the pause the numbers are drawn first.
 """
 from __future__ import annotations
 
