@@ -13,8 +13,11 @@ import json
 
 _JS = """
 (() => {
-  const clock = window.__pageClock = {clicks: [], shown: {}};
-  document.addEventListener('click', () => clock.clicks.push(performance.now()), true);
+  let clock = window.__pageClock;
+  if (!clock) {  // the first of the context's watches in this document
+    clock = window.__pageClock = {clicks: [], shown: {}};
+    document.addEventListener('click', () => clock.clicks.push(performance.now()), true);
+  }
   const targets = %s;
   const left = new Set(Object.keys(targets));
   let asked = false;
@@ -38,7 +41,8 @@ _JS = """
 
 
 def watch(context, **targets: tuple[str, str]) -> None:
-    """In every page `context` opens, note when each target first shows: name=(CSS selector, text it contains)."""
+    """In every page `context` opens, note when each target first shows: name=(CSS selector, text it contains).
+    Watches add up (a context can be given more targets later); they start with the next navigation."""
     context.add_init_script(_JS % json.dumps(targets))
 
 
@@ -52,3 +56,8 @@ def shown(page, name: str, timeout_s: float = 300.0) -> float:
 def last_click(page) -> float:
     """Seconds from the navigation's start to the page's latest click."""
     return page.evaluate("() => window.__pageClock.clicks.at(-1)") / 1000
+
+
+def now(page) -> float:
+    """Seconds from the navigation's start to this moment, on the page's clock."""
+    return page.evaluate("() => performance.now()") / 1000
