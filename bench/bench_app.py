@@ -98,9 +98,7 @@ def _typed_review_seconds(browser, url: str, settled: bool = False) -> dict:
     """A new session on the sentiment page (a stored model answers): seconds from navigation until the review box
     is shown ("opened"), and from then, a review typed and sent at once, until its sentiment is shown ("answer").
     `settled`: the review is typed once the page has loaded and a second has passed (a person reading first);
-    "answer" then counts from the send."""
-    from playwright.sync_api import expect
-
+    "answer" then counts from the send. Times are on the page's clock."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page_clock.watch(context, box=('[data-testid="stTextArea"]', "Your review"),
                      answer=('[data-testid="stMetric"]', "P(positive)"))
