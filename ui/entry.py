@@ -29,7 +29,8 @@ FIRST_PAINT_S = 1.5  # how long a session's first run of a page waits below its 
 
 
 def first_run(page: str) -> bool:
-    """True on this session's first run of `page` (a new visitor, a reload), False on every later run."""
+    """True on this session's first run of `page`, or of a part of one named so (a new visitor, a reload), False on
+    every later run."""
     key = f"first_run_done_{page}"
     first = not st.session_state.get(key)
     st.session_state[key] = True
@@ -39,7 +40,8 @@ def first_run(page: str) -> bool:
 def first_paint(seconds: float = FIRST_PAINT_S) -> None:
     """Call below a page's top section on a session's first run: wait, so that the browser draws the top before
     the rest arrives (sent in one burst, the whole page is laid out before any of it shows, as the browser shares
-    the machine with the server) and a visitor can use it. A change of a plain widget meanwhile does not wait:
+    the machine with the server) and a visitor can use it. (The sentiment page's first answer waits the same way
+    before its first charts, `ui/sentiment_try.py`.) A change of a plain widget meanwhile does not wait:
     Streamlit starts the page's run again at once (its `runner.fastReruns`) and this one ends."""
     time.sleep(seconds)
 

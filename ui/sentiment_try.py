@@ -12,8 +12,6 @@ in 6 of 28 visits measured (bench/bench_jobs.py); with the pause the numbers are
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -21,11 +19,11 @@ from explorer.charts import text as charts_text
 from explorer.tasks.sentiment import run as sr
 from explorer.tasks.sentiment.reading import EXAMPLES, MAX_CHARS
 from explorer.train.model_store import ModelStore, StoreProblem
+from ui.entry import first_paint, first_run
 from ui.guard import friendly
 
 REVIEW_KEY = "sentiment_review"
 VIEW_KEY = "sent_view_tab"  # which view of a typed review is open (only that one is computed)
-ANSWERED_KEY = "sent_answered"  # set by the session's first answer
 FIRST_ANSWER_PAUSE_S = 0.3  # a session's first answer: between its numbers and its charts (see the module's note)
 ANSWER_KEY = "sent_answer"  # which model answers: "run" (this session's last run) or a store key
 
@@ -108,9 +106,8 @@ def _review(view: sr.ModelView | None) -> None:
                 m1.metric("P(positive)", f"{p:.3f}")
                 m2.metric("Sentiment", reading.label_of(p).capitalize(), help="positive when P ≥ 0.5")
                 m3.metric("Words read", f"{len(rv.words):,}", help=f"{rv.oov} not in the vocabulary ([UNK])")
-                if not st.session_state.get(ANSWERED_KEY):  # this browser's first charts: Plotly's code loads
-                    st.session_state[ANSWERED_KEY] = True
-                    time.sleep(FIRST_ANSWER_PAUSE_S)
+                if first_run("sentiment answer"):  # this browser's first charts: Plotly's code loads
+                    first_paint(FIRST_ANSWER_PAUSE_S)
                 ks, traj = reading.trajectory(model, rv, pipe.cfg)
                 st.plotly_chart(charts_text.trajectory(ks, traj, rv.words), width="stretch")
                 # Lazy tabs: only the open one is computed and drawn (the others would cost a new visitor's
