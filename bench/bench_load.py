@@ -26,6 +26,7 @@ import time
 
 from common import ROOT, row  # also puts ROOT on the import path
 
+import page_clock  # noqa: E402
 from tests.browser.harness import (AppServer, find_chromium, figure, launch_chromium, reset_hwm, tree_hwm,  # noqa: E402
                      tree_rss, wait_idle, watch_alerts)
 
@@ -45,6 +46,7 @@ def _session(browser, url: str, query: str = ""):
     """A fresh visitor on the time-series page, ready to train (its error alerts recorded)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(180_000)
+    page_clock.watch(context, live=(".js-plotly-plot .gtitle", LIVE))  # drawn once its run has a point
     page = context.new_page()
     log = watch_alerts(page)
     page.goto(f"{url}/time_series{query}")
@@ -74,23 +76,6 @@ def _train_once(page) -> float:
     seconds = time.perf_counter() - t0
     wait_idle(page, timeout=180_000)
     return seconds
-
-
-# Runs in each page: the wall-clock time (ms) when a live loss chart first shows a point, kept in the page.
-_FIRST_POINT_JS = """(title) => {
-    window.__firstPoint = null;
-    const timer = setInterval(() => {
-        for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-            const t = gd.layout && gd.layout.title;
-            const text = (t && typeof t === 'object') ? (t.text || '') : (t || '');
-            if (String(text).includes(title) && (gd.data || []).some(tr => tr.y && tr.y.length >= 1)) {
-                window.__firstPoint = Date.now();
-                clearInterval(timer);
-                return;
-            }
-        }
-    }, 20);
-}"""
 
 
 # Runs in each page: the first waiting notice it shows (text and when) and when it goes (the run got its slot).
@@ -124,13 +109,12 @@ def _wait_errors(pages) -> list[tuple[float, float]]:
 def _all_at_once(browser, url: str, n: int) -> dict:
     """n sessions press Train together; when each draws its first point and finishes, seconds after the first click.
 
-    Each page notes the moment its live chart first shows a point itself (a 20 ms timer in the
-    page), so the first run's first point is seen whichever session's run starts first.
+    Each page notes the moment its live chart first shows a point itself (bench/page_clock.py), so the first
+    run's first point is seen whichever session's run starts first.
     """
     sessions = [_session(browser, url) for _ in range(n)]
     pages = [p for p, _ in sessions]
     for page in pages:
-        page.evaluate(_FIRST_POINT_JS, LIVE)
         page.evaluate(_WAIT_JS)
     t0, wall0 = time.perf_counter(), time.time()
     for page in pages:
@@ -142,9 +126,9 @@ def _all_at_once(browser, url: str, n: int) -> dict:
             if i not in done and page.get_by_text(DONE).first.is_visible():
                 done[i] = time.perf_counter() - t0
         time.sleep(0.05)
-    marks = [page.evaluate("window.__firstPoint") for page in pages]
+    marks = [page_clock.shown_epoch(page, "live") for page in pages]
     waits = _wait_errors(pages)
-    firsts = sorted(m / 1000 - wall0 for m in marks if m)
+    firsts = sorted(m - wall0 for m in marks if m is not None)
     first_point = firsts[0] if firsts else None
     errors = []
     for page, log in sessions:

@@ -61,3 +61,11 @@ def last_click(page) -> float:
 def now(page) -> float:
     """Seconds from the navigation's start to this moment, on the page's clock."""
     return page.evaluate("() => performance.now()") / 1000
+
+
+def shown_epoch(page, name: str) -> float | None:
+    """When target `name` first showed, in seconds since the epoch (None if it has not): to compare pages, whose
+    own clocks start at their own navigations."""
+    ms = page.evaluate("name => { const t = window.__pageClock.shown[name];"
+                       " return t === undefined ? null : performance.timeOrigin + t; }", name)
+    return None if ms is None else ms / 1000
